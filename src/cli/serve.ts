@@ -1,0 +1,44 @@
+import { createApp } from '../app.ts'
+import type { Config } from '../config.ts'
+import { createContext } from '../context.ts'
+import { migrate } from '../db/migrate.ts'
+
+/**
+ * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
+ * (at most SHUTDOWN_TIMEOUT), stop background work, close the database, exit 0.
+ */
+export async function serve(config: Config): Promise<number> {
+  const ctx = createContext(config)
+  const { logger } = ctx
+  if (config.JWT_SECRET_GENERATED) {
+    logger.warn('JWT_SECRET is not set: using a random secret, so tokens die at restart (set it in production)')
+  }
+  const applied = migrate(ctx.sqlite)
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated')
+
+  const app = createApp(ctx)
+  app.listen({
+    port: config.PORT,
+    hostname: config.HOST,
+    // Bun's own ceiling; the request plugin answers oversized bodies with a problem before this.
+    maxRequestBodySize: Math.max(config.BODY_LIMIT, config.IMAGE_MAX_BYTES) + 64 * 1024,
+  })
+  const server = app.server!
+  logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
+  logger.info({ signal }, 'shutting down: draining in-flight requests')
+  const drained = server.stop(false).then(() => true)
+  const timedOut = Bun.sleep(config.SHUTDOWN_TIMEOUT).then(() => false)
+  if (!(await Promise.race([drained, timedOut]))) {
+    logger.warn('shutdown timeout reached: closing remaining connections')
+    await server.stop(true)
+  }
+  ctx.close()
+  logger.info('stopped')
+  await new Promise<void>((resolve) => logger.flush(() => resolve()))
+  return 0
+}

@@ -1,0 +1,192 @@
+import { join } from 'node:path'
+
+/**
+ * Every setting Kiosk reads, parsed and validated once. This file is the only reader of
+ * process.env; everything else receives a typed `Config`.
+ */
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Parser<T> = (raw: string, name: string) => T
+
+const fail = (name: string, message: string): never => {
+  throw new ConfigError(`${name}: ${message}`)
+}
+
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw, name) => {
+    if (!/^\d+$/.test(raw.trim())) fail(name, `expected an integer, got "${raw}"`)
+    const value = Number(raw)
+    if (value < min || value > max) fail(name, `must be between ${min} and ${max}, got ${value}`)
+    return value
+  }
+
+const bool: Parser<boolean> = (raw, name) => {
+  const value = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true
+  if (['0', 'false', 'no', 'off'].includes(value)) return false
+  return fail(name, `expected true or false, got "${raw}"`)
+}
+
+const text: Parser<string> = (raw) => raw
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, name) =>
+    values.includes(raw as T) ? (raw as T) : fail(name, `expected one of ${values.join(', ')}, got "${raw}"`)
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** A duration in milliseconds: `900` (seconds), `15m`, `30d`, `500ms`. */
+const duration =
+  (minMs: number): Parser<number> =>
+  (raw, name) => {
+    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim())
+    if (!match) return fail(name, `expected a duration such as 900, 15m, 30d or 500ms, got "${raw}"`)
+    const ms = Number(match[1]) * UNITS[match[2] ?? 's']!
+    if (ms < minMs) fail(name, `must be at least ${minMs} ms`)
+    return ms
+  }
+
+/** A byte size: `1048576`, `512kb`, `5mb`. */
+const bytes: Parser<number> = (raw, name) => {
+  const match = /^(\d+)(b|kb|mb)?$/i.exec(raw.trim())
+  if (!match) return fail(name, `expected a size such as 1048576, 512kb or 5mb, got "${raw}"`)
+  const factor = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb']
+  const value = Number(match[1]) * factor
+  if (value < 1024) fail(name, 'must be at least 1kb')
+  return value
+}
+
+const list: Parser<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+/** A five- or six-field cron pattern; @elysiajs/cron (croner) validates the rest at start-up. */
+const cron: Parser<string> = (raw, name) => {
+  const fields = raw.trim().split(/\s+/)
+  if (fields.length < 5 || fields.length > 6) fail(name, `expected a cron pattern with 5 or 6 fields, got "${raw}"`)
+  return raw.trim()
+}
+
+const currency: Parser<string> = (raw, name) =>
+  /^[A-Z]{3}$/.test(raw) ? raw : fail(name, `expected an ISO 4217 code such as USD, got "${raw}"`)
+
+interface Setting<T> {
+  default: string | undefined
+  description: string
+  parse: Parser<T>
+}
+
+const setting = <T>(parse: Parser<T>, defaultValue: string | undefined, description: string): Setting<T> => ({
+  parse,
+  default: defaultValue,
+  description,
+})
+
+/** The settings, in the order `kiosk --help` and the README list them. */
+export const SETTINGS = {
+  PORT: setting(int(0, 65535), '3000', 'TCP port to listen on'),
+  HOST: setting(text, '0.0.0.0', 'address to bind'),
+  NODE_ENV: setting(oneOf('development', 'production', 'test'), 'development', 'development, production or test'),
+  DATA_DIR: setting(text, './data', 'folder for the database, images, report snapshots and backups'),
+  DATABASE_PATH: setting(text, undefined, 'SQLite database file (default $DATA_DIR/kiosk.db)'),
+  JWT_SECRET: setting(text, undefined, 'HS256 key for access tokens; ≥ 32 bytes, required in production'),
+  ACCESS_TOKEN_TTL: setting(duration(1000), '15m', 'access token lifetime'),
+  REFRESH_TOKEN_TTL: setting(duration(1000), '30d', 'refresh token lifetime'),
+  SIGNUP_ENABLED: setting(bool, 'true', 'allow POST /auth/register'),
+  LOGIN_MAX_FAILURES: setting(int(1), '5', 'failed logins per account allowed in LOGIN_WINDOW'),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: setting(int(1), '20', 'failed logins per client address in LOGIN_WINDOW'),
+  LOGIN_WINDOW: setting(duration(1000), '15m', 'sliding window of the login rate limits'),
+  REGISTER_MAX_PER_ADDRESS: setting(int(1), '10', 'registrations per client address per hour'),
+  TRUST_PROXY: setting(bool, 'false', 'take the client address from X-Forwarded-For (only behind a proxy you run)'),
+  LOG_LEVEL: setting(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'info', 'pino log level'),
+  CORS_ORIGINS: setting(list, '', 'comma-separated origins allowed by CORS (none by default)'),
+  BODY_LIMIT: setting(bytes, '1mb', 'largest request body, except image uploads'),
+  SHUTDOWN_TIMEOUT: setting(duration(0), '10s', 'how long SIGTERM waits for in-flight requests'),
+  STORE_CURRENCY: setting(currency, 'USD', 'the store currency (ISO 4217), echoed on orders'),
+  CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
+  CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),
+  IMAGE_MAX_BYTES: setting(bytes, '5mb', 'largest product image'),
+  LOW_STOCK_THRESHOLD: setting(int(0), '5', 'stock at or under which a product is low (reports, webhooks)'),
+  REPORT_CRON: setting(cron, '0 0 * * *', 'when the report snapshot job runs (UTC)'),
+  SNAPSHOT_KEEP: setting(int(1), '30', 'report snapshots kept'),
+  BACKUP_CRON: setting(cron, '30 3 * * *', 'when the backup job runs (UTC)'),
+  BACKUP_KEEP: setting(int(1), '7', 'backups kept in $DATA_DIR/backups'),
+  METRICS_TOKEN: setting(text, undefined, 'bearer token required by GET /metrics when set'),
+  WEBHOOK_MAX_ATTEMPTS: setting(int(1, 50), '8', 'delivery attempts before a webhook delivery is failed'),
+  WEBHOOK_TIMEOUT_MS: setting(int(100, 120_000), '5000', 'timeout of one webhook attempt'),
+  WEBHOOK_CONCURRENCY: setting(int(1, 64), '4', 'webhook deliveries in flight at once'),
+  WEBHOOK_ALLOW_PRIVATE: setting(bool, 'false', 'allow webhook targets on private, loopback or link-local addresses'),
+} satisfies Record<string, Setting<unknown>>
+
+type Settings = typeof SETTINGS
+type Parsed = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never }
+
+export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN'> {
+  DATABASE_PATH: string
+  JWT_SECRET: string
+  /** True when JWT_SECRET was generated for this process (development only). */
+  JWT_SECRET_GENERATED: boolean
+  METRICS_TOKEN: string | undefined
+}
+
+export type Env = Record<string, string | undefined>
+
+/** Parses `KEY=value` lines of a .env file; values already in the environment win. */
+export function parseDotEnv(source: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of source.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
+    if (!match) continue
+    let value = match[2]!
+    const quoted = /^(['"])(.*)\1$/.exec(value)
+    value = quoted ? quoted[2]! : value.replace(/\s+#.*$/, '')
+    out[match[1]!] = value
+  }
+  return out
+}
+
+/** Reads settings from an environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const values: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = env[name]
+    const source = raw === undefined || raw === '' ? spec.default : raw
+    values[name] = source === undefined ? undefined : spec.parse(source, name)
+  }
+  const config = values as unknown as Config
+  config.DATABASE_PATH ??= join(config.DATA_DIR, 'kiosk.db')
+
+  const secret = config.JWT_SECRET
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+    fail('JWT_SECRET', 'must be at least 32 bytes')
+  }
+  if (secret === undefined) {
+    if (config.NODE_ENV === 'production') fail('JWT_SECRET', 'is required in production (at least 32 bytes)')
+    config.JWT_SECRET = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+    config.JWT_SECRET_GENERATED = true
+  } else {
+    config.JWT_SECRET_GENERATED = false
+  }
+  return config
+}
+
+/** The process environment merged over `.env` in the working folder, if there is one. */
+export async function readEnvironment(cwd = process.cwd()): Promise<Env> {
+  const file = Bun.file(join(cwd, '.env'))
+  const fromFile = (await file.exists()) ? parseDotEnv(await file.text()) : {}
+  return { ...fromFile, ...process.env }
+}
+
+/** One line per setting, for `kiosk --help` and the README. */
+export function describeSettings(): string {
+  return Object.entries(SETTINGS)
+    .map(([name, spec]) => `  ${name.padEnd(32)}${spec.description}${spec.default ? ` (default ${spec.default})` : ''}`)
+    .join('\n')
+}

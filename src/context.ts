@@ -1,0 +1,47 @@
+import { jwt } from '@elysiajs/jwt'
+import type { Config } from './config.ts'
+import { openDatabase, type DatabaseHandle } from './db/client.ts'
+import { createCache, type Cache } from './lib/cache.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
+import { createLogger, type Logger } from './lib/logger.ts'
+import { createMetrics, type Metrics } from './lib/metrics.ts'
+
+/** Signs and verifies access tokens: @elysiajs/jwt's signer, algorithm pinned to HS256. */
+export const createJwt = (secret: string) => jwt({ name: 'jwt', secret, alg: 'HS256' }).decorator.jwt
+export type Jwt = ReturnType<typeof createJwt>
+
+/**
+ * Everything a running Kiosk shares, built once and handed to createApp. Tests build their own
+ * with a temporary database and a manual clock; nothing here is a module-level singleton.
+ */
+export interface AppContext {
+  config: Config
+  db: DatabaseHandle['db']
+  sqlite: DatabaseHandle['sqlite']
+  cache: Cache
+  clock: Clock
+  logger: Logger
+  metrics: Metrics
+  jwt: Jwt
+  close(): void
+}
+
+export interface ContextOverrides {
+  clock?: Clock
+  logger?: Logger
+}
+
+export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  const database = openDatabase(config.DATABASE_PATH)
+  return {
+    config,
+    db: database.db,
+    sqlite: database.sqlite,
+    cache: createCache({ max: config.CACHE_MAX_ENTRIES, ttlMs: config.CACHE_TTL }),
+    clock: overrides.clock ?? systemClock,
+    logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
+    metrics: createMetrics(),
+    jwt: createJwt(config.JWT_SECRET),
+    close: () => database.close(),
+  }
+}

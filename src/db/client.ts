@@ -1,0 +1,41 @@
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import * as schema from './schema.ts'
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
+
+export interface DatabaseHandle {
+  sqlite: Database
+  db: Db
+  close(): void
+}
+
+/**
+ * Opens (creating if needed) the SQLite file with the pragmas Kiosk relies on:
+ * WAL so readers never block the writer, synchronous=NORMAL (durable at each checkpoint and
+ * crash-safe: WAL with NORMAL never corrupts, and loses at most the last transactions on power
+ * loss, not on a process crash or kill), foreign keys on, and a busy timeout for the CLI's
+ * second connection (backup, create-admin) while the server runs.
+ */
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): DatabaseHandle {
+  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
+  const sqlite = options.readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true })
+  sqlite.exec('PRAGMA busy_timeout = 5000')
+  if (!options.readonly) {
+    sqlite.exec('PRAGMA journal_mode = WAL')
+    sqlite.exec('PRAGMA synchronous = NORMAL')
+  }
+  sqlite.exec('PRAGMA foreign_keys = ON')
+  const db = drizzle({ client: sqlite, schema }) as Db
+  return {
+    sqlite,
+    db,
+    close() {
+      // Folds the WAL back into the main file so a copied database is complete on its own.
+      if (!options.readonly) sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      sqlite.close()
+    },
+  }
+}

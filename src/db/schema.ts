@@ -1,0 +1,222 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/*
+ * The whole database, in one file so drizzle-kit sees every table.
+ * Conventions that keep the PostgreSQL road open: ids are UUIDv7 text, money is integer
+ * minor units, timestamps are ISO 8601 UTC text (fixed width, so text order is time order),
+ * booleans are integers through drizzle's `mode: 'boolean'`.
+ */
+
+const timestamps = {
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+}
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: ['user', 'admin'] }).notNull().default('user'),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** Bumped on deactivation, password or role change: access tokens carrying an older value die. */
+    tokenVersion: integer('token_version').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('users_email_unique').on(t.email),
+    index('users_created_id_idx').on(t.createdAt, t.id),
+    check('users_role_check', sql`${t.role} in ('user', 'admin')`),
+  ],
+)
+
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Every token minted by rotation from one login shares a family; reuse revokes the family. */
+    familyId: text('family_id').notNull(),
+    /** SHA-256 of the token; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    createdAt: text('created_at').notNull(),
+    rotatedAt: text('rotated_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_unique').on(t.tokenHash),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_user_idx').on(t.userId),
+  ],
+)
+
+export const products = sqliteTable(
+  'products',
+  {
+    id: text('id').primaryKey(),
+    sku: text('sku').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    category: text('category'),
+    priceCents: integer('price_cents').notNull(),
+    stock: integer('stock').notNull().default(0),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** File name under $DATA_DIR/images, and what its bytes are. */
+    imageKey: text('image_key'),
+    imageType: text('image_type'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('products_sku_unique').on(t.sku),
+    index('products_created_id_idx').on(t.createdAt, t.id),
+    index('products_price_id_idx').on(t.priceCents, t.id),
+    index('products_name_id_idx').on(t.name, t.id),
+    index('products_category_created_idx').on(t.category, t.createdAt, t.id),
+    check('products_price_check', sql`${t.priceCents} between 0 and 1000000000`),
+    check('products_stock_check', sql`${t.stock} >= 0`),
+  ],
+)
+
+export const orderStatuses = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const
+export type OrderStatus = (typeof orderStatuses)[number]
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    status: text('status', { enum: orderStatuses }).notNull().default('pending'),
+    totalCents: integer('total_cents').notNull(),
+    currency: text('currency').notNull(),
+    note: text('note'),
+    ...timestamps,
+  },
+  (t) => [
+    index('orders_user_created_idx').on(t.userId, t.createdAt, t.id),
+    index('orders_created_idx').on(t.createdAt, t.id),
+    index('orders_status_created_idx').on(t.status, t.createdAt),
+    check('orders_status_check', sql`${t.status} in ('pending', 'paid', 'shipped', 'delivered', 'cancelled')`),
+    check('orders_total_check', sql`${t.totalCents} >= 0`),
+  ],
+)
+
+/** A snapshot of each line at order time: later catalog edits never change an order. */
+export const orderItems = sqliteTable(
+  'order_items',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    productId: text('product_id')
+      .notNull()
+      .references(() => products.id),
+    sku: text('sku').notNull(),
+    name: text('name').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+    quantity: integer('quantity').notNull(),
+    lineTotalCents: integer('line_total_cents').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.position] }),
+    index('order_items_product_idx').on(t.productId),
+    check('order_items_quantity_check', sql`${t.quantity} > 0`),
+  ],
+)
+
+/** Status history: one row per transition, the first one from null to 'pending'. */
+export const orderEvents = sqliteTable(
+  'order_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    fromStatus: text('from_status', { enum: orderStatuses }),
+    toStatus: text('to_status', { enum: orderStatuses }).notNull(),
+    at: text('at').notNull(),
+    by: text('by').notNull(),
+  },
+  (t) => [index('order_events_order_idx').on(t.orderId, t.id)],
+)
+
+/** The first response to an order request carrying an Idempotency-Key, replayed for repeats. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    responseBody: text('response_body').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+)
+
+export const eventTypes = ['order.created', 'order.status_changed', 'product.low_stock'] as const
+export type EventType = (typeof eventTypes)[number]
+
+/** Transactional outbox: written in the transaction of the change, fanned out to webhook deliveries later. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    type: text('type', { enum: eventTypes }).notNull(),
+    payload: text('payload').notNull(),
+    createdAt: text('created_at').notNull(),
+    /** Set once deliveries have been created for every subscribed webhook. */
+    dispatchedAt: text('dispatched_at'),
+  },
+  (t) => [index('outbox_undispatched_idx').on(t.dispatchedAt, t.createdAt)],
+)
+
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** JSON array of event types. */
+  events: text('events').notNull(),
+  secret: text('secret').notNull(),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  ...timestamps,
+})
+
+export const deliveryStatuses = ['pending', 'delivering', 'delivered', 'failed'] as const
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => outbox.id),
+    eventType: text('event_type', { enum: eventTypes }).notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    nextAttemptAt: text('next_attempt_at'),
+    /** A claim by a worker; a claim older than its lease is taken over after a crash. */
+    leaseUntil: text('lease_until'),
+    deliveredAt: text('delivered_at'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_unique').on(t.webhookId, t.eventId),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+  ],
+)

@@ -1,0 +1,132 @@
+import { Elysia } from 'elysia'
+import type { AppContext } from '../context.ts'
+import { cachedLookup, cacheKeys } from '../lib/cache.ts'
+import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts'
+import { requestState } from './request-state.ts'
+
+export type Role = 'user' | 'admin'
+
+/** The authenticated caller, as handlers see it. */
+export interface CurrentUser {
+  id: string
+  role: Role
+}
+
+/** What a token is checked against: cached, invalidated by every change to the user. */
+export interface UserAuthFacts {
+  id: string
+  role: Role
+  active: boolean
+  tokenVersion: number
+}
+
+/** Claims of a Kiosk access token. `ver` is the user's token version when it was issued. */
+export interface AccessClaims {
+  sub: string
+  role: Role
+  ver: number
+  jti: string
+  iat: number
+  exp: number
+}
+
+const invalid = (description: string) =>
+  new UnauthorizedError(
+    'The access token is invalid or has expired.',
+    `Bearer realm="kiosk", error="invalid_token", error_description="${description}"`,
+  )
+
+/** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
+export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
+
+export function createAuthenticator(ctx: AppContext) {
+  const { cache, clock, jwt, metrics, sqlite } = ctx
+  const selectFacts = sqlite.prepare<{ id: string; role: Role; active: number; token_version: number }, [string]>(
+    'SELECT id, role, active, token_version FROM users WHERE id = ?',
+  )
+
+  /** The user's role, active flag and token version: one cached lookup, not a query per request. */
+  function userFacts(id: string): UserAuthFacts | undefined {
+    const key = cacheKeys.userAuth(id)
+    const cached = cachedLookup<UserAuthFacts>(cache, metrics, 'user-auth', key)
+    if (cached) return cached
+    const row = selectFacts.get(id)
+    if (!row) return undefined
+    const facts = { id: row.id, role: row.role, active: row.active === 1, tokenVersion: row.token_version }
+    cache.set(key, facts)
+    return facts
+  }
+
+  async function verify(request: Request): Promise<CurrentUser> {
+    const header = request.headers.get('authorization')
+    const match = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header) : null
+    if (!match) throw new UnauthorizedError('A bearer access token is required.')
+    const claims = (await jwt.verify(match[1], {
+      algorithms: ['HS256'],
+      currentDate: clock.now(),
+      requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+    })) as Partial<AccessClaims> | false
+    if (!claims || typeof claims.sub !== 'string' || typeof claims.ver !== 'number') {
+      throw invalid('signature, algorithm or expiry is wrong')
+    }
+    const facts = userFacts(claims.sub)
+    if (!facts || !facts.active || facts.tokenVersion !== claims.ver) throw invalid('the token has been revoked')
+    requestState(request).userId = facts.id
+    return { id: facts.id, role: facts.role }
+  }
+
+  // One verification per request, however many hooks ask (parse, transform, resolve).
+  const verified = new WeakMap<Request, Promise<CurrentUser>>()
+  const authenticate = (request: Request): Promise<CurrentUser> => {
+    let pending = verified.get(request)
+    if (!pending) {
+      pending = verify(request)
+      verified.set(request, pending)
+    }
+    return pending
+  }
+
+  async function authorize(request: Request, need: Role): Promise<CurrentUser> {
+    const user = await authenticate(request)
+    if (need === 'admin' && user.role !== 'admin') throw new ForbiddenError('This route is for administrators.')
+    return user
+  }
+
+  return { authenticate, authorize, userFacts }
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>
+
+/**
+ * Route guards as macros: `{ auth: 'user' }`, `{ auth: 'admin' }` and `{ optionalAuth: true }`.
+ * The check runs in the parse and transform hooks, before the body is parsed or validated, so
+ * an anonymous caller gets 401 whatever the body (and learns nothing of the schema); `resolve`
+ * then hands the handler `user`.
+ */
+export function authPlugin(authenticator: Authenticator) {
+  const { authenticate, authorize } = authenticator
+  return new Elysia({ name: 'kiosk/auth' }).macro({
+    auth: (need: Role) => ({
+      detail: { security: SECURED },
+      async parse({ request }) {
+        await authorize(request, need)
+      },
+      async transform({ request }) {
+        await authorize(request, need)
+      },
+      async resolve({ request }) {
+        return { user: await authorize(request, need) }
+      },
+    }),
+    /** Anonymous is fine; a token that is sent must be valid. */
+    optionalAuth: {
+      detail: { security: [...SECURED, {}] },
+      async transform({ request }) {
+        if (request.headers.has('authorization')) await authenticate(request)
+      },
+      async resolve({ request }) {
+        return { user: request.headers.has('authorization') ? await authenticate(request) : null }
+      },
+    },
+  })
+}

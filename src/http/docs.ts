@@ -1,0 +1,134 @@
+import { toOpenAPISchema } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+// The docs page's assets travel inside the executable: no CDN, so it renders with no network at all.
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+import { version } from '../../package.json'
+import { PROBLEM_CONTENT_TYPE } from './problem.ts'
+
+const DESCRIPTION = `Kiosk is a commerce API in one executable: users, a product catalog, orders, admin reports and
+outbound webhooks over an embedded SQLite database.
+
+* JSON in and out; errors are RFC 9457 problem documents (\`application/problem+json\`).
+* Authenticate with **Authorize** (OAuth2 password flow against \`POST /token\`), then call protected routes.
+* Lists are cursor-paginated: \`?limit=\` (1..100, default 20) and \`?cursor=\` from \`next_cursor\`.
+* Money is integer minor units (\`*_cents\`); timestamps are ISO 8601 UTC; ids are opaque UUIDv7 strings.
+* String lengths count Unicode code points.`
+
+export const TAGS = [
+  { name: 'Identity', description: 'Accounts, tokens and user management' },
+  { name: 'Catalog', description: 'Products, search and images' },
+  { name: 'Orders', description: 'Ordering, status and history' },
+  { name: 'Reports', description: 'Admin reports and snapshots' },
+  { name: 'Webhooks', description: 'Outbound event subscriptions' },
+  { name: 'Operations', description: 'Health and metrics' },
+]
+
+const documentation = {
+  info: { title: 'Kiosk API', version, description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+  tags: TAGS,
+  components: {
+    securitySchemes: {
+      metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN setting, when set' },
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /token' },
+      oauth2: {
+        type: 'oauth2',
+        description: 'Resource owner password flow: username is the email',
+        flows: { password: { tokenUrl: '/token', refreshUrl: '/token', scopes: {} } },
+      },
+    },
+  },
+}
+
+type OpenAPIDocument = Record<string, any>
+
+/**
+ * Finishes the generated document: error responses are problem+json, and every response has a
+ * description (OpenAPI requires one; linters reject a document without).
+ */
+function finish(document: OpenAPIDocument): OpenAPIDocument {
+  for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) {
+      for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
+        response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
+        const json = response.content?.['application/json']
+        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+      }
+    }
+  }
+  return document
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Kiosk API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/init.js"></script>
+</body>
+</html>`
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/docs/json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: false,
+  tryItOutEnabled: true,
+});`
+
+/** Swagger UI needs inline styles and data: images; nothing else, and nothing from another origin. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/**
+ * GET /docs (Swagger UI, served from the executable) and GET /docs/json (the OpenAPI 3.1 document
+ * the OpenAPI plugin's generator builds from every route's schemas). `getApp` is the finished app,
+ * so the document covers the routes registered after this plugin too.
+ */
+export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, any>) {
+  let cached: { routes: number; document: OpenAPIDocument } | undefined
+  const build = () => {
+    const app = getApp()
+    if (cached?.routes === app.routes.length) return cached.document
+    const { paths, components } = toOpenAPISchema(app, { staticFile: true }, undefined, undefined, '3.1.1')
+    const document = finish({
+      openapi: '3.1.1',
+      ...documentation,
+      paths,
+      components: { ...documentation.components, schemas: components.schemas },
+    })
+    cached = { routes: app.routes.length, document }
+    return document
+  }
+  const asset = (path: string, type: string) => () =>
+    new Response(Bun.file(path), { headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' } })
+
+  return new Elysia({ name: 'kiosk/docs', detail: { hide: true } })
+    .get('/docs/json', () => build(), { detail: { hide: true } })
+    .get(
+      '/docs',
+      ({ set }) => {
+        set.headers['content-security-policy'] = DOCS_CSP
+        set.headers['content-type'] = 'text/html; charset=utf-8'
+        return PAGE
+      },
+      { detail: { hide: true } },
+    )
+    .get('/docs/assets/swagger-ui.css', asset(swaggerCss, 'text/css; charset=utf-8'), { detail: { hide: true } })
+    .get('/docs/assets/swagger-ui-bundle.js', asset(swaggerBundle, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
+    .get(
+      '/docs/assets/init.js',
+      ({ set }) => {
+        set.headers['content-type'] = 'text/javascript; charset=utf-8'
+        return INIT
+      },
+      { detail: { hide: true } },
+    )
+}

@@ -1,0 +1,172 @@
+import { Elysia, t, ValidationError } from 'elysia'
+import type { Logger } from 'pino'
+import {
+  BadRequestError,
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationFailedError,
+  type FieldError,
+} from '../lib/errors.ts'
+import { requestState, serverTiming } from './request-state.ts'
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const ProblemSchema = t.Object(
+  {
+    type: t.String({ description: 'A URI naming the kind of problem' }),
+    title: t.String({ description: 'Short summary of the kind of problem' }),
+    status: t.Integer({ description: 'The HTTP status code' }),
+    detail: t.String({ description: 'What went wrong with this request' }),
+    instance: t.String({ description: 'The path of the request' }),
+    request_id: t.String({ description: 'Same as the X-Request-Id response header' }),
+    errors: t.Optional(
+      t.Array(
+        t.Object(
+          { path: t.String(), message: t.String() },
+          { additionalProperties: true, description: 'One failed field (extra members such as requested/available may follow)' },
+        ),
+      ),
+    ),
+  },
+  { title: 'Problem', additionalProperties: false },
+)
+
+export type Problem = typeof ProblemSchema.static
+
+interface ProblemKind {
+  status: number
+  slug: string
+  title: string
+}
+
+const kinds = {
+  400: { status: 400, slug: 'bad-request', title: 'Bad Request' },
+  401: { status: 401, slug: 'unauthorized', title: 'Unauthorized' },
+  403: { status: 403, slug: 'forbidden', title: 'Forbidden' },
+  404: { status: 404, slug: 'not-found', title: 'Not Found' },
+  409: { status: 409, slug: 'conflict', title: 'Conflict' },
+  413: { status: 413, slug: 'payload-too-large', title: 'Payload Too Large' },
+  415: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
+  422: { status: 422, slug: 'validation-failed', title: 'Unprocessable Content' },
+  429: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
+  500: { status: 500, slug: 'internal', title: 'Internal Server Error' },
+} satisfies Record<number, ProblemKind>
+
+export type ProblemStatus = keyof typeof kinds
+
+const domainStatus = (error: DomainError): ProblemStatus => {
+  if (error instanceof NotFoundError) return 404
+  if (error instanceof ConflictError) return 409
+  if (error instanceof ValidationFailedError) return 422
+  if (error instanceof ForbiddenError) return 403
+  if (error instanceof UnauthorizedError) return 401
+  if (error instanceof BadRequestError) return 400
+  if (error instanceof PayloadTooLargeError) return 413
+  if (error instanceof UnsupportedMediaTypeError) return 415
+  if (error instanceof TooManyRequestsError) return 429
+  return 500
+}
+
+export const problemType = (status: ProblemStatus) => `urn:kiosk:problem:${kinds[status].slug}`
+
+/** Builds the problem body for a status; `instance` and `request_id` come from the request. */
+export function problemBody(request: Request, status: ProblemStatus, detail: string, errors?: FieldError[]): Problem {
+  const kind = kinds[status]
+  return {
+    type: problemType(status),
+    title: kind.title,
+    status,
+    detail,
+    instance: new URL(request.url).pathname,
+    request_id: requestState(request).requestId,
+    ...(errors ? { errors } : {}),
+  }
+}
+
+const validationErrors = (error: ValidationError): FieldError[] => {
+  const seen = new Set<string>()
+  const out: FieldError[] = []
+  for (const issue of error.all) {
+    const path = 'path' in issue && issue.path ? issue.path : '/'
+    const message = ('summary' in issue && issue.summary) || issue.message
+    const key = `${path}\u0000${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ path, message, in: error.type })
+  }
+  return out.length ? out : [{ path: '/', message: error.message, in: error.type }]
+}
+
+/** The problem for any thrown value; unexpected errors become a generic 500. */
+export function toProblem(
+  request: Request,
+  code: string | number,
+  error: unknown,
+  log: Logger,
+): { problem: Problem; headers: Record<string, string> } {
+  // A domain error thrown while the body was being parsed (the auth check runs there) arrives wrapped.
+  const cause = code === 'PARSE' && error instanceof Error && error.cause instanceof DomainError ? error.cause : error
+  if (cause instanceof DomainError) {
+    const status = domainStatus(cause)
+    const headers: Record<string, string> = {}
+    if (cause instanceof UnauthorizedError) headers['www-authenticate'] = cause.challenge
+    if (cause instanceof TooManyRequestsError) headers['retry-after'] = String(cause.retryAfterSeconds)
+    if (status === 500) log.error({ err: cause }, 'unmapped domain error')
+    return { problem: problemBody(request, status, status === 500 ? 'An unexpected error occurred.' : cause.message, cause.errors), headers }
+  }
+  switch (code) {
+    case 'VALIDATION': {
+      const validation = error as ValidationError
+      const where = validation.type === 'body' ? 'request body' : `request ${validation.type}`
+      return { problem: problemBody(request, 422, `The ${where} is invalid.`, validationErrors(validation)), headers: {} }
+    }
+    case 'PARSE':
+      return { problem: problemBody(request, 400, 'The request body could not be parsed.'), headers: {} }
+    case 'NOT_FOUND':
+      return { problem: problemBody(request, 404, 'No such route or resource.'), headers: {} }
+    case 'INVALID_FILE_TYPE':
+      return { problem: problemBody(request, 415, 'Unsupported file type.'), headers: {} }
+  }
+  log.error({ err: error, request_id: requestState(request).requestId }, 'unhandled error')
+  return { problem: problemBody(request, 500, 'An unexpected error occurred.'), headers: {} }
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** Serialises a problem as a response, keeping the headers the request already set. */
+export function problemResponse(problem: Problem, headers: Record<string, string | number | undefined>): Response {
+  const out = new Headers()
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out.set(name, String(value))
+  out.set('content-type', PROBLEM_CONTENT_TYPE)
+  return new Response(JSON.stringify(problem), { status: problem.status, headers: out })
+}
+
+/** One plugin maps every failure, from any layer, to problem+json. */
+export const problemPlugin = (log: Logger) =>
+  new Elysia({ name: 'kiosk/problem' }).onError({ as: 'global' }, ({ request, code, error, set }) => {
+    const { problem, headers } = toProblem(request, code, error, log)
+    set.status = problem.status
+    return problemResponse(problem, {
+      ...(set.headers as Record<string, string>),
+      'server-timing': serverTiming(request),
+      ...headers,
+    })
+  })
+
+/** OpenAPI responses for the given problem statuses, each with a description. */
+export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
+  const out = {} as Record<S, typeof ProblemSchema>
+  for (const status of statuses) {
+    out[status] = t.Object(ProblemSchema.properties, {
+      title: 'Problem',
+      additionalProperties: false,
+      description: `${kinds[status].title}: an RFC 9457 problem document`,
+    })
+  }
+  return out
+}

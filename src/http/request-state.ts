@@ -1,0 +1,45 @@
+/**
+ * Per-request facts shared by the cross-cutting plugins (request id, start time, caller),
+ * keyed by the Request object so nothing is added to Elysia's context types and nothing leaks
+ * once the request is gone.
+ */
+export interface RequestState {
+  requestId: string
+  startedAt: number
+  userId: string | undefined
+  /** Server-Timing entries added by handlers, e.g. the report's parts. */
+  timings: string[]
+}
+
+const states = new WeakMap<Request, RequestState>()
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/
+
+export function beginRequest(request: Request): RequestState {
+  const offered = request.headers.get('x-request-id')
+  const state: RequestState = {
+    requestId: offered && SANE_REQUEST_ID.test(offered) ? offered : Bun.randomUUIDv7(),
+    startedAt: performance.now(),
+    userId: undefined,
+    timings: [],
+  }
+  states.set(request, state)
+  return state
+}
+
+/** The request's state; a request that skipped onRequest (only in unit tests) gets a fresh one. */
+export function requestState(request: Request): RequestState {
+  return states.get(request) ?? beginRequest(request)
+}
+
+/** Adds a `Server-Timing` part (name and milliseconds) to the response. */
+export function addTiming(request: Request, name: string, ms: number) {
+  requestState(request).timings.push(`${name};dur=${ms.toFixed(2)}`)
+}
+
+/** The Server-Timing header: `total` plus any parts a handler timed. */
+export function serverTiming(request: Request): string {
+  const state = requestState(request)
+  const total = `total;dur=${(performance.now() - state.startedAt).toFixed(2)}`
+  return state.timings.length ? `${state.timings.join(', ')}, ${total}` : total
+}

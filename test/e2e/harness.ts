@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+import { setDefaultTimeout } from 'bun:test'
+
+// Each e2e test starts processes on a 2-core machine; give them room.
+setDefaultTimeout(30_000)
+
+/** The compiled executable under test. Built once per test run, from the current sources. */
+export const EXECUTABLE = resolve(import.meta.dir, '../../dist/kiosk')
+let built: Promise<void> | undefined
+
+export function ensureExecutable(): Promise<void> {
+  built ??= (async () => {
+    const build = Bun.spawn(['bun', 'run', 'build'], { cwd: resolve(import.meta.dir, '../..'), stdout: 'pipe', stderr: 'pipe' })
+    if ((await build.exited) !== 0) throw new Error(`bun run build failed: ${await new Response(build.stderr).text()}`)
+  })()
+  return built
+}
+
+export const emptyFolder = (prefix = 'kiosk-e2e-') => mkdtempSync(join(tmpdir(), prefix))
+
+export interface RunningKiosk {
+  url: string
+  dir: string
+  process: Subprocess<'ignore', 'pipe', 'pipe'>
+  /** Every log line the process has written so far. */
+  logs: string[]
+  /** Resolves with the first log line (already written or still to come) that matches. */
+  waitForLog(match: (line: string) => boolean, timeoutMs?: number): Promise<string>
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>
+}
+
+/**
+ * Starts `dist/kiosk` (serve) in `dir` (a new empty folder by default) on a free port and waits
+ * until it logs that it listens. Settings come only from `env`, as on a fresh machine.
+ */
+export async function startKiosk(options: { dir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<RunningKiosk> {
+  await ensureExecutable()
+  const dir = options.dir ?? emptyFolder()
+  const child = Bun.spawn([EXECUTABLE, ...(options.args ?? ['serve'])], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...options.env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const logs: string[] = []
+  const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kiosk did not start:\n${logs.join('\n')}`)), 15_000)
+    void (async () => {
+      const decoder = new TextDecoder()
+      let buffered = ''
+      for await (const chunk of child.stdout) {
+        buffered += decoder.decode(chunk, { stream: true })
+        let newline: number
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, newline)
+          buffered = buffered.slice(newline + 1)
+          logs.push(line)
+          for (const waiter of waiters) if (waiter.match(line)) waiter.resolve(line)
+          const match = /"url":"(http:\/\/[^"]+)"/.exec(line)
+          if (match && line.includes('kiosk listening')) {
+            clearTimeout(timer)
+            resolveUrl(match[1]!.replace(/\/$/, ''))
+          }
+        }
+      }
+      clearTimeout(timer)
+      reject(new Error(`kiosk exited before listening (code ${await child.exited}):\n${logs.join('\n')}\n${await new Response(child.stderr).text()}`))
+    })()
+  })
+  return {
+    url,
+    dir,
+    process: child,
+    logs,
+    waitForLog(match, timeoutMs = 10_000) {
+      const seen = logs.find(match)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such log line')), timeoutMs)
+        const waiter = {
+          match,
+          resolve: (line: string) => {
+            clearTimeout(timer)
+            waiters.delete(waiter)
+            resolveLine(line)
+          },
+        }
+        waiters.add(waiter)
+      })
+    },
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal)
+      return child.exited
+    },
+  }
+}
+
+/** Runs a one-shot kiosk command in `dir` and returns its exit code and output. */
+export async function runKiosk(args: string[], options: { dir?: string; env?: Record<string, string>; stdin?: string } = {}) {
+  await ensureExecutable()
+  const child = Bun.spawn([EXECUTABLE, ...args], {
+    cwd: options.dir ?? emptyFolder(),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    stdin: options.stdin === undefined ? 'ignore' : new Blob([options.stdin]),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
+  return { code, stdout, stderr }
+}

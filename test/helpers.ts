@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../src/app.ts'
+import { loadConfig, type Env } from '../src/config.ts'
+import { createContext, type AppContext } from '../src/context.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { users } from '../src/db/schema.ts'
+import { ManualClock } from '../src/lib/clock.ts'
+import { createLogger } from '../src/lib/logger.ts'
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!'
+export const BASE = 'http://kiosk.test'
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>
+  ctx: AppContext
+  clock: ManualClock
+  dir: string
+  /** app.handle on a path relative to the app, with JSON bodies encoded. */
+  request(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>
+  close(): void
+}
+
+/** A fresh app on a fresh, migrated SQLite database in its own temp folder. */
+export function createTestApp(env: Env = {}): TestApp {
+  const dir = mkdtempSync(join(tmpdir(), 'kiosk-test-'))
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
+  const clock = new ManualClock(new Date())
+  const ctx = createContext(config, { clock, logger: createLogger('silent') })
+  migrate(ctx.sqlite)
+  const app = createApp(ctx)
+  return {
+    app,
+    ctx,
+    clock,
+    dir,
+    request(path, init = {}) {
+      const { json, token, ...rest } = init
+      const headers = new Headers(rest.headers)
+      if (json !== undefined) {
+        headers.set('content-type', 'application/json')
+        rest.body = JSON.stringify(json)
+      }
+      if (token) headers.set('authorization', `Bearer ${token}`)
+      return app.handle(new Request(`${BASE}${path}`, { ...rest, headers }))
+    },
+    close() {
+      ctx.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+let sequence = 0
+
+/**
+ * Inserts a user straight into the database (a fixture, not the API under test) and returns it
+ * with a real access token signed by the app's own signer.
+ */
+export async function createUser(
+  t: TestApp,
+  options: { role?: 'user' | 'admin'; email?: string; password?: string; name?: string } = {},
+) {
+  const now = t.clock.now().toISOString()
+  const password = options.password ?? 'correct horse battery'
+  const row = {
+    id: Bun.randomUUIDv7(),
+    email: options.email ?? `user${++sequence}-${Bun.randomUUIDv7().slice(-6)}@example.com`,
+    name: options.name ?? `User ${sequence}`,
+    passwordHash: await Bun.password.hash(password, { algorithm: 'argon2id', memoryCost: 4096, timeCost: 2 }),
+    role: options.role ?? 'user',
+    active: true,
+    tokenVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  }
+  t.ctx.db.insert(users).values(row).run()
+  const token = await accessTokenFor(t, row)
+  return { ...row, password, token }
+}
+
+/** A valid access token for a user row, as the token endpoint would issue it. */
+export function accessTokenFor(t: TestApp, user: { id: string; role: string; tokenVersion: number }) {
+  const nowSeconds = Math.floor(t.clock.now().getTime() / 1000)
+  return t.ctx.jwt.sign({
+    sub: user.id,
+    role: user.role,
+    ver: user.tokenVersion,
+    jti: Bun.randomUUIDv7(),
+    exp: nowSeconds + Math.floor(t.ctx.config.ACCESS_TOKEN_TTL / 1000),
+  })
+}
+
+/** Reads a JSON body, failing loudly with the body when it isn't JSON. */
+export async function json<T = any>(response: Response): Promise<T> {
+  const text = await response.text()
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new Error(`expected JSON, got ${response.status}: ${text.slice(0, 300)}`)
+  }
+}
+
+/** Asserts the response is an RFC 9457 problem with the status; returns the body. */
+export async function expectProblem(response: Response, status: number) {
+  const body = await json(response)
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${JSON.stringify(body)}`)
+  if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
+    throw new Error(`expected application/problem+json, got ${response.headers.get('content-type')}`)
+  }
+  for (const key of ['type', 'title', 'status', 'detail', 'instance', 'request_id']) {
+    if (!(key in body)) throw new Error(`problem body lacks "${key}": ${JSON.stringify(body)}`)
+  }
+  if (body.status !== status) throw new Error(`problem status ${body.status} != ${status}`)
+  return body
+}
+
+/** Elysia runs afterResponse hooks (log line, metrics) after the response is handed back; let them run. */
+export const afterResponseHooks = () => new Promise<void>((resolve) => setImmediate(resolve))

@@ -1,0 +1,30 @@
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { readMigrationsFolder } from '../../src/db/embed.ts'
+import { isMigrated, migrate } from '../../src/db/migrate.ts'
+import { migrations as embedded } from '../../src/db/migrations.gen.ts'
+
+describe('embedded migrations', () => {
+  test('match the drizzle-kit folder (run `bun run db:generate` after a schema change)', async () => {
+    const folder = await readMigrationsFolder(new URL('../../migrations/', import.meta.url).pathname)
+    expect(embedded).toEqual(folder)
+  })
+
+  test('apply once, idempotently, leaving the database migrated', () => {
+    const sqlite = new Database(':memory:')
+    expect(isMigrated(sqlite)).toBe(false)
+    expect(migrate(sqlite)).toEqual(embedded.map((m) => m.tag))
+    expect(migrate(sqlite)).toEqual([])
+    expect(isMigrated(sqlite)).toBe(true)
+    const tables = sqlite.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all()
+    expect(tables.map((t) => t.name)).toContain('products_fts')
+  })
+
+  test('a failing migration applies nothing', () => {
+    const sqlite = new Database(':memory:')
+    const broken = [...embedded, { tag: '9999_broken', when: Date.now() + 1, sql: 'CREATE TABLE ok_table (a);\n--> statement-breakpoint\nNOT SQL' }]
+    expect(() => migrate(sqlite, broken)).toThrow()
+    const tables = sqlite.query("SELECT name FROM sqlite_master WHERE name IN ('users', 'ok_table')").all()
+    expect(tables).toEqual([])
+  })
+})
