@@ -88,12 +88,30 @@ export function problemBody(request: Request, status: ProblemStatus, detail: str
   }
 }
 
+interface Issue {
+  message: string
+  errors?: Iterable<Issue>[]
+}
+
+const TYPE_MISMATCH = /^Expected (string|number|integer|boolean|object|array|null)$/
+
+/**
+ * Elysia's numeric types are unions (a number, or a numeric string): a union failure says only
+ * "Expected union value". The useful message is the branch's that got past the type check.
+ */
+function specificMessage(issue: Issue): string {
+  const leaves = (issue.errors ?? []).flatMap((branch) => [...branch]).map((leaf) => specificMessage(leaf))
+  return leaves.find((message) => !TYPE_MISMATCH.test(message)) ?? issue.message
+}
+
 const validationErrors = (error: ValidationError): FieldError[] => {
   const seen = new Set<string>()
   const out: FieldError[] = []
   for (const issue of error.all) {
     const path = 'path' in issue && issue.path ? issue.path : '/'
-    const message = ('summary' in issue && issue.summary) || issue.message
+    // A schema's own `error` text (e.g. chars()) reads better than TypeBox's generic message.
+    const custom = 'schema' in issue ? (issue.schema as { error?: unknown }).error : undefined
+    const message = typeof custom === 'string' ? custom : specificMessage(issue)
     const key = `${path}\u0000${message}`
     if (seen.has(key)) continue
     seen.add(key)

@@ -1,0 +1,44 @@
+import { t, type TSchema } from 'elysia'
+
+/*
+ * Shared TypeBox building blocks for module models.
+ */
+
+/**
+ * A string of `min`..`max` characters counted as Unicode code points, as JSON Schema counts them.
+ * TypeBox's own min/maxLength count UTF-16 units (an emoji is 2), so the length rule is a
+ * pattern that matches a surrogate pair as one character; it means the same to a JSON Schema
+ * validator with the `u` flag, where each code point is one `[\s\S]`.
+ */
+export function chars(min: number, max: number, options: { description?: string; example?: string } = {}) {
+  return t.String({
+    pattern: `^(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[\\s\\S]){${min},${max}}$`,
+    error: `must be ${min === max ? min : `${min} to ${max}`} characters long`,
+    description: `${options.description ? `${options.description}; ` : ''}${min}..${max} characters (code points)`,
+    ...(options.example ? { examples: [options.example] } : {}),
+  })
+}
+
+/** Length in code points, for rules a schema can't express. */
+export const codePoints = (value: string) => [...value].length
+
+/** An opaque id (UUIDv7). Anything else is simply not found, so no pattern is enforced on path ids. */
+export const Id = t.String({ description: 'Opaque id (UUIDv7)', examples: ['0192f4c3-7b1e-7cc2-9a51-3f9f0b6a2d41'] })
+
+export const Timestamp = t.String({ format: 'date-time', description: 'ISO 8601 UTC' })
+
+/** `?limit=&cursor=` as every list takes them. */
+export const PageQuery = {
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1..100 (default 20)' })),
+  cursor: t.Optional(t.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s next_cursor' })),
+}
+
+/** `{ items, next_cursor }` for a list of `item`. */
+export const Page = <T extends TSchema>(item: T, description: string) =>
+  t.Object(
+    {
+      items: t.Array(item),
+      next_cursor: t.Union([t.String(), t.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' }),
+    },
+    { description },
+  )
