@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import { version } from '../../package.json'
-import { PROBLEM_CONTENT_TYPE } from './problem.ts'
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from './problem.ts'
 
 const DESCRIPTION = `Kiosk is a commerce API in one executable: users, a product catalog, orders, admin reports and
 outbound webhooks over an embedded SQLite database.
@@ -49,6 +49,15 @@ type OpenAPIDocument = Record<string, any>
 function finish(document: OpenAPIDocument): OpenAPIDocument {
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
+      operation.responses ??= {}
+      // Public operations say so explicitly (linters require security on every operation).
+      operation.security ??= []
+      for (const status of crossCuttingStatuses(operation)) {
+        operation.responses[status] ??= {
+          description: CROSS_CUTTING[status],
+          content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+        }
+      }
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
         const json = response.content?.['application/json']
@@ -57,6 +66,28 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
     }
   }
   return document
+}
+
+/** Responses the cross-cutting plugins can give any operation of a kind, so each need not repeat them. */
+const CROSS_CUTTING: Record<string, string> = {
+  '400': 'Bad Request: the body could not be parsed (problem details)',
+  '401': 'Unauthorized: missing, invalid, expired or revoked access token (problem details, WWW-Authenticate)',
+  '403': 'Forbidden: authenticated but not allowed (problem details)',
+  '404': 'Not Found: no such resource, or not yours (problem details)',
+  '413': 'Payload Too Large: the body is over the limit (problem details)',
+  '422': 'Unprocessable Content: validation failed; `errors` names each field (problem details)',
+}
+
+function crossCuttingStatuses(operation: any): string[] {
+  const statuses: string[] = []
+  const parameters: any[] = operation.parameters ?? []
+  if (operation.requestBody) statuses.push('400', '413', '422')
+  if (parameters.some((p) => p.in === 'query')) statuses.push('422')
+  if (parameters.some((p) => p.in === 'path')) statuses.push('404', '422')
+  const security: Record<string, unknown>[] = operation.security ?? []
+  const required = security.length > 0 && !security.some((s) => Object.keys(s).length === 0)
+  if (required && !security.some((s) => 'metricsToken' in s)) statuses.push('401', '403')
+  return statuses
 }
 
 const PAGE = `<!doctype html>
@@ -101,8 +132,9 @@ export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, an
     const document = finish({
       openapi: '3.1.1',
       ...documentation,
+      servers: [{ url: '/', description: 'This server' }],
       paths,
-      components: { ...documentation.components, schemas: components.schemas },
+      components: { ...documentation.components, schemas: { ...components.schemas, Problem: ProblemSchema } },
     })
     cached = { routes: app.routes.length, document }
     return document
