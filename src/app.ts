@@ -5,7 +5,11 @@ import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
+import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
+import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
 import { healthModule } from './modules/health/index.ts'
+import { usersModule } from './modules/users/index.ts'
+import { createUserService } from './modules/users/service.ts'
 
 /**
  * Builds the Kiosk app from an explicit context. It never listens and opens nothing: the entry
@@ -14,11 +18,14 @@ import { healthModule } from './modules/health/index.ts'
 export function createApp(ctx: AppContext) {
   const authenticator = createAuthenticator(ctx)
   const auth = authPlugin(authenticator)
+  const users = createUserService(ctx)
   const app = new Elysia({ normalize: true })
-    .use(problemPlugin(ctx.logger))
+    .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
+    .use(authModule(ctx, users, createTokenService(ctx)))
+    .use(usersModule(ctx, auth, users))
   // Feature modules are mounted here; each receives the context and the auth guard `auth`.
   return app.use(docsPlugin(() => app))
 }

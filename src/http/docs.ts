@@ -50,6 +50,12 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       operation.responses ??= {}
+      // OAuth clients post forms; routes marked so accept JSON too, and both are documented.
+      if (operation['x-form-or-json'] && operation.requestBody?.content?.['application/json']) {
+        const json = operation.requestBody.content['application/json']
+        operation.requestBody.content = { 'application/x-www-form-urlencoded': json, 'application/json': json }
+      }
+      delete operation['x-form-or-json']
       // Public operations say so explicitly (linters require security on every operation).
       operation.security ??= []
       for (const status of crossCuttingStatuses(operation)) {
@@ -58,14 +64,28 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
           content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
         }
       }
+      if (operation.requestBody && !Object.keys(operation.requestBody.content ?? {}).length) delete operation.requestBody
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
+        // A `t.Void()` response (204) has no body; the generator leaves a schema where media types belong.
+        if (response.content && 'type' in response.content) delete response.content
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
         const json = response.content?.['application/json']
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
       }
     }
   }
-  return document
+  return stripValidatorKeywords(document)
+}
+
+/** `error` is a TypeBox message for our validator, not an OpenAPI keyword: drop it from the document. */
+function stripValidatorKeywords<T>(node: T): T {
+  if (Array.isArray(node)) node.forEach(stripValidatorKeywords)
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>
+    if (typeof record.error === 'string' && ('type' in record || 'pattern' in record)) delete record.error
+    Object.values(record).forEach(stripValidatorKeywords)
+  }
+  return node
 }
 
 /** Responses the cross-cutting plugins can give any operation of a kind, so each need not repeat them. */

@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
+  ProtocolError,
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -164,9 +165,27 @@ export function problemResponse(problem: Problem, headers: Record<string, string
   return new Response(JSON.stringify(problem), { status: problem.status, headers: out })
 }
 
-/** One plugin maps every failure, from any layer, to problem+json. */
-export const problemPlugin = (log: Logger) =>
-  new Elysia({ name: 'kiosk/problem' }).onError({ as: 'global' }, ({ request, code, error, set }) => {
+/**
+ * One plugin maps every failure, from any layer, to problem+json. Two exceptions, both fixed by
+ * a protocol: a ProtocolError is answered with its own body, and on `protocolRoutes` (the OAuth
+ * token endpoints) a body that does not parse or validate becomes `malformed()`.
+ */
+export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[]; malformed?: () => ProtocolError } = {}) =>
+  new Elysia({ name: 'kiosk/problem' }).onError({ as: 'global' }, ({ request, code, error, set, route }) => {
+    const protocolError =
+      error instanceof ProtocolError
+        ? error
+        : (code === 'VALIDATION' || code === 'PARSE') && options.malformed && options.protocolRoutes?.includes(route)
+          ? options.malformed()
+          : undefined
+    if (protocolError) {
+      set.status = protocolError.status
+      return new Response(JSON.stringify(protocolError.body()), {
+        status: protocolError.status,
+        // RFC 6749 §5.1: token responses, errors included, must not be cached.
+        headers: { ...(set.headers as Record<string, string>), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      })
+    }
     const { problem, headers } = toProblem(request, code, error, log)
     set.status = problem.status
     return problemResponse(problem, {

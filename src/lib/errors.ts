@@ -49,3 +49,12 @@ export class TooManyRequestsError extends DomainError {
 }
 /** Not enough stock for one or more order lines; `errors` names each short line. */
 export class InsufficientStockError extends ConflictError {}
+
+/**
+ * An error whose wire format a protocol fixes (the token endpoint's RFC 6749 §5.2 bodies), so it
+ * is answered as `body` with `status`, not as a problem document.
+ */
+export abstract class ProtocolError extends Error {
+  abstract readonly status: number
+  abstract body(): Record<string, string>
+}

@@ -26,6 +26,8 @@ interface Operation {
 }
 
 interface GeneratedRequest {
+  /** A path parameter that is empty, `.` or `..` routes the request elsewhere: only no-5xx and problem bodies are judged. */
+  escaped: boolean
   operation: Operation
   url: string
   init: { method: string; headers: Record<string, string>; body: string | undefined }
@@ -130,16 +132,18 @@ function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
     })
     .map(({ path, query, body, auth, idempotencyKey, ifNoneMatch }) => {
       const values = path as Record<string, unknown>
-      const concretePath = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name] ?? 'x')))
+      const concretePath = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name] ?? 'x').toWellFormed()))
       const search = new URLSearchParams(
-        Object.entries(query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        Object.entries(query).map(([k, v]): [string, string] => [k, (typeof v === 'string' ? v : JSON.stringify(v) ?? '').toWellFormed()]),
       )
       const headers: Record<string, string> = { ...authHeader(auth) }
       if (body) headers['content-type'] = body.type
       if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '')
       if (ifNoneMatch) headers['if-none-match'] = ifNoneMatch
       const qs = search.toString()
+      const escaped = Object.values(values).some((v) => ['', '.', '..'].includes(String(v)))
       return {
+        escaped,
         operation,
         url: `${kiosk.url}${concretePath}${qs ? `?${qs}` : ''}`,
         init: { method: operation.method, headers, body: body?.body },
@@ -164,7 +168,7 @@ describe('spec-driven fuzzing of dist/kiosk', () => {
     const failures: string[] = []
     const seen = new Map<string, Set<number>>()
 
-    const check = async ({ operation, url, init }: GeneratedRequest) => {
+    const check = async ({ operation, url, init, escaped }: GeneratedRequest) => {
       const response = await fetch(url, init)
       const text = await response.text()
       const where = `${init.method} ${url.replace(kiosk.url, '')} [${init.headers['content-type'] ?? '-'}] ${(init.body ?? '').slice(0, 120)}`
@@ -172,9 +176,14 @@ describe('spec-driven fuzzing of dist/kiosk', () => {
       if (!seen.has(key)) seen.set(key, new Set())
       seen.get(key)!.add(response.status)
       if (response.status >= 500) return failures.push(`${response.status} for ${where}: ${text.slice(0, 200)}`)
-      // A request whose path param escaped into another route (e.g. "../") is judged by that route.
-      const routed = new URL(response.url || url).pathname
-      if (!routed.startsWith(operation.path.split('{')[0]!.replace(/\/$/, ''))) return
+      // Bun itself refuses request lines and headers over its limits (431), before the app sees them.
+      if (response.status === 431 && url.length > 8000) return
+      if (escaped) {
+        if (response.status >= 400 && !response.headers.get('content-type')?.startsWith('application/problem+json') && !OAUTH_ROUTES.has(new URL(url).pathname)) {
+          failures.push(`non-problem ${response.status} for ${where}`)
+        }
+        return
+      }
       const declared = declaredResponse(operation, response.status)
       if (!declared) return failures.push(`undeclared ${response.status} for ${where}: ${text.slice(0, 200)}`)
       if (response.status >= 400 && !OAUTH_ROUTES.has(operation.path)) {

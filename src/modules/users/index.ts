@@ -1,0 +1,105 @@
+import { Elysia, t } from 'elysia'
+import type { AppContext } from '../../context.ts'
+import type { authPlugin } from '../../http/auth.ts'
+import { problemResponses } from '../../http/problem.ts'
+import {
+  ChangePasswordBody,
+  CreateUserBody,
+  UpdateMeBody,
+  UpdateUserBody,
+  User,
+  UserIdParams,
+  UserListQuery,
+  UserPage,
+} from './model.ts'
+import type { UserService } from './service.ts'
+
+const NoContent = t.Void({ description: 'Done' })
+
+/** The caller's own account (/users/me) and admin user management (/users). */
+export function usersModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService) {
+  return new Elysia({ prefix: '/users', tags: ['Identity'] })
+    .use(auth)
+    .get('/me', ({ user }) => users.me(user.id), {
+      auth: 'user',
+      response: { 200: User },
+      detail: { summary: 'The caller', description: 'The authenticated account; never its password hash.' },
+    })
+    .patch('/me', ({ user, body }) => (users.me(user.id), users.update(user.id, { name: body.name, email: body.email })), {
+      auth: 'user',
+      body: UpdateMeBody,
+      response: { 200: User, ...problemResponses(409) },
+      detail: { summary: 'Update the caller', description: 'Only `name` and `email` can change here; 409 when the email is taken.' },
+    })
+    .post(
+      '/me/password',
+      async ({ user, body, status }) => {
+        await users.changePassword(user.id, body.current_password, body.new_password)
+        return status(204, undefined)
+      },
+      {
+        auth: 'user',
+        body: ChangePasswordBody,
+        response: { 204: NoContent },
+        detail: {
+          summary: 'Change the password',
+          description:
+            'Requires the current password (422 when wrong). Every session of the user is revoked: refresh tokens and outstanding access tokens, the one used for this call included; log in again.',
+        },
+      },
+    )
+    .get('', ({ query }) => users.list(query), {
+      auth: 'admin',
+      query: UserListQuery,
+      response: { 200: UserPage },
+      detail: { summary: 'List users', description: '`q` matches email or name; filters `role` and `active`; newest first, cursor pages.' },
+    })
+    .post(
+      '',
+      async ({ body, status, set }) => {
+        const created = await users.create(body)
+        set.headers.location = `/users/${created.id}`
+        return status(201, created)
+      },
+      {
+        auth: 'admin',
+        body: CreateUserBody,
+        response: { 201: User, ...problemResponses(409) },
+        detail: { summary: 'Create a user', description: 'An administrator creates an account with any role; 409 when the email is taken.' },
+      },
+    )
+    .get('/:id', ({ params }) => users.get(params.id), {
+      auth: 'admin',
+      params: UserIdParams,
+      response: { 200: User, ...problemResponses(404) },
+      detail: { summary: 'A user' },
+    })
+    .patch('/:id', ({ params, body }) => users.update(params.id, body), {
+      auth: 'admin',
+      params: UserIdParams,
+      body: UpdateUserBody,
+      response: { 200: User, ...problemResponses(404, 409) },
+      detail: {
+        summary: 'Update a user',
+        description:
+          'Changing `role` or `active` revokes the user\'s tokens at once. 409 when the email is taken or when the change would leave no active administrator.',
+      },
+    })
+    .delete(
+      '/:id',
+      ({ params, status }) => {
+        users.deactivate(params.id)
+        return status(204, undefined)
+      },
+      {
+        auth: 'admin',
+        params: UserIdParams,
+        response: { 204: NoContent, ...problemResponses(404, 409) },
+        detail: {
+          summary: 'Deactivate a user',
+          description: 'Deactivates (orders are kept) and revokes every token of the user. 409 when it would leave no active administrator.',
+        },
+      },
+    )
+}
+

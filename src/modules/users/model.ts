@@ -1,0 +1,52 @@
+import { t } from 'elysia'
+import { chars, Id, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
+
+export const Role = t.Union([t.Literal('user'), t.Literal('admin')], { description: 'user or admin' })
+
+/** An email address: validated loosely (RFC 5322 is wider than any real mailbox) and lower-cased. */
+export const Email = t.String({
+  pattern: '^[^\\s@]{1,64}@[^\\s@.]+(\\.[^\\s@.]+)+$',
+  maxLength: 254,
+  error: 'must be an email address',
+  description: 'Email address (stored lower-cased)',
+  examples: ['ada@example.com'],
+})
+
+export const Password = chars(8, 128, { description: 'Password' })
+export const Name = chars(1, 200, { description: 'Display name' })
+
+export const User = t.Object(
+  {
+    id: Id,
+    email: t.String(),
+    name: t.String(),
+    role: Role,
+    active: t.Boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { description: 'A user account (never its password hash)', additionalProperties: false },
+)
+export type UserView = typeof User.static
+
+export const UserPage = Page(User, 'A page of users, newest first')
+
+export const RegisterBody = t.Object({ email: Email, password: Password, name: Name })
+export const CreateUserBody = t.Object({ email: Email, password: Password, name: Name, role: Role })
+export const UpdateMeBody = t.Object({ name: t.Optional(Name), email: t.Optional(Email) })
+export const UpdateUserBody = t.Object({
+  name: t.Optional(Name),
+  email: t.Optional(Email),
+  role: t.Optional(Role),
+  active: t.Optional(t.Boolean()),
+})
+export const ChangePasswordBody = t.Object({ current_password: chars(1, 128), new_password: Password })
+
+export const UserListQuery = t.Object({
+  ...PageQuery,
+  q: t.Optional(chars(1, 200, { description: 'Matches email or name (substring, case-insensitive)' })),
+  role: t.Optional(Role),
+  active: t.Optional(t.Boolean({ description: 'true or false' })),
+})
+
+export const UserIdParams = t.Object({ id: Id })

@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { createTestApp, expectProblem, json } from '../../helpers.ts'
+
+const t = createTestApp()
+afterAll(() => t.close())
+
+const register = (body: unknown, app = t) => app.request('/auth/register', { method: 'POST', json: body })
+
+describe('POST /auth/register', () => {
+  test('creates a user with role user, lower-cased email and no hash in the body', async () => {
+    const response = await register({ email: 'Ada@Example.COM', password: 'analytical engine', name: 'Ada' })
+    expect(response.status).toBe(201)
+    const user = await json(response)
+    expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'user', active: true })
+    expect(Object.keys(user).sort()).toEqual(['active', 'created_at', 'email', 'id', 'name', 'role', 'updated_at'])
+    const stored = t.ctx.sqlite.query<{ password_hash: string }, [string]>('SELECT password_hash FROM users WHERE id = ?').get(user.id)!
+    expect(stored.password_hash).toStartWith('$argon2id$')
+  })
+
+  test('ignores role, id and active in the body', async () => {
+    const user = await json(await register({ email: 'eve@example.com', password: 'password-123', name: 'Eve', role: 'admin', id: 'x', active: false }))
+    expect(user).toMatchObject({ role: 'user', active: true })
+    expect(user.id).not.toBe('x')
+  })
+
+  test('409 when the email is taken, whatever its case', async () => {
+    await register({ email: 'dup@example.com', password: 'password-123', name: 'One' })
+    const body = await expectProblem(await register({ email: 'DUP@example.com', password: 'password-123', name: 'Two' }), 409)
+    expect(body.errors[0].path).toBe('/email')
+  })
+
+  test.each([
+    ['a malformed email', { email: 'not-an-email', password: 'password-123', name: 'X' }, '/email'],
+    ['a short password', { email: 'p1@example.com', password: 'short', name: 'X' }, '/password'],
+    ['a 129-character password', { email: 'p2@example.com', password: 'x'.repeat(129), name: 'X' }, '/password'],
+    ['a missing name', { email: 'p3@example.com', password: 'password-123' }, '/name'],
+  ])('422 for %s, creating nothing', async (_, body, path) => {
+    const before = t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()
+    const problem = await expectProblem(await register(body), 422)
+    expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
+    expect(t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()).toEqual(before)
+  })
+
+  test('password length counts characters: 8 emoji are a valid password', async () => {
+    expect((await register({ email: 'emoji@example.com', password: '🔑'.repeat(8), name: 'E' })).status).toBe(201)
+  })
+
+  test('400 for a body that is not JSON', async () => {
+    await expectProblem(await t.request('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' }), 400)
+  })
+
+  test('403 when sign-up is disabled', async () => {
+    const closed = createTestApp({ SIGNUP_ENABLED: 'false' })
+    await expectProblem(await register({ email: 'a@example.com', password: 'password-123', name: 'A' }, closed), 403)
+    closed.close()
+  })
+
+  test('429 with Retry-After after REGISTER_MAX_PER_ADDRESS sign-ups from one address', async () => {
+    const limited = createTestApp({ REGISTER_MAX_PER_ADDRESS: '2' })
+    for (const n of [1, 2]) expect((await register({ email: `r${n}@example.com`, password: 'password-123', name: 'R' }, limited)).status).toBe(201)
+    const response = await register({ email: 'r3@example.com', password: 'password-123', name: 'R' }, limited)
+    await expectProblem(response, 429)
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
+    limited.clock.advance(3_600_001)
+    expect((await register({ email: 'r4@example.com', password: 'password-123', name: 'R' }, limited)).status).toBe(201)
+    limited.close()
+  })
+})
