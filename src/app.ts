@@ -5,6 +5,7 @@ import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
+import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
 
 /**
@@ -19,7 +20,8 @@ export function createApp(ctx: AppContext) {
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
-  // Feature modules are mounted here; each receives the context and the auth guard `auth`.
+    // Feature modules are mounted here; each receives the context and the auth guard `auth`.
+    .use(catalogModule(ctx, auth))
   return app.use(docsPlugin(() => app))
 }
 

@@ -44,13 +44,20 @@ type OpenAPIDocument = Record<string, any>
 
 /**
  * Finishes the generated document: error responses are problem+json, and every response has a
- * description (OpenAPI requires one; linters reject a document without).
+ * description (OpenAPI requires one; linters reject a document without). A `t.Void()` response
+ * (204, 304) has no content (the generator emits an invalid `content: {type: "void"}`), and a
+ * binary string schema with `contentMediaType` (e.g. `image/*`) is served as that media type.
  */
 function finish(document: OpenAPIDocument): OpenAPIDocument {
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
+        if (typeof response.content?.type === 'string') delete response.content
+        const binary = response.content?.['text/plain']?.schema
+        if (binary?.format === 'binary' && typeof binary.contentMediaType === 'string') {
+          response.content = { [binary.contentMediaType]: { schema: binary } }
+        }
         const json = response.content?.['application/json']
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
       }

@@ -14,6 +14,8 @@ export const SECURITY_HEADERS = {
 
 /** The one route that takes bodies larger than BODY_LIMIT (it enforces IMAGE_MAX_BYTES itself, while reading). */
 const IMAGE_UPLOAD = /^\/products\/[^/]+\/image\/?$/
+/** Room for a multipart form's boundaries and part headers around an image of IMAGE_MAX_BYTES. */
+export const MULTIPART_SLACK = 64 * 1024
 
 const statusOf = (response: unknown, fallback: unknown): number =>
   response instanceof Response ? response.status : typeof fallback === 'number' ? fallback : 200
@@ -32,7 +34,7 @@ export function requestPlugin(ctx: AppContext) {
 
       const length = Number(request.headers.get('content-length') ?? 0)
       const isImageUpload = request.method === 'PUT' && IMAGE_UPLOAD.test(new URL(request.url).pathname)
-      const limit = isImageUpload ? config.IMAGE_MAX_BYTES : config.BODY_LIMIT
+      const limit = isImageUpload ? config.IMAGE_MAX_BYTES + MULTIPART_SLACK : config.BODY_LIMIT
       if (length > limit) throw new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`)
     })
     .onAfterHandle({ as: 'global' }, ({ request, set }) => {
