@@ -1,8 +1,9 @@
 /*
  * What an uploaded image is, judged by its bytes only (never by a header or a file name).
- * Beyond the magic number each format's framing is checked, and markup anywhere in the file is
- * refused, so a polyglot (an HTML, SVG or script file dressed with an image header, or an image
- * with a page appended) is not stored to be served later.
+ * Beyond the magic number, each format's framing is walked to its end (PNG chunks with their
+ * CRCs, GIF blocks, JPEG segments, WebP RIFF chunks): nothing may follow the image, so a file
+ * that is also a page or a script (a polyglot) is refused. Markup anywhere in the bytes is
+ * refused too, so nothing stored could ever render as HTML or SVG.
  */
 
 export const IMAGE_TYPES = {
@@ -19,62 +20,115 @@ const ascii = (bytes: Uint8Array, start: number, text: string) => {
   for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false
   return true
 }
+const u32be = (b: Uint8Array, i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0
+const u32le = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0
+const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
-/** The IEND chunk: length 0, type, CRC. A PNG ends with exactly these bytes. */
-const PNG_END = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]
 
-function isPng(bytes: Uint8Array): boolean {
-  if (bytes.length < 8 + 25 + 12) return false
-  if (!PNG_SIGNATURE.every((byte, i) => bytes[i] === byte)) return false
-  // The first chunk is IHDR, 13 bytes long.
-  const ihdrLength = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0)
-  if (ihdrLength !== 13 || !ascii(bytes, 12, 'IHDR')) return false
-  const end = bytes.length - PNG_END.length
-  return PNG_END.every((byte, i) => bytes[end + i] === byte)
+/** Signature, IHDR first, every chunk's CRC right, IEND exactly at the end. */
+function isPng(b: Uint8Array): boolean {
+  if (b.length < 8 || !PNG_SIGNATURE.every((byte, i) => b[i] === byte)) return false
+  let pos = 8
+  let first = true
+  while (pos + 12 <= b.length) {
+    const length = u32be(b, pos)
+    if (length > b.length - pos - 12) return false
+    const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
+    if (first && (type !== 'IHDR' || length !== 13)) return false
+    if (Bun.hash.crc32(b.subarray(pos + 4, pos + 8 + length)) !== u32be(b, pos + 8 + length)) return false
+    pos += 12 + length
+    if (type === 'IEND') return pos === b.length
+    first = false
+  }
+  return false
 }
 
-function isJpeg(bytes: Uint8Array): boolean {
-  // SOI and the first marker, then EOI as the last two bytes.
-  return (
-    bytes.length >= 4 &&
-    bytes[0] === 0xff &&
-    bytes[1] === 0xd8 &&
-    bytes[2] === 0xff &&
-    bytes[bytes.length - 2] === 0xff &&
-    bytes[bytes.length - 1] === 0xd9
-  )
+/** SOI, then marker segments up to the first scan, and EOI as the last two bytes. */
+function isJpeg(b: Uint8Array): boolean {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return false
+  let pos = 2
+  while (pos + 4 <= b.length) {
+    if (b[pos] !== 0xff) return false
+    const marker = b[pos + 1]!
+    if (marker === 0xff) {
+      pos++ // fill byte
+      continue
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      pos += 2 // markers without a length
+      continue
+    }
+    if (marker === 0xd9) return false // EOI before any scan
+    const length = u16be(b, pos + 2)
+    if (length < 2) return false
+    // Start of scan: entropy-coded data (and any further scans) up to the EOI that ends the file.
+    if (marker === 0xda) return pos + 2 + length <= b.length - 2 && b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9
+    pos += 2 + length
+  }
+  return false
 }
 
-function isGif(bytes: Uint8Array): boolean {
-  // Header, logical screen descriptor, and the 0x3B trailer as the last byte.
-  return bytes.length >= 14 && (ascii(bytes, 0, 'GIF87a') || ascii(bytes, 0, 'GIF89a')) && bytes[bytes.length - 1] === 0x3b
+/** Header, screen descriptor, colour table, extension and image blocks, and the trailer as the last byte. */
+function isGif(b: Uint8Array): boolean {
+  if (b.length < 14 || !(ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a'))) return false
+  const colourTable = (packed: number) => (packed & 0x80 ? 3 * (1 << ((packed & 7) + 1)) : 0)
+  let pos = 13 + colourTable(b[10]!)
+  let images = 0
+  const skipSubBlocks = () => {
+    for (;;) {
+      if (pos >= b.length) return false
+      const size = b[pos]!
+      pos += 1 + size
+      if (size === 0) return true
+    }
+  }
+  for (;;) {
+    if (pos >= b.length) return false
+    const block = b[pos]
+    if (block === 0x3b) return images > 0 && pos === b.length - 1
+    if (block === 0x21) {
+      pos += 2 // introducer and label
+      if (!skipSubBlocks()) return false
+    } else if (block === 0x2c) {
+      if (pos + 10 > b.length) return false
+      pos += 10 + colourTable(b[pos + 9]!) + 1 // descriptor, local colour table, LZW code size
+      if (!skipSubBlocks()) return false
+      images++
+    } else {
+      return false
+    }
+  }
 }
 
-function isWebp(bytes: Uint8Array): boolean {
-  if (bytes.length < 20 || !ascii(bytes, 0, 'RIFF') || !ascii(bytes, 8, 'WEBP')) return false
-  // The RIFF size covers the rest of the file exactly: nothing hides after it.
-  const riffSize = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true)
-  if (riffSize + 8 !== bytes.length) return false
-  return ascii(bytes, 12, 'VP8 ') || ascii(bytes, 12, 'VP8L') || ascii(bytes, 12, 'VP8X')
+/** RIFF/WEBP whose size is the file's, a VP8, VP8L or VP8X chunk first, chunks tiling the rest exactly. */
+function isWebp(b: Uint8Array): boolean {
+  if (b.length < 20 || !ascii(b, 0, 'RIFF') || !ascii(b, 8, 'WEBP') || u32le(b, 4) + 8 !== b.length) return false
+  if (!(ascii(b, 12, 'VP8 ') || ascii(b, 12, 'VP8L') || ascii(b, 12, 'VP8X'))) return false
+  let pos = 12
+  while (pos + 8 <= b.length) {
+    const size = u32le(b, pos + 4)
+    pos += 8 + size + (size & 1)
+  }
+  return pos === b.length
 }
 
-/** Tags a browser would act on if it ever rendered the bytes as a page. Lower case, matched case-insensitively. */
-const MARKUP = ['<script', '<html', '<svg', '<!doctype', '<iframe', '<body', '<object', '<embed', '<?php']
+/** Tags a browser would act on if it ever rendered the bytes as a document. */
+const MARKUP = ['<script', '<html', '<svg', '<!doctype', '<iframe', '<body', '<object', '<embed', '<?php', '<?xml-stylesheet']
 
 /** True when the bytes contain one of MARKUP, ASCII case-insensitively. */
 function containsMarkup(bytes: Uint8Array): boolean {
   for (let i = bytes.indexOf(0x3c); i !== -1; i = bytes.indexOf(0x3c, i + 1)) {
     for (const tag of MARKUP) {
       let j = 1
-      while (j < tag.length && i + j < bytes.length && (bytes[i + j]! | 0x20) === tag.charCodeAt(j)) j++
+      while (j < tag.length && i + j < bytes.length && String.fromCharCode(bytes[i + j]!).toLowerCase() === tag[j]) j++
       if (j === tag.length) return true
     }
   }
   return false
 }
 
-/** The image's type, or null when the bytes are not a PNG, JPEG, WebP or GIF we accept. */
+/** The image's type, or null when the bytes are not a well-formed PNG, JPEG, WebP or GIF. */
 export function detectImageType(bytes: Uint8Array): ImageType | null {
   const type: ImageType | null = isPng(bytes)
     ? 'image/png'

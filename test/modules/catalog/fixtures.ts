@@ -7,13 +7,19 @@ export const IMAGES = {
   png: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'),
   gif: Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'),
   webp: Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64'),
-  // A 1×1 arithmetic-coded baseline JPEG (125 bytes).
-  jpeg: Buffer.from(
-    'ffd8ffdb004300030202020203020202030303030406040404040408060605060908' +
-      '0a0a090809090a0c0f0c0a0b0e0b09090d110d0e0f101011100a0c12131210130f10' +
-      '1010ffc9000b080001000101011100ffcc000600101005ffda0008010100003f00d2cf20ffd9',
-    'hex',
-  ),
+  // A 1×1 greyscale baseline JPEG: JFIF, quantisation and Huffman tables, frame, scan, EOI.
+  jpeg: Buffer.concat([
+    Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex'),
+    Buffer.from('ffdb004300', 'hex'),
+    Buffer.alloc(64, 1),
+    Buffer.from('ffc0000b080001000101011100', 'hex'),
+    Buffer.from('ffc4001f0000010501010101010100000000000000000102030405060708090a0b', 'hex'),
+    Buffer.from('ffc400b5100002010303020403050504040000017d', 'hex'),
+    Buffer.alloc(162, 1),
+    Buffer.from('ffda0008010100003f00', 'hex'),
+    Buffer.from('d2cf20', 'hex'),
+    Buffer.from('ffd9', 'hex'),
+  ]),
 }
 
 let sequence = 0
