@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts'
 import { healthcheck } from './healthcheck.ts'
 import { migrateCommand } from './migrate.ts'
+import { seedCommand } from './seed.ts'
 import { serve } from './serve.ts'
 
 export interface Command {
@@ -13,6 +14,7 @@ export interface Command {
 export const COMMANDS = {
   serve: { usage: 'serve', summary: 'serve the API (the default)', run: serve },
   migrate: { usage: 'migrate', summary: 'apply database migrations and exit', run: migrateCommand },
+  seed: { usage: 'seed --demo [options]', summary: 'fill the database with demo products, users and orders', run: (config, args) => seedCommand(config, args) },
   healthcheck: {
     usage: 'healthcheck',
     summary: 'exit 0 when GET /health/ready answers 200 (for container health checks)',
