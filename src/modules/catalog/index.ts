@@ -35,7 +35,7 @@ export const catalogModule = (ctx: AppContext, auth: ReturnType<typeof authPlugi
     .get(
       '',
       ({ query, user }) =>
-        catalog.list(
+        catalog.listResponse(
           {
             q: query.q,
             category: query.category,

@@ -50,7 +50,7 @@ export function toProductJson(row: ProductRow): ProductJson {
   }
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8'
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /**
  * What the LRU holds for `cacheKeys.product(id)`: the response already serialised, its strong
@@ -78,7 +78,7 @@ export function toCachedProduct(row: ProductRow): CachedProduct {
     active: row.active === 1,
     body,
     etag,
-    headers: { 'content-type': JSON_TYPE, ...notModifiedHeaders },
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...notModifiedHeaders },
     notModifiedHeaders,
     image: row.image_key && row.image_type ? { key: row.image_key, type: row.image_type } : null,
   }
