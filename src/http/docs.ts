@@ -49,6 +49,7 @@ type OpenAPIDocument = Record<string, any>
  * binary string schema with `contentMediaType` (e.g. `image/*`) is served as that media type.
  */
 function finish(document: OpenAPIDocument): OpenAPIDocument {
+  stripErrorMessages(document.paths)
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
@@ -64,6 +65,18 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
     }
   }
   return document
+}
+
+/**
+ * Removes Elysia's custom validation messages (`error: "must be ..."` on a schema) from the
+ * document: not a JSON Schema keyword, so OpenAPI linters reject it in parameter schemas. A
+ * property that happens to be named `error` is a schema object, not a string, and stays.
+ */
+function stripErrorMessages(node: unknown) {
+  if (!node || typeof node !== 'object') return
+  const record = node as Record<string, unknown>
+  if (typeof record.error === 'string') delete record.error
+  for (const value of Object.values(record)) stripErrorMessages(value)
 }
 
 const PAGE = `<!doctype html>

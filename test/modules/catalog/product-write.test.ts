@@ -104,6 +104,12 @@ describe('POST /products', () => {
     expect([...product.name].length).toBe(200)
   })
 
+  test('keeps its validation messages after the OpenAPI document is built', async () => {
+    expect((await t.request('/docs/json')).status).toBe(200)
+    const problem = await expectProblem(await t.request('/products', { method: 'POST', token: admin.token, json: { ...valid, name: '' } }), 422)
+    expect(problem.errors).toContainEqual({ path: '/name', message: 'must be 1 to 200 characters long', in: 'body' })
+  })
+
   test('keeps newlines and tabs in a description', async () => {
     const product = await createProduct(t, admin.token, { description: 'line one\n\tline two\r\n' })
     expect(product.description).toBe('line one\n\tline two\r\n')
