@@ -7,6 +7,7 @@ import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
 import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
 import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
+import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { usersModule } from './modules/users/index.ts'
 import { createUserService } from './modules/users/service.ts'
@@ -26,7 +27,7 @@ export function createApp(ctx: AppContext) {
     .use(metricsPlugin(ctx))
     .use(authModule(ctx, users, createTokenService(ctx)))
     .use(usersModule(ctx, auth, users))
-  // Feature modules are mounted here; each receives the context and the auth guard `auth`.
+    .use(catalogModule(ctx, auth))
   return app.use(docsPlugin(() => app))
 }
 

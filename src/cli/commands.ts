@@ -2,6 +2,7 @@ import type { Config } from '../config.ts'
 import { createAdmin } from './create-admin.ts'
 import { healthcheck } from './healthcheck.ts'
 import { migrateCommand } from './migrate.ts'
+import { seedCommand } from './seed.ts'
 import { serve } from './serve.ts'
 
 export interface Command {
@@ -19,6 +20,7 @@ export const COMMANDS = {
     summary: 'create or promote an administrator (password from stdin or a hidden prompt)',
     run: createAdmin,
   },
+  seed: { usage: 'seed --demo [options]', summary: 'fill the database with demo products, users and orders', run: (config, args) => seedCommand(config, args) },
   healthcheck: {
     usage: 'healthcheck',
     summary: 'exit 0 when GET /health/ready answers 200 (for container health checks)',

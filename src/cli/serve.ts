@@ -2,6 +2,7 @@ import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
 import { migrate } from '../db/migrate.ts'
+import { sweepOrphanImages } from '../modules/catalog/images.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -15,6 +16,8 @@ export async function serve(config: Config): Promise<number> {
   }
   const applied = migrate(ctx.sqlite)
   if (applied.length) logger.info({ migrations: applied }, 'database migrated')
+  // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
+  await sweepOrphanImages(ctx)
 
   const app = createApp(ctx)
   app.listen({

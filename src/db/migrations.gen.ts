@@ -11,5 +11,10 @@ export const migrations: EmbeddedMigration[] = [
     "tag": "0001_products_fts",
     "when": 1795888407484,
     "sql": "-- Full-text index over products (name, description, sku), kept in step with the table by triggers.\n-- drizzle-kit cannot describe virtual tables, so this migration is hand-written (drizzle-kit generate --custom).\nCREATE VIRTUAL TABLE `products_fts` USING fts5(\n\t`name`, `description`, `sku`,\n\tcontent='products', content_rowid='rowid',\n\ttokenize='unicode61 remove_diacritics 2'\n);\n--> statement-breakpoint\nINSERT INTO `products_fts`(`rowid`, `name`, `description`, `sku`) SELECT `rowid`, `name`, `description`, `sku` FROM `products`;\n--> statement-breakpoint\nCREATE TRIGGER `products_fts_insert` AFTER INSERT ON `products` BEGIN\n\tINSERT INTO `products_fts`(`rowid`, `name`, `description`, `sku`) VALUES (new.`rowid`, new.`name`, new.`description`, new.`sku`);\nEND;\n--> statement-breakpoint\nCREATE TRIGGER `products_fts_delete` AFTER DELETE ON `products` BEGIN\n\tINSERT INTO `products_fts`(`products_fts`, `rowid`, `name`, `description`, `sku`) VALUES ('delete', old.`rowid`, old.`name`, old.`description`, old.`sku`);\nEND;\n--> statement-breakpoint\nCREATE TRIGGER `products_fts_update` AFTER UPDATE OF `name`, `description`, `sku` ON `products` BEGIN\n\tINSERT INTO `products_fts`(`products_fts`, `rowid`, `name`, `description`, `sku`) VALUES ('delete', old.`rowid`, old.`name`, old.`description`, old.`sku`);\n\tINSERT INTO `products_fts`(`rowid`, `name`, `description`, `sku`) VALUES (new.`rowid`, new.`name`, new.`description`, new.`sku`);\nEND;\n"
+  },
+  {
+    "tag": "0002_catalog_indexes",
+    "when": 1795890492178,
+    "sql": "DROP INDEX `products_name_id_idx`;--> statement-breakpoint\nCREATE INDEX `products_name_nocase_id_idx` ON `products` (\"name\" COLLATE NOCASE,`id`);--> statement-breakpoint\nCREATE INDEX `products_category_price_idx` ON `products` (`category`,`price_cents`,`id`);--> statement-breakpoint\nCREATE INDEX `products_category_name_idx` ON `products` (`category`,\"name\" COLLATE NOCASE,`id`);"
   }
 ]

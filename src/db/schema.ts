@@ -74,10 +74,14 @@ export const products = sqliteTable(
   },
   (t) => [
     uniqueIndex('products_sku_unique').on(t.sku),
+    // One index per list sort, and the same three behind a category prefix, so every sort and
+    // filter of GET /products walks an index in order (no temp sort). Names sort case-insensitively.
     index('products_created_id_idx').on(t.createdAt, t.id),
     index('products_price_id_idx').on(t.priceCents, t.id),
-    index('products_name_id_idx').on(t.name, t.id),
+    index('products_name_nocase_id_idx').on(sql`${t.name} COLLATE NOCASE`, t.id),
     index('products_category_created_idx').on(t.category, t.createdAt, t.id),
+    index('products_category_price_idx').on(t.category, t.priceCents, t.id),
+    index('products_category_name_idx').on(t.category, sql`${t.name} COLLATE NOCASE`, t.id),
     check('products_price_check', sql`${t.priceCents} between 0 and 1000000000`),
     check('products_stock_check', sql`${t.stock} >= 0`),
   ],

@@ -44,9 +44,12 @@ type OpenAPIDocument = Record<string, any>
 
 /**
  * Finishes the generated document: error responses are problem+json, and every response has a
- * description (OpenAPI requires one; linters reject a document without).
+ * description (OpenAPI requires one; linters reject a document without). A `t.Void()` response
+ * (204, 304) has no content (the generator emits an invalid `content: {type: "void"}`), and a
+ * binary string schema with `contentMediaType` (e.g. `image/*`) is served as that media type.
  */
 function finish(document: OpenAPIDocument): OpenAPIDocument {
+  stripErrorMessages(document.paths)
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       operation.responses ??= {}
@@ -69,6 +72,11 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
         // A `t.Void()` response (204) has no body; the generator leaves a schema where media types belong.
         if (response.content && 'type' in response.content) delete response.content
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
+        if (typeof response.content?.type === 'string') delete response.content
+        const binary = response.content?.['text/plain']?.schema
+        if (binary?.format === 'binary' && typeof binary.contentMediaType === 'string') {
+          response.content = { [binary.contentMediaType]: { schema: binary } }
+        }
         const json = response.content?.['application/json']
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
       }
@@ -108,6 +116,18 @@ function crossCuttingStatuses(operation: any): string[] {
   const required = security.length > 0 && !security.some((s) => Object.keys(s).length === 0)
   if (required && !security.some((s) => 'metricsToken' in s)) statuses.push('401', '403')
   return statuses
+}
+
+/**
+ * Removes Elysia's custom validation messages (`error: "must be ..."` on a schema) from the
+ * document: not a JSON Schema keyword, so OpenAPI linters reject it in parameter schemas. A
+ * property that happens to be named `error` is a schema object, not a string, and stays.
+ */
+function stripErrorMessages(node: unknown) {
+  if (!node || typeof node !== 'object') return
+  const record = node as Record<string, unknown>
+  if (typeof record.error === 'string') delete record.error
+  for (const value of Object.values(record)) stripErrorMessages(value)
 }
 
 const PAGE = `<!doctype html>

@@ -1,0 +1,99 @@
+import type { ProductJson } from './model.ts'
+
+/** The products columns every catalog query selects, in this order. */
+export const PRODUCT_COLUMNS = [
+  'id',
+  'sku',
+  'name',
+  'description',
+  'category',
+  'price_cents',
+  'stock',
+  'active',
+  'image_key',
+  'image_type',
+  'created_at',
+  'updated_at',
+] as const
+
+/** A products row as bun:sqlite returns it. */
+export interface ProductRow {
+  id: string
+  sku: string
+  name: string
+  description: string
+  category: string | null
+  price_cents: number
+  stock: number
+  active: number
+  image_key: string | null
+  image_type: string | null
+  created_at: string
+  updated_at: string
+}
+
+export const productPath = (id: string) => `/products/${encodeURIComponent(id)}`
+
+export function toProductJson(row: ProductRow): ProductJson {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    price_cents: row.price_cents,
+    stock: row.stock,
+    active: row.active === 1,
+    image_url: row.image_key ? `${productPath(row.id)}/image` : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * What the LRU holds for `cacheKeys.product(id)`: the response already serialised, its strong
+ * ETag and the headers, so a hit builds a Response and nothing else. It is derived data only:
+ * deleting it at any moment (writers do, after each commit) just makes the next read a miss.
+ */
+export interface CachedProduct {
+  id: string
+  active: boolean
+  body: string
+  etag: string
+  /** Headers of the 200 response; a 304 sends the same minus the content type. */
+  headers: Record<string, string>
+  notModifiedHeaders: Record<string, string>
+  image: { key: string; type: string } | null
+}
+
+export function toCachedProduct(row: ProductRow): CachedProduct {
+  const body = JSON.stringify(toProductJson(row))
+  // A strong validator: the hash of the exact bytes sent.
+  const etag = `"${Bun.hash(body).toString(36)}"`
+  const notModifiedHeaders = { etag, 'cache-control': 'no-cache' }
+  return {
+    id: row.id,
+    active: row.active === 1,
+    body,
+    etag,
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...notModifiedHeaders },
+    notModifiedHeaders,
+    image: row.image_key && row.image_type ? { key: row.image_key, type: row.image_type } : null,
+  }
+}
+
+/**
+ * If-None-Match against one ETag (RFC 9110 §13.1.2: weak comparison, `*` matches any current
+ * representation).
+ */
+export function matchesIfNoneMatch(header: string | null, etag: string): boolean {
+  if (header === null) return false
+  if (header.trim() === '*') return true
+  for (const candidate of header.split(',')) {
+    const tag = candidate.trim()
+    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true
+  }
+  return false
+}

@@ -1,0 +1,200 @@
+import type { Database } from 'bun:sqlite'
+import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
+import { ValidationFailedError } from '../../lib/errors.ts'
+import type { Sort } from './model.ts'
+import { PRODUCT_COLUMNS, type ProductRow } from './product.ts'
+
+/*
+ * GET /products as SQL. Every statement is assembled from fixed fragments (never from user text;
+ * values are bound), so there are few distinct ones and bun:sqlite's query() cache compiles each once.
+ *
+ * Paging is keyset: the cursor carries the sort key and id of the last row, and the next page is
+ * "after that key" in the same order, so rows inserted meanwhile never shift a page (no duplicates,
+ * no omissions of rows that existed). Each sort walks its own index, behind the category index
+ * prefix when a category is given; other filters are checked on the rows walked (the unary `+`
+ * keeps the planner from switching to a price index and sorting afterwards).
+ *
+ * With `q` and no `sort`, the order is relevance: a score computed from the row's own text and the
+ * query only (4 per match in the name, 2 per match in the sku, 1 per match in the description up
+ * to 3), then newest first. FTS5's bm25 is not used for paging because it depends on statistics
+ * of the whole table: an insert between two pages would reorder rows already served.
+ */
+
+export type Order = Sort | 'relevance'
+
+export interface ListFilters {
+  q?: string
+  category?: string
+  minPrice?: number
+  maxPrice?: number
+  inStock?: boolean
+  /** Administrators also see inactive products. */
+  includeInactive: boolean
+}
+
+export interface ListRequest extends ListFilters {
+  sort?: Sort
+  limit: number
+  cursor?: string
+}
+
+const WORD = /[\p{L}\p{N}]/u
+
+/**
+ * The FTS5 query for what a user typed: each whitespace-separated word becomes a quoted phrase
+ * (so `"`, `*`, `NEAR(`, `OR`, `-`, column filters are plain text), all must match, the last one as
+ * a prefix. Words without a letter or digit can't match anything the tokenizer indexed and are
+ * dropped. Returns null when nothing searchable is left.
+ */
+export function toFtsQuery(q: string): string | null {
+  const words = q.split(/\s+/).filter((word) => WORD.test(word))
+  if (!words.length) return null
+  return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
+}
+
+interface SortKey {
+  /** The SQL expression sorted on; the index on it must use the same collation. */
+  expr: string
+  kind: 'string' | 'number'
+  value: (row: ProductRow) => string | number
+}
+
+const SORT_KEYS: Record<string, SortKey> = {
+  created_at: { expr: 'p.created_at', kind: 'string', value: (row) => row.created_at },
+  price: { expr: 'p.price_cents', kind: 'number', value: (row) => row.price_cents },
+  name: { expr: 'p.name COLLATE NOCASE', kind: 'string', value: (row) => row.name },
+}
+
+const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
+
+/** Short fingerprint of the filters, so a cursor can't be replayed against another query. */
+const fingerprint = (filters: ListFilters) =>
+  Bun.hash(JSON.stringify([filters.q ?? null, filters.category ?? null, filters.minPrice ?? null, filters.maxPrice ?? null, filters.inStock ?? null]))
+    .toString(36)
+
+const badCursor = () =>
+  new ValidationFailedError('The cursor is not valid for this query.', [{ path: '/cursor', message: 'invalid cursor', in: 'query' }])
+
+export interface ListResult {
+  rows: ProductRow[]
+  nextCursor: string | null
+}
+
+/** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
+export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
+  function filterClauses(filters: ListFilters, sortColumn: string | null, params: Record<string, unknown>) {
+    const where: string[] = []
+    if (filters.category !== undefined) {
+      where.push('p.category = $category')
+      params.$category = filters.category
+    }
+    if (!filters.includeInactive) where.push('p.active = 1')
+    // Price bounds seek the price index only when it is the sort's index.
+    const price = sortColumn === 'p.price_cents' ? 'p.price_cents' : '+p.price_cents'
+    if (filters.minPrice !== undefined) {
+      where.push(`${price} >= $min_price`)
+      params.$min_price = filters.minPrice
+    }
+    if (filters.maxPrice !== undefined) {
+      where.push(`${price} <= $max_price`)
+      params.$max_price = filters.maxPrice
+    }
+    if (filters.inStock !== undefined) where.push(filters.inStock ? 'p.stock > 0' : 'p.stock = 0')
+    return where
+  }
+
+  /** Pages in one of the contract's sorts (with or without a search). */
+  function sorted(request: ListRequest, match: string | null): ListResult {
+    const sort = request.sort ?? '-created_at'
+    const descending = sort.startsWith('-')
+    const name = descending ? sort.slice(1) : sort
+    const key = SORT_KEYS[name]!
+    const tag = `${sort}:${fingerprint(request)}`
+    const params: Record<string, unknown> = { $limit: request.limit + 1 }
+    const where = filterClauses(request, key.expr, params)
+    if (match !== null) {
+      where.push('p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)')
+      params.$match = match
+    }
+    if (request.cursor !== undefined) {
+      const [cursorTag, value, id] = decodeCursor(request.cursor, ['string', key.kind, 'string'])
+      if (cursorTag !== tag) throw badCursor()
+      // "After (value, id)" written so the first term seeks the index: key >= v AND (key > v OR id > last).
+      const [cmpOrEq, cmp] = descending ? ['<=', '<'] : ['>=', '>']
+      where.push(`${key.expr} ${cmpOrEq} $after_value AND (${key.expr} ${cmp} $after_value OR p.id ${cmp} $after_id)`)
+      params.$after_value = value
+      params.$after_id = id
+    }
+    const direction = descending ? 'DESC' : 'ASC'
+    const sql =
+      `SELECT ${SELECT} FROM products p` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY ${key.expr} ${direction}, p.id ${direction} LIMIT $limit`
+    const rows = run<ProductRow>(sql, params)
+    return page(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
+  }
+
+  /** Pages a search by relevance, then newest first, then id. */
+  function byRelevance(request: ListRequest, match: string): ListResult {
+    const tag = `relevance:${fingerprint(request)}`
+    const params: Record<string, unknown> = { $limit: request.limit + 1, $match: match }
+    const where = filterClauses(request, null, params)
+    let after = ''
+    if (request.cursor !== undefined) {
+      const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
+      if (cursorTag !== tag) throw badCursor()
+      after = ' WHERE (relevance, created_at, id) < ($after_relevance, $after_created, $after_id)'
+      Object.assign(params, { $after_relevance: relevance, $after_created: createdAt, $after_id: id })
+    }
+    // highlight() wraps each match in char(1), so its length minus the column's is the match count.
+    const hits = (column: number, text: string) => `length(highlight(products_fts, ${column}, char(1), '')) - length(${text})`
+    const sql =
+      `SELECT * FROM (SELECT ${PRODUCT_COLUMNS.join(', ')}, 4 * name_hits + 2 * sku_hits + min(description_hits, 3) AS relevance FROM (` +
+      `SELECT ${SELECT}, ${hits(0, 'p.name')} AS name_hits, ${hits(2, 'p.sku')} AS sku_hits, ${hits(1, 'p.description')} AS description_hits` +
+      ` FROM products_fts JOIN products p ON p.rowid = products_fts.rowid WHERE products_fts MATCH $match` +
+      (where.length ? ` AND ${where.join(' AND ')}` : '') +
+      `))${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT $limit`
+    const rows = run<ProductRow & { relevance: number }>(sql, params)
+    return page(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+  }
+
+  function run<T>(sql: string, params: Record<string, unknown>): T[] {
+    observe?.(sql, params)
+    try {
+      return sqlite.query<T, [Record<string, any>]>(sql).all(params)
+    } catch (error) {
+      // Quoting makes every query literal; should FTS5 still refuse one, it is the caller's input.
+      if (error instanceof Error && /fts5/i.test(error.message)) {
+        throw new ValidationFailedError('The search query could not be used.', [{ path: '/q', message: 'unsupported search', in: 'query' }])
+      }
+      throw error
+    }
+  }
+
+  function page<T extends ProductRow>(rows: T[], limit: number, cursorOf: (last: T) => string): ListResult {
+    const more = rows.length > limit
+    const pageRows = more ? rows.slice(0, limit) : rows
+    return { rows: pageRows, nextCursor: more ? cursorOf(pageRows[pageRows.length - 1]!) : null }
+  }
+
+  return {
+    list(request: ListRequest): ListResult {
+      if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
+        throw new ValidationFailedError('min_price is greater than max_price.', [
+          { path: '/min_price', message: 'must not be greater than max_price', in: 'query' },
+        ])
+      }
+      const q = request.q?.trim() ? request.q : undefined
+      if (q === undefined) return sorted({ ...request, q: undefined }, null)
+      const match = toFtsQuery(q)
+      // Only punctuation: nothing indexed can match. Still check the cursor, as any list does.
+      if (match === null) {
+        if (request.cursor !== undefined) throw badCursor()
+        return { rows: [], nextCursor: null }
+      }
+      return request.sort ? sorted({ ...request, q }, match) : byRelevance({ ...request, q }, match)
+    },
+  }
+}
+
+export type ProductSearch = ReturnType<typeof createProductSearch>

@@ -1,0 +1,47 @@
+import { BadRequestError, PayloadTooLargeError, ValidationFailedError } from '../../lib/errors.ts'
+import { MULTIPART_SLACK } from '../../http/request.ts'
+
+/*
+ * Reads an image upload from a request: the raw body, or the `file` field of a multipart form.
+ * The size limit is enforced while the stream is read (a body without Content-Length, or one
+ * that lies about it, stops at the limit), and nothing is kept of a refused body.
+ */
+
+const tooLarge = (max: number) => new PayloadTooLargeError(`The image is larger than ${max} bytes.`)
+
+/** Reads at most `cap` bytes of a stream; throws 413 (and cancels the stream) past it. */
+async function readCapped(stream: ReadableStream<Uint8Array> | null, cap: number, max: number): Promise<Uint8Array> {
+  if (!stream) return new Uint8Array(0)
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > cap) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(max)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, total)
+}
+
+/** The uploaded bytes; 413 over `max`, 400 for a malformed form, 422 for a form without `file`. */
+export async function readImageUpload(request: Request, max: number): Promise<Uint8Array> {
+  const contentType = request.headers.get('content-type') ?? ''
+  if (!/^multipart\/form-data\s*;/i.test(contentType)) return readCapped(request.body, max, max)
+
+  // The form's framing (boundaries, part headers) may add up to MULTIPART_SLACK around the file.
+  const body = await readCapped(request.body, max + MULTIPART_SLACK, max)
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData().catch(() => {
+    throw new BadRequestError('The multipart body could not be parsed.')
+  })
+  const file = form.get('file')
+  if (!(file instanceof Blob)) {
+    throw new ValidationFailedError('The form has no file.', [{ path: '/file', message: 'a file field is required', in: 'body' }])
+  }
+  if (file.size > max) throw tooLarge(max)
+  return new Uint8Array(await file.arrayBuffer())
+}
