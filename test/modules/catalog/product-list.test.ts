@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { ProductJson } from '../../../src/modules/catalog/model.ts'
+import { Value } from '@sinclair/typebox/value'
+import { ProductPage, type ProductJson } from '../../../src/modules/catalog/model.ts'
 import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { allPages, createProduct } from './fixtures.ts'
 
@@ -161,7 +162,11 @@ describe('GET /products', () => {
     await expectProblem(await t.request('/products', { token: 'nope' }), 401)
   })
 
-  test('every item has the contract shape', async () => {
+  test('every page matches the documented schema', async () => {
+    for (const token of [undefined, admin.token]) {
+      const body = await json(await t.request('/products?limit=100', { token }))
+      expect(Value.Check(ProductPage, body)).toBe(true)
+    }
     const body = await json(await t.request('/products?limit=1'))
     expect(Object.keys(body)).toEqual(['items', 'next_cursor'])
     expect(Object.keys(body.items[0]).sort()).toEqual(
