@@ -34,12 +34,13 @@ export async function serve(config: Config): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'))
   })
   logger.info({ signal }, 'shutting down: draining in-flight requests')
-  const drained = server.stop(false).then(() => true)
-  const timedOut = Bun.sleep(config.SHUTDOWN_TIMEOUT).then(() => false)
-  if (!(await Promise.race([drained, timedOut]))) {
-    logger.warn('shutdown timeout reached: closing remaining connections')
-    await server.stop(true)
-  }
+  // Stop accepting, wait until no request is in flight (bounded by SHUTDOWN_TIMEOUT), then close
+  // what is left: idle keep-alive sockets and clients still sending a body we already refused.
+  void server.stop(false)
+  const deadline = performance.now() + config.SHUTDOWN_TIMEOUT
+  while (server.pendingRequests > 0 && performance.now() < deadline) await Bun.sleep(10)
+  if (server.pendingRequests > 0) logger.warn({ pending: server.pendingRequests }, 'shutdown timeout reached: closing remaining connections')
+  await server.stop(true)
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))

@@ -2,10 +2,6 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { setDefaultTimeout } from 'bun:test'
-
-// Each e2e test starts processes on a 2-core machine; give them room.
-setDefaultTimeout(30_000)
 
 /** The compiled executable under test. Built once per test run, from the current sources. */
 export const EXECUTABLE = resolve(import.meta.dir, '../../dist/kiosk')
