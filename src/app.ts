@@ -9,6 +9,8 @@ import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
 import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
+import { ordersModule } from './modules/orders/index.ts'
+import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
 import { createUserService } from './modules/users/service.ts'
 
@@ -28,6 +30,7 @@ export function createApp(ctx: AppContext) {
     .use(authModule(ctx, users, createTokenService(ctx)))
     .use(usersModule(ctx, auth, users))
     .use(catalogModule(ctx, auth))
+    .use(ordersModule(ctx, auth, createOrderService(ctx)))
   return app.use(docsPlugin(() => app))
 }
 

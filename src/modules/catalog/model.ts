@@ -1,5 +1,5 @@
 import { t, type Static } from 'elysia'
-import { chars, Id, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
+import { chars, Id, JsonInt as Int, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
 
 /*
  * Catalog schemas: validation, OpenAPI and types at once. Limits are the contract's.
@@ -8,13 +8,6 @@ import { chars, Id, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
 export const PRICE_MAX = 1_000_000_000
 /** The contract only says stock ≥ 0; a ceiling keeps sums of stock far from unsafe integers. */
 export const STOCK_MAX = 1_000_000_000
-
-/**
- * A JSON integer. Elysia's t.Integer also takes numeric strings ("100") in bodies; this one takes
- * numbers without a fraction only, and documents itself as `type: integer`.
- */
-const Int = (options: { minimum: number; maximum?: number; error?: string; description?: string; examples?: number[] }) =>
-  t.Number({ ...options, multipleOf: 1, type: 'integer' })
 
 export const SORTS = ['name', '-name', 'price', '-price', 'created_at', '-created_at'] as const
 export type Sort = (typeof SORTS)[number]

@@ -1,0 +1,85 @@
+import { Elysia } from 'elysia'
+import type { AppContext } from '../../context.ts'
+import type { authPlugin } from '../../http/auth.ts'
+import { problemResponses } from '../../http/problem.ts'
+import { ForbiddenError } from '../../lib/errors.ts'
+import { dateRange } from './dates.ts'
+import { CreateOrderBody, CreateOrderHeaders, Order, OrderIdParams, OrderListQuery, OrderPage, UpdateOrderBody } from './model.ts'
+import type { OrderService } from './service.ts'
+
+const orderPath = (id: string) => `/orders/${id}`
+
+/** Ordering, the caller's orders (all of them for admins), cancellation and status changes. */
+export function ordersModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin>, orders: OrderService) {
+  return new Elysia({ prefix: '/orders', tags: ['Orders'] })
+    .use(auth)
+    .post(
+      '',
+      ({ user, body, headers, set, status }) => {
+        const { order, replayed } = orders.create(user, body, headers['idempotency-key'])
+        set.headers.location = orderPath(order.id)
+        if (replayed) set.headers['idempotent-replayed'] = 'true'
+        return status(201, order)
+      },
+      {
+        auth: 'user',
+        body: CreateOrderBody,
+        headers: CreateOrderHeaders,
+        response: { 201: Order, ...problemResponses(409) },
+        detail: {
+          summary: 'Place an order',
+          description:
+            'One transaction: every line\'s stock is checked and taken, or nothing is. Prices come from the catalog. Unknown or inactive products and repeated products are 422 naming the line. Not enough stock is 409 whose `errors` name each short line with `product_id`, `requested` and `available`. With `Idempotency-Key`, the same key and body from the same user within 24 h return the first 201 again with `Idempotent-Replayed: true` and create nothing; the same key with another body is 422. Only successful (201) responses are remembered.',
+        },
+      },
+    )
+    .get(
+      '',
+      ({ user, query }) => {
+        if (query.user_id !== undefined && user.role !== 'admin') throw new ForbiddenError('Only administrators can filter by user_id.')
+        const { from, to } = dateRange(query.from, query.to)
+        return orders.list({
+          userId: user.role === 'admin' ? query.user_id : user.id,
+          status: query.status,
+          from,
+          to,
+          limit: query.limit ?? 20,
+          cursor: query.cursor,
+        })
+      },
+      {
+        auth: 'user',
+        query: OrderListQuery,
+        response: { 200: OrderPage },
+        detail: {
+          summary: 'List orders',
+          description: 'Newest first, cursor pages. A user sees their own orders, an admin all; `user_id` is admin-only (403 otherwise). `from`/`to` bound created_at inclusively; a plain-date `to` includes that day.',
+        },
+      },
+    )
+    .get('/:id', ({ user, params }) => orders.get(user, params.id), {
+      auth: 'user',
+      params: OrderIdParams,
+      response: { 200: Order },
+      detail: { summary: 'An order', description: 'The owner or an admin; 404 for anyone else.' },
+    })
+    .post('/:id/cancel', ({ user, params }) => orders.cancel(user, params.id), {
+      auth: 'user',
+      params: OrderIdParams,
+      response: { 200: Order, ...problemResponses(409) },
+      detail: {
+        summary: 'Cancel an order',
+        description: 'The owner or an admin, from `pending` or `paid`; the stock goes back in the same transaction. 409 from any other status.',
+      },
+    })
+    .patch('/:id', ({ user, params, body }) => orders.setStatus(user, params.id, body.status), {
+      auth: 'admin',
+      params: OrderIdParams,
+      body: UpdateOrderBody,
+      response: { 200: Order, ...problemResponses(409) },
+      detail: {
+        summary: 'Change an order\'s status',
+        description: '`pending → paid → shipped → delivered`, `pending/paid → cancelled` (restocks); anything else is 409.',
+      },
+    })
+}

@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { join } from 'node:path'
+import { seedDataFolder } from '../e2e/data-folder.ts'
+import { startKiosk } from '../e2e/harness.ts'
+
+/*
+ * Nothing acknowledged is lost: concurrent order creation against the executable, `kill -9` at
+ * a random moment, restart on the same folder, repeated. Every order that got a 201 must exist
+ * with its lines, stock must equal the initial stock minus what the surviving orders took, and
+ * the database must pass an integrity check.
+ */
+
+const CYCLES = Number(process.env.CRASH_CYCLES ?? 10)
+const INITIAL_STOCK = 100_000
+
+describe('kill -9 during order creation', () => {
+  test(`${CYCLES} crash cycles lose no acknowledged order and keep stock exact`, async () => {
+    const seeded = await seedDataFolder({
+      users: [{ role: 'user' }],
+      products: [
+        { sku: 'CRASH-A', stock: INITIAL_STOCK, priceCents: 150 },
+        { sku: 'CRASH-B', stock: INITIAL_STOCK, priceCents: 275 },
+      ],
+    })
+    const buyer = seeded.users[0]!
+    const acknowledged = new Map<string, { quantityA: number; quantityB: number }>()
+
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const kiosk = await startKiosk({ dir: seeded.dir, env: seeded.env })
+      const ready = await fetch(`${kiosk.url}/health/ready`)
+      expect(ready.status).toBe(200)
+
+      let stopped = false
+      const buyers = Array.from({ length: 8 }, async () => {
+        while (!stopped) {
+          const quantityA = 1 + Math.floor(Math.random() * 3)
+          const quantityB = Math.floor(Math.random() * 2)
+          const items = [{ product_id: seeded.products[0]!.id, quantity: quantityA }]
+          if (quantityB) items.push({ product_id: seeded.products[1]!.id, quantity: quantityB })
+          try {
+            const response = await fetch(`${kiosk.url}/orders`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer.token}` },
+              body: JSON.stringify({ items }),
+            })
+            if (response.status === 201) {
+              const order = (await response.json()) as { id: string }
+              acknowledged.set(order.id, { quantityA, quantityB })
+            } else if (response.status >= 500) {
+              throw new Error(`order creation answered ${response.status}: ${await response.text()}`)
+            }
+          } catch (error) {
+            // The connection dies with the process; only an acknowledged (201) order counts.
+            if (error instanceof Error && error.message.startsWith('order creation answered')) throw error
+          }
+        }
+      })
+      // Let orders flow for a random moment, then kill without warning.
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 350))
+      kiosk.process.kill('SIGKILL')
+      await kiosk.process.exited
+      stopped = true
+      await Promise.all(buyers)
+    }
+    expect(acknowledged.size).toBeGreaterThan(CYCLES)
+
+    // Comes back ready once more and serves every acknowledged order with its lines.
+    const kiosk = await startKiosk({ dir: seeded.dir, env: seeded.env })
+    for (const [id, taken] of acknowledged) {
+      const response = await fetch(`${kiosk.url}/orders/${id}`, { headers: { authorization: `Bearer ${buyer.token}` } })
+      expect(response.status).toBe(200)
+      const order = (await response.json()) as { items: { quantity: number }[] }
+      expect(order.items.length).toBe(taken.quantityB ? 2 : 1)
+    }
+    expect(await kiosk.stop()).toBe(0)
+
+    const sqlite = new Database(join(seeded.dir, 'data', 'kiosk.db'), { readonly: true })
+    expect(sqlite.query('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
+    const stock = (sku: string) => sqlite.query<{ stock: number }, [string]>('SELECT stock FROM products WHERE sku = ?').get(sku)!.stock
+    const taken = (sku: string) =>
+      sqlite
+        .query<{ taken: number }, [string]>(
+          "SELECT coalesce(sum(quantity), 0) AS taken FROM order_items JOIN orders ON orders.id = order_items.order_id WHERE sku = ? AND orders.status != 'cancelled'",
+        )
+        .get(sku)!.taken
+    // Stock equals the initial stock minus what every surviving order took (acknowledged or not).
+    expect(stock('CRASH-A')).toBe(INITIAL_STOCK - taken('CRASH-A'))
+    expect(stock('CRASH-B')).toBe(INITIAL_STOCK - taken('CRASH-B'))
+    // And every acknowledged order survived.
+    const surviving = new Set(sqlite.query<{ id: string }, []>('SELECT id FROM orders').all().map((row) => row.id))
+    for (const id of acknowledged.keys()) expect(surviving.has(id)).toBe(true)
+    sqlite.close()
+  }, 300_000)
+})
