@@ -1,3 +1,4 @@
+import { Database } from 'bun:sqlite'
 /*
  * The load scenarios of `bun run bench`. Each is measured on Kiosk (the compiled executable on a
  * seeded database) and, when `baseline` is true, on the raw Bun.serve of bench/baseline.ts, in
@@ -74,3 +75,58 @@ export const SCENARIOS: Scenario[] = [
     target: () => ({ path: LIST_PATH }),
   },
 ]
+
+/** A bearer token for the first demo customer, from the server's own token endpoint. */
+async function customerToken(ctx: ScenarioContext): Promise<string> {
+  const response = await fetch(`${ctx.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: ctx.fixture.customerEmails[0]!, password: ctx.fixture.password }).toString(),
+  })
+  if (response.status !== 200) throw new Error(`bench login failed: ${response.status} ${await response.text()}`)
+  return ((await response.json()) as { access_token: string }).access_token
+}
+
+const loginScript = (emails: string[], password: string) => `local emails = {
+${emails.map((email) => `  "${encodeURIComponent(email)}",`).join('\n')}
+}
+local i = 0
+request = function()
+  i = i % #emails + 1
+  return wrk.format("POST", "/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
+    "grant_type=password&username=" .. emails[i] .. "&password=${encodeURIComponent(password)}")
+end
+`
+
+const orderScript = (token: string, ids: string[]) => `local ids = {
+${ids.map((id) => `  "${id}",`).join('\n')}
+}
+local i = 0
+request = function()
+  i = i % #ids + 1
+  return wrk.format("POST", "/orders", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer ${token}" },
+    '{"items":[{"product_id":"' .. ids[i] .. '","quantity":1}]}')
+end
+`
+
+SCENARIOS.push(
+  {
+    name: 'login',
+    baseline: false,
+    note: 'POST /token (password grant): one argon2id verification per request, by design',
+    target: ({ fixture, lua }) => ({ path: '/token', script: lua('login.lua', loginScript(fixture.customerEmails, fixture.password)) }),
+  },
+  {
+    name: 'order creation',
+    baseline: false,
+    note: 'POST /orders, one line, cycling products (stock raised first so none runs out)',
+    async target(ctx) {
+      // Enough stock for any run: every order is a 201, none a 409. The server's WAL connection sees it at once.
+      const sqlite = new Database(ctx.fixture.databasePath)
+      sqlite.exec('PRAGMA busy_timeout = 5000')
+      sqlite.run('UPDATE products SET stock = 100000000')
+      sqlite.close()
+      return { path: '/orders', script: ctx.lua('orders.lua', orderScript(await customerToken(ctx), ctx.fixture.productIds)) }
+    },
+  },
+)
