@@ -2,6 +2,7 @@ import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
 import { migrate } from '../db/migrate.ts'
+import { startScheduler } from '../jobs/scheduler.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -16,6 +17,8 @@ export async function serve(config: Config): Promise<number> {
   const applied = migrate(ctx.sqlite)
   if (applied.length) logger.info({ migrations: applied }, 'database migrated')
 
+  // Before listening: a bad cron pattern stops start-up instead of a half-working server.
+  const scheduler = startScheduler(ctx)
   const app = createApp(ctx)
   app.listen({
     port: config.PORT,
@@ -37,6 +40,8 @@ export async function serve(config: Config): Promise<number> {
     logger.warn('shutdown timeout reached: closing remaining connections')
     await server.stop(true)
   }
+  // Jobs use the database: stop them (and wait for a run in progress) before closing it.
+  await scheduler.stop()
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))

@@ -1,0 +1,128 @@
+import type { Database } from 'bun:sqlite'
+import { orderStatuses, type OrderStatus } from '../../db/schema.ts'
+import type { Summary } from './model.ts'
+import { datesOf, type ReportRange } from './range.ts'
+
+/** Orders that count as sales: money has been taken and not given back. */
+export const REVENUE_STATUSES = ['paid', 'shipped', 'delivered'] as const satisfies readonly OrderStatus[]
+const REVENUE_SQL = `(${REVENUE_STATUSES.map((status) => `'${status}'`).join(', ')})`
+
+export const TOP_PRODUCTS = 10
+export const LOW_STOCK_LIMIT = 100
+
+type Span = { start: string; end: string }
+
+/**
+ * The summary's statements, prepared once per database connection. Each part is one query,
+ * independent of the others, over the half-open range `start <= created_at < end`.
+ */
+export function prepareSummaryQueries(sqlite: Database) {
+  return {
+    byStatus: sqlite.prepare<{ status: OrderStatus; count: number; total: number }, [string, string]>(
+      `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
+       FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
+    ),
+    topProducts: sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
+      `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
+              SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
+       FROM orders o
+       JOIN order_items i ON i.order_id = o.id
+       LEFT JOIN products p ON p.id = i.product_id
+       WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
+       GROUP BY i.product_id
+       ORDER BY revenue_cents DESC, quantity DESC, i.product_id
+       LIMIT ?3`,
+    ),
+    salesByDay: sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
+      `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
+              COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
+       FROM orders WHERE created_at >= ?1 AND created_at < ?2
+       GROUP BY date ORDER BY date`,
+    ),
+    lowStock: sqlite.prepare<Summary['low_stock'][number], [number, number]>(
+      `SELECT id AS product_id, sku, name, stock FROM products
+       WHERE active = 1 AND stock <= ?1 ORDER BY stock, sku LIMIT ?2`,
+    ),
+    customers: sqlite.prepare<{ total: number; new: number }, [string, string]>(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
+       FROM users WHERE role = 'user' AND created_at < ?2`,
+    ),
+  }
+}
+
+export type SummaryQueries = ReturnType<typeof prepareSummaryQueries>
+
+/** One part of the summary: a name (its Server-Timing entry) and the work. */
+type Part<T> = (queries: SummaryQueries, range: Span, lowStockThreshold: number) => T
+
+const ordersPart: Part<Pick<Summary, 'orders' | 'revenue_cents' | 'average_order_cents'>> = (q, range) => {
+  const by_status = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Summary['orders']['by_status']
+  let count = 0
+  let revenue = 0
+  let revenueOrders = 0
+  for (const row of q.byStatus.all(range.start, range.end)) {
+    by_status[row.status] = row.count
+    count += row.count
+    if ((REVENUE_STATUSES as readonly string[]).includes(row.status)) {
+      revenue += row.total
+      revenueOrders += row.count
+    }
+  }
+  return {
+    orders: { count, by_status },
+    revenue_cents: revenue,
+    average_order_cents: revenueOrders ? Math.round(revenue / revenueOrders) : 0,
+  }
+}
+
+const topProductsPart: Part<Summary['top_products']> = (q, range) => q.topProducts.all(range.start, range.end, TOP_PRODUCTS)
+
+const salesByDayPart = (range: ReportRange): Part<Summary['sales_by_day']> => (q) => {
+  const found = new Map(q.salesByDay.all(range.start, range.end).map((row) => [row.date, row]))
+  return datesOf(range).map((date) => found.get(date) ?? { date, orders: 0, revenue_cents: 0 })
+}
+
+const lowStockPart: Part<Summary['low_stock']> = (q, _range, threshold) => q.lowStock.all(threshold, LOW_STOCK_LIMIT)
+
+const customersPart: Part<Summary['customers']> = (q, range) => {
+  const row = q.customers.get(range.start, range.end)!
+  return { total: row.total, new: row.new }
+}
+
+export type TimingSink = (part: string, ms: number) => void
+
+/**
+ * Computes the summary's parts as independent async units joined with Promise.all.
+ *
+ * What concurrency buys here: bun:sqlite is synchronous and the parts share one connection, so
+ * the units run one after another on this thread whatever the syntax; Promise.all buys
+ * independence (each part is timed, fails or can be moved on its own) and the shape that would
+ * let a part run elsewhere. It does not buy wall time: we measured a read-only second
+ * connection (same thread: no change) and a Worker per summary (see bench/report-summary.ts and
+ * the README); neither won enough to pay for itself, so the simple design stays. Yielding
+ * between parts (`await null`) lets other queued requests' microtasks run between queries.
+ */
+export async function computeSummary(
+  queries: SummaryQueries,
+  range: ReportRange,
+  lowStockThreshold: number,
+  onTiming: TimingSink = () => {},
+): Promise<Summary> {
+  const run = async <T>(name: string, part: Part<T>): Promise<T> => {
+    await null
+    const started = performance.now()
+    try {
+      return part(queries, range, lowStockThreshold)
+    } finally {
+      onTiming(name, performance.now() - started)
+    }
+  }
+  const [orders, top_products, sales_by_day, low_stock, customers] = await Promise.all([
+    run('orders', ordersPart),
+    run('top_products', topProductsPart),
+    run('sales_by_day', salesByDayPart(range)),
+    run('low_stock', lowStockPart),
+    run('customers', customersPart),
+  ])
+  return { from: range.from, to: range.to, ...orders, top_products, sales_by_day, low_stock, customers }
+}
