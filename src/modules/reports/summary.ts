@@ -10,8 +10,6 @@ const REVENUE_SQL = `(${REVENUE_STATUSES.map((status) => `'${status}'`).join(', 
 export const TOP_PRODUCTS = 10
 export const LOW_STOCK_LIMIT = 100
 
-type Span = { start: string; end: string }
-
 /**
  * The summary's statements, prepared once per database connection. Each part is one query,
  * independent of the others, over the half-open range `start <= created_at < end`.
@@ -53,7 +51,7 @@ export function prepareSummaryQueries(sqlite: Database) {
 export type SummaryQueries = ReturnType<typeof prepareSummaryQueries>
 
 /** One part of the summary: a name (its Server-Timing entry) and the work. */
-type Part<T> = (queries: SummaryQueries, range: Span, lowStockThreshold: number) => T
+type Part<T> = (queries: SummaryQueries, range: ReportRange, lowStockThreshold: number) => T
 
 const ordersPart: Part<Pick<Summary, 'orders' | 'revenue_cents' | 'average_order_cents'>> = (q, range) => {
   const by_status = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Summary['orders']['by_status']
@@ -77,7 +75,7 @@ const ordersPart: Part<Pick<Summary, 'orders' | 'revenue_cents' | 'average_order
 
 const topProductsPart: Part<Summary['top_products']> = (q, range) => q.topProducts.all(range.start, range.end, TOP_PRODUCTS)
 
-const salesByDayPart = (range: ReportRange): Part<Summary['sales_by_day']> => (q) => {
+const salesByDayPart: Part<Summary['sales_by_day']> = (q, range) => {
   const found = new Map(q.salesByDay.all(range.start, range.end).map((row) => [row.date, row]))
   return datesOf(range).map((date) => found.get(date) ?? { date, orders: 0, revenue_cents: 0 })
 }
@@ -88,6 +86,16 @@ const customersPart: Part<Summary['customers']> = (q, range) => {
   const row = q.customers.get(range.start, range.end)!
   return { total: row.total, new: row.new }
 }
+
+/** The parts by name; the names are the Server-Timing entries. */
+export const SUMMARY_PARTS = {
+  orders: ordersPart,
+  top_products: topProductsPart,
+  sales_by_day: salesByDayPart,
+  low_stock: lowStockPart,
+  customers: customersPart,
+}
+export type PartName = keyof typeof SUMMARY_PARTS
 
 export type TimingSink = (part: string, ms: number) => void
 
@@ -108,21 +116,21 @@ export async function computeSummary(
   lowStockThreshold: number,
   onTiming: TimingSink = () => {},
 ): Promise<Summary> {
-  const run = async <T>(name: string, part: Part<T>): Promise<T> => {
+  const run = async <N extends PartName>(name: N): Promise<ReturnType<(typeof SUMMARY_PARTS)[N]>> => {
     await null
     const started = performance.now()
     try {
-      return part(queries, range, lowStockThreshold)
+      return SUMMARY_PARTS[name](queries, range, lowStockThreshold) as ReturnType<(typeof SUMMARY_PARTS)[N]>
     } finally {
       onTiming(name, performance.now() - started)
     }
   }
   const [orders, top_products, sales_by_day, low_stock, customers] = await Promise.all([
-    run('orders', ordersPart),
-    run('top_products', topProductsPart),
-    run('sales_by_day', salesByDayPart(range)),
-    run('low_stock', lowStockPart),
-    run('customers', customersPart),
+    run('orders'),
+    run('top_products'),
+    run('sales_by_day'),
+    run('low_stock'),
+    run('customers'),
   ])
   return { from: range.from, to: range.to, ...orders, top_products, sales_by_day, low_stock, customers }
 }
