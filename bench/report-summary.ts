@@ -5,6 +5,7 @@
  */
 import { openDatabase } from '../src/db/client.ts'
 import { parseRange, type ReportRange } from '../src/modules/reports/range.ts'
+import { createSummaryRunner } from '../src/modules/reports/summary-runner.ts'
 import { computeSummary, prepareSummaryQueries, SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
 import { reportDatabase } from './report-data.ts'
 
@@ -79,15 +80,18 @@ const mainQueries = prepareSummaryQueries(main.sqlite)
 const readonlyQueries = prepareSummaryQueries(readonly.sqlite)
 const pool2 = await workerPool(2)
 const pool5 = await workerPool(5)
+const runner = createSummaryRunner(path)
+await runner.compute(ranges.month, 5) // start it
 
 const variants: Record<string, (range: ReportRange) => Promise<unknown>> = {
   'one connection, sequential': async (range) => {
     for (const part of PARTS) SUMMARY_PARTS[part](mainQueries, range, 5)
   },
-  'one connection, Promise.all (shipped)': (range) => computeSummary(mainQueries, range, 5),
+  'one connection, Promise.all': (range) => computeSummary(mainQueries, range, 5),
   'read-only 2nd connection, Promise.all': (range) => computeSummary(readonlyQueries, range, 5),
   '2 Workers (warm), own read-only connections': (range) => pool2.summary(range),
   '5 Workers (warm), one part each': (range) => pool5.summary(range),
+  '1 Worker, all parts, one snapshot (shipped)': (range) => runner.compute(range, 5),
 }
 
 const parts: Record<string, number> = {}
@@ -110,3 +114,15 @@ for (const [label, range] of Object.entries(ranges)) {
 }
 pool2.close()
 pool5.close()
+runner.close()
+
+// Starting a worker: what the first summary after WORKER_IDLE_MS pays.
+const cold = []
+for (let i = 0; i < 5; i++) {
+  const fresh = createSummaryRunner(path)
+  const started = performance.now()
+  await fresh.compute(parseRange({ from: '2026-11-30', to: '2026-11-30' }, now), 5)
+  cold.push(performance.now() - started)
+  fresh.close()
+}
+console.log(`\ncold start of the summary worker + a one-day summary: median ${median(cold).toFixed(1)} ms`)

@@ -20,6 +20,8 @@ export interface JobDefinition {
   /** Five or six cron fields, UTC. */
   pattern: string
   run(): unknown
+  /** Releases what the job holds (called once the scheduler has stopped). */
+  stop?(): void
 }
 
 export type JobOutcome = 'success' | 'failure' | 'skipped'
@@ -39,7 +41,7 @@ export interface JobRun {
 export function scheduledJobs(ctx: AppContext): JobDefinition[] {
   const reports = createReportsService(ctx)
   return [
-    { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot() },
+    { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',
       pattern: ctx.config.BACKUP_CRON,
@@ -144,6 +146,7 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[] = schedule
     async stop() {
       for (const job of Object.values(crons)) job.stop()
       await Promise.all(inFlight.values())
+      for (const job of jobs) job.stop?.()
       logger.info('scheduler stopped')
     },
   }

@@ -112,7 +112,7 @@ describe('kiosk backup FILE against a running server under write load', () => {
 describe('kiosk serve runs the scheduled jobs', () => {
   let kiosk: RunningKiosk
   beforeAll(async () => {
-    kiosk = await startKiosk({ env: { JWT_SECRET: SECRET, REPORT_CRON: '* * * * * *' } })
+    kiosk = await startKiosk({ env: { JWT_SECRET: SECRET, REPORT_CRON: '* * * * * *', BACKUP_CRON: '* * * * * *', BACKUP_KEEP: '2' } })
   })
   afterAll(async () => {
     if (kiosk?.process.exitCode === null) await kiosk.stop()
@@ -123,6 +123,15 @@ describe('kiosk serve runs the scheduled jobs', () => {
     const entry = JSON.parse(line)
     expect(entry).toMatchObject({ outcome: 'success', duration_ms: expect.any(Number) })
     expect(existsSync(join(kiosk.dir, 'data', 'reports', entry.result.name))).toBe(true)
+  })
+
+  test('BACKUP_CRON writes a verified backup into DATA_DIR/backups', async () => {
+    const line = await kiosk.waitForLog((l) => l.includes('"msg":"job run"') && l.includes('"job":"backup"'))
+    const entry = JSON.parse(line)
+    expect(entry).toMatchObject({ outcome: 'success', result: { integrity: 'ok' } })
+    const copy = new Database(entry.result.path, { readonly: true })
+    expect(copy.query('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
+    copy.close()
   })
 
   test('GET /metrics scrapes cleanly and counts the job runs', async () => {

@@ -5,6 +5,7 @@ import { ordersCsvStream, prepareCsvQueries } from './csv.ts'
 import type { SnapshotInfo, Summary } from './model.ts'
 import { defaultRange, parseRange, type ReportRange } from './range.ts'
 import { createSnapshotStore } from './snapshots.ts'
+import { createSummaryRunner } from './summary-runner.ts'
 import { computeSummary, prepareSummaryQueries, type TimingSink } from './summary.ts'
 
 /** How long a computed summary is served from the cache: reports may lag writes by this much. */
@@ -18,12 +19,17 @@ interface CachedSummary {
 /** Reports over the context's database; built once per app (statements prepared here). */
 export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' | 'cache' | 'clock' | 'metrics'>) {
   const { config, cache, clock, metrics } = ctx
-  const summaryQueries = prepareSummaryQueries(ctx.sqlite)
+  // A file database is summarised on a worker thread; an in-memory one (nothing else can open
+  // it) on this thread.
+  const runner = config.DATABASE_PATH === ':memory:' ? undefined : createSummaryRunner(config.DATABASE_PATH)
+  const summaryQueries = runner ? undefined : prepareSummaryQueries(ctx.sqlite)
   const csvQueries = prepareCsvQueries(ctx.sqlite)
   const snapshots = createSnapshotStore(join(resolve(config.DATA_DIR), 'reports'), config.SNAPSHOT_KEEP)
 
   const compute = (range: ReportRange, onTiming?: TimingSink) =>
-    computeSummary(summaryQueries, range, config.LOW_STOCK_THRESHOLD, onTiming)
+    runner
+      ? runner.compute(range, config.LOW_STOCK_THRESHOLD, onTiming)
+      : computeSummary(summaryQueries!, range, config.LOW_STOCK_THRESHOLD, onTiming)
 
   /**
    * The summary of a range, from the cache when a fresh one is there. Expiry is judged by the
@@ -54,6 +60,8 @@ export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' |
     takeSnapshot,
     listSnapshots: snapshots.list,
     snapshotFile: snapshots.file,
+    /** Ends the summary worker, if one runs. */
+    close: () => runner?.close(),
   }
 }
 

@@ -102,13 +102,14 @@ export type TimingSink = (part: string, ms: number) => void
 /**
  * Computes the summary's parts as independent async units joined with Promise.all.
  *
- * What concurrency buys here: bun:sqlite is synchronous and the parts share one connection, so
- * the units run one after another on this thread whatever the syntax; Promise.all buys
- * independence (each part is timed, fails or can be moved on its own) and the shape that would
- * let a part run elsewhere. It does not buy wall time: we measured a read-only second
- * connection (same thread: no change) and a Worker per summary (see bench/report-summary.ts and
- * the README); neither won enough to pay for itself, so the simple design stays. Yielding
- * between parts (`await null`) lets other queued requests' microtasks run between queries.
+ * What concurrency buys here: bun:sqlite is synchronous, so on one thread the units run one
+ * after another whatever the syntax; Promise.all buys independence (each part timed, failing or
+ * moved on its own), not wall time. Measured (bench/report-summary.ts, 400k orders, 366 days,
+ * ~4.5 s of queries): a read-only second connection on the same thread changes nothing (and the
+ * event loop still stalls for the whole 4.5 s); 2 or 5 Workers with their own connections cut
+ * wall time by 0-40% on this 2-core machine (noisy) but take the core the server needs. What
+ * does win is one worker thread (summary-runner.ts): the same wall time, and the longest event
+ * loop stall falls from ~4.5 s to ~5 ms, so other requests keep flowing while a report runs.
  */
 export async function computeSummary(
   queries: SummaryQueries,
@@ -117,7 +118,6 @@ export async function computeSummary(
   onTiming: TimingSink = () => {},
 ): Promise<Summary> {
   const run = async <N extends PartName>(name: N): Promise<ReturnType<(typeof SUMMARY_PARTS)[N]>> => {
-    await null
     const started = performance.now()
     try {
       return SUMMARY_PARTS[name](queries, range, lowStockThreshold) as ReturnType<(typeof SUMMARY_PARTS)[N]>

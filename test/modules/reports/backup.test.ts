@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { backupDatabase, BackupError } from '../../../src/db/backup.ts'
+import { backupDatabase, backupDatabaseOffThread, BackupError } from '../../../src/db/backup.ts'
 import { createTestApp, createUser } from '../../helpers.ts'
 
 const t = createTestApp()
@@ -44,6 +44,14 @@ describe('backupDatabase', () => {
     expect(() => backupDatabase(join(t.dir, 'nope.db'), join(t.dir, 'copy2.db'))).toThrow(/no database at/)
     expect(existsSync(join(t.dir, 'nope.db'))).toBe(false)
     expect(existsSync(join(t.dir, 'copy2.db'))).toBe(false)
+  })
+
+  test('off the thread, gives the same copy and the same refusals', async () => {
+    const target = join(t.dir, 'threaded.db')
+    expect(await backupDatabaseOffThread(source, target)).toMatchObject({ path: target, integrity: 'ok' })
+    const error = await backupDatabaseOffThread(source, target).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BackupError)
+    expect((error as Error).message).toContain('already exists')
   })
 
   test('leaves no temp file behind', () => {
