@@ -4,6 +4,7 @@ import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { addTiming } from '../../http/request-state.ts'
 import { OrdersCsv, RangeQuery, SnapshotDocument, SnapshotInfo, SnapshotList, SnapshotParams, Summary } from './model.ts'
+import { ORDER_LINE_COLUMNS } from './csv.ts'
 import { createReportsService } from './service.ts'
 
 const RANGE_RULES =
@@ -39,7 +40,7 @@ export const reportsModule = (ctx: AppContext, auth: ReturnType<typeof authPlugi
         response: { 200: OrdersCsv, ...problemResponses(401, 403, 422) },
         detail: {
           summary: 'Order lines as CSV',
-          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${'order_id, order_created_at, order_status, user_id, user_email, line, product_id, sku, product_name, unit_price_cents, quantity, line_total_cents, order_total_cents, currency'}. Cells starting with =, +, -, @, TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
+          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}. Cells starting with =, +, -, @, TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
         },
       },
     )
