@@ -26,6 +26,8 @@ export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' |
   const csvQueries = prepareCsvQueries(ctx.sqlite)
   const snapshots = createSnapshotStore(join(resolve(config.DATA_DIR), 'reports'), config.SNAPSHOT_KEEP)
 
+  const inFlight = new Map<string, Promise<Summary>>()
+
   const compute = (range: ReportRange, onTiming?: TimingSink) =>
     runner
       ? runner.compute(range, config.LOW_STOCK_THRESHOLD, onTiming)
@@ -40,9 +42,17 @@ export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' |
     const key = cacheKeys.report(range.from, range.to)
     const cached = cachedLookup<CachedSummary>(cache, metrics, 'report', key)
     if (cached && cached.expiresAt > clock.now().getTime()) return cached.summary
-    const fresh = await compute(range, onTiming)
-    cache.set(key, { summary: fresh, expiresAt: clock.now().getTime() + SUMMARY_TTL_MS }, { ttl: SUMMARY_TTL_MS })
-    return fresh
+    // Callers asking for a range already being computed share that computation.
+    const running = inFlight.get(key)
+    if (running) return running
+    const computing = compute(range, onTiming)
+      .then((fresh) => {
+        cache.set(key, { summary: fresh, expiresAt: clock.now().getTime() + SUMMARY_TTL_MS }, { ttl: SUMMARY_TTL_MS })
+        return fresh
+      })
+      .finally(() => inFlight.delete(key))
+    inFlight.set(key, computing)
+    return computing
   }
 
   /** Computes the default-range summary now (never cached) and stores it as a snapshot. */

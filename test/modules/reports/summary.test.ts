@@ -307,6 +307,15 @@ describe('GET /admin/reports/summary', () => {
     }
   })
 
+  test('concurrent requests for one range share one computation', async () => {
+    const responses = await Promise.all([1, 2, 3].map(() => summary('?from=2026-02-20&to=2026-02-21')))
+    const timed = responses.filter((response) => response.headers.get('server-timing')!.includes('top_products'))
+    expect(timed).toHaveLength(1)
+    const bodies = await Promise.all(responses.map((response) => json(response)))
+    expect(bodies[1]).toEqual(bodies[0])
+    expect(bodies[2]).toEqual(bodies[0])
+  })
+
   describe('bad ranges are 422 problems naming the parameter', () => {
     const cases: [string, string][] = [
       ['?from=yesterday', '/from'],
