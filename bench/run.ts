@@ -105,7 +105,7 @@ async function measure(server: Server, kind: 'kiosk' | 'baseline', scenario: Sce
   const target = await scenario.target({ ...ctx, server: kind, url: server.url })
   const check = await fetch(`${server.url}${target.script ? '/health/live' : target.path}`)
   if (check.status !== 200) throw new Error(`${kind} answered ${check.status} to ${target.path}`)
-  const load = { url: `${server.url}${target.path}`, connections, cpu: LOAD_CPU, script: target.script }
+  const load = { url: `${server.url}${target.path}`, connections: scenario.connections ?? connections, cpu: LOAD_CPU, script: target.script }
   await runWrk({ ...load, seconds: warmup })
   resetPeakRss(server.process.pid)
   const before = kind === 'kiosk' ? await cacheLookups(server.url) : undefined

@@ -2,9 +2,12 @@
  * Compiles src/main.ts into the single `dist/kiosk` executable. Not full --minify: Elysia has
  * open reports of trouble with identifier minification, so only whitespace and syntax are
  * minified. --bytecode cuts cold start (measured by bench/coldstart.ts).
+ * Worker entry points (src/workers.ts) are built in as entry points of their own.
  */
 import { $ } from 'bun'
 
+const workers = ['src/modules/reports/summary-worker.ts', 'src/db/backup-worker.ts']
+
 const outfile = process.argv[2] ?? 'dist/kiosk'
-await $`bun build src/main.ts --compile --target bun --minify-whitespace --minify-syntax --bytecode --format esm --outfile ${outfile}`
+await $`bun build src/main.ts ${workers} --compile --target bun --minify-whitespace --minify-syntax --bytecode --format esm --outfile ${outfile}`
 console.log(`built ${outfile}`)

@@ -13,6 +13,7 @@ import { ordersModule } from './modules/orders/index.ts'
 import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
 import { createUserService } from './modules/users/service.ts'
+import { reportsModule } from './modules/reports/index.ts'
 
 /**
  * Builds the Kiosk app from an explicit context. It never listens and opens nothing: the entry
@@ -31,6 +32,7 @@ export function createApp(ctx: AppContext) {
     .use(usersModule(ctx, auth, users))
     .use(catalogModule(ctx, auth))
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
+    .use(reportsModule(ctx, auth))
   return app.use(docsPlugin(() => app))
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts'
 import { createAdmin } from './create-admin.ts'
+import { backupCommand } from './backup.ts'
 import { healthcheck } from './healthcheck.ts'
 import { migrateCommand } from './migrate.ts'
 import { seedCommand } from './seed.ts'
@@ -21,6 +22,11 @@ export const COMMANDS = {
     run: createAdmin,
   },
   seed: { usage: 'seed --demo [options]', summary: 'fill the database with demo products, users and orders', run: (config, args) => seedCommand(config, args) },
+  backup: {
+    usage: 'backup FILE',
+    summary: 'write a consistent, verified copy of the database to FILE (safe while serving; never overwrites)',
+    run: backupCommand,
+  },
   healthcheck: {
     usage: 'healthcheck',
     summary: 'exit 0 when GET /health/ready answers 200 (for container health checks)',

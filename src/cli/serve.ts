@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
+import { startScheduler } from '../jobs/scheduler.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -19,6 +20,8 @@ export async function serve(config: Config): Promise<number> {
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
   await sweepOrphanImages(ctx)
 
+  // Before listening: a bad cron pattern stops start-up instead of a half-working server.
+  const scheduler = startScheduler(ctx)
   const app = createApp(ctx)
   app.listen({
     port: config.PORT,
@@ -41,6 +44,8 @@ export async function serve(config: Config): Promise<number> {
   while (server.pendingRequests > 0 && performance.now() < deadline) await Bun.sleep(10)
   if (server.pendingRequests > 0) logger.warn({ pending: server.pendingRequests }, 'shutdown timeout reached: closing remaining connections')
   await server.stop(true)
+  // Jobs use the database: stop them (and wait for a run in progress) before closing it.
+  await scheduler.stop()
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))

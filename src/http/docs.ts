@@ -79,6 +79,9 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
         }
         const json = response.content?.['application/json']
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+        // A string body with its own media type (e.g. text/csv) is documented under that type.
+        const text = response.content?.['text/plain']
+        if (text?.schema?.contentMediaType) response.content = { [text.schema.contentMediaType]: text }
       }
     }
   }
@@ -168,7 +171,9 @@ export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, an
   const build = () => {
     const app = getApp()
     if (cached?.routes === app.routes.length) return cached.document
-    const { paths, components } = toOpenAPISchema(app, { staticFile: true }, undefined, undefined, '3.1.1')
+    // staticFile: false, or routes with a dot (`/admin/reports/orders.csv`) vanish from the document;
+    // the docs' own asset routes are hidden individually.
+    const { paths, components } = toOpenAPISchema(app, { staticFile: false }, undefined, undefined, '3.1.1')
     const document = finish({
       openapi: '3.1.1',
       ...documentation,

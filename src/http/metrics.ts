@@ -21,7 +21,7 @@ export const metricsPlugin = (ctx: AppContext) =>
         if (!sameSecret(given, token)) throw new UnauthorizedError('The metrics token is missing or wrong.')
       }
       set.headers['content-type'] = ctx.metrics.registry.contentType
-      return ctx.metrics.registry.metrics()
+      return ctx.metrics.exposition()
     },
     {
       response: { 200: t.String({ description: 'Prometheus text exposition format' }), ...problemResponses(401) },

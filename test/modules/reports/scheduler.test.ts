@@ -1,0 +1,176 @@
+import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { startScheduler, type JobRun, type Scheduler } from '../../../src/jobs/scheduler.ts'
+import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
+import { createLogger } from '../../../src/lib/logger.ts'
+import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
+
+// Every wait below ends on an event; this deadline only turns a hang into a clear failure.
+const DEADLINE_MS = 10_000
+
+/** Resolves with the first run that matches, rejects after the deadline. */
+function nextRun(scheduler: Scheduler, match: (run: JobRun) => boolean): Promise<JobRun> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error('no matching job run before the deadline'))
+    }, DEADLINE_MS)
+    const stop = scheduler.onRun((run) => {
+      if (!match(run)) return
+      clearTimeout(timer)
+      stop()
+      resolve(run)
+    })
+  })
+}
+
+const apps: TestApp[] = []
+const app = (env: Record<string, string> = {}) => {
+  const t = createTestApp(env)
+  apps.push(t)
+  return t
+}
+afterAll(() => apps.forEach((t) => t.close()))
+
+describe('the scheduler', () => {
+  test('createApp starts no job', () => {
+    const t = app({ REPORT_CRON: '* * * * * *' })
+    expect((t.app.store as Record<string, unknown>).cron).toBeUndefined()
+  })
+
+  test('REPORT_CRON writes a report snapshot on schedule', async () => {
+    const t = app({ REPORT_CRON: '* * * * * *' })
+    const admin = await createUser(t, { role: 'admin' })
+    const scheduler = startScheduler(t.ctx)
+    try {
+      const run = await nextRun(scheduler, (r) => r.job === 'report-snapshot')
+      expect(run.outcome).toBe('success')
+      const name = (run.result as { name: string }).name
+      expect(name).toMatch(SNAPSHOT_NAME)
+      expect(existsSync(join(t.dir, 'reports', name))).toBe(true)
+      const listed = await json(await t.request('/admin/reports/snapshots', { token: admin.token }))
+      expect(listed.items.map((item: { name: string }) => item.name)).toContain(name)
+    } finally {
+      await scheduler.stop()
+    }
+  })
+
+  test('BACKUP_CRON writes verified backups into DATA_DIR/backups and keeps BACKUP_KEEP of them', async () => {
+    const t = app({ BACKUP_CRON: '* * * * * *', BACKUP_KEEP: '2' })
+    await createUser(t)
+    const scheduler = startScheduler(t.ctx)
+    // Backups are named by the (manual) clock: move it on after each one.
+    scheduler.onRun(() => t.clock.advance(1000))
+    try {
+      for (let i = 0; i < 3; i++) {
+        const run = await nextRun(scheduler, (r) => r.job === 'backup')
+        expect(run.outcome).toBe('success')
+      }
+    } finally {
+      await scheduler.stop()
+    }
+    const files = readdirSync(join(t.dir, 'backups'))
+    expect(files).toHaveLength(2)
+    for (const file of files) {
+      const copy = new Database(join(t.dir, 'backups', file), { readonly: true })
+      expect(copy.query('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
+      expect(copy.query<{ n: number }, []>('SELECT count(*) AS n FROM users').get()!.n).toBe(1)
+      copy.close()
+    }
+  })
+
+  test('a failing job is logged and counted, and neither stops its schedule nor the app', async () => {
+    const t = app()
+    const lines: Record<string, unknown>[] = []
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) })
+    let attempts = 0
+    const scheduler = startScheduler({ ...t.ctx, logger }, [
+      {
+        name: 'flaky',
+        pattern: '* * * * * *',
+        run: () => {
+          attempts++
+          throw new Error('disk on fire')
+        },
+      },
+    ])
+    try {
+      const first = await nextRun(scheduler, (r) => r.job === 'flaky')
+      expect(first.outcome).toBe('failure')
+      expect((first.error as Error).message).toBe('disk on fire')
+      await nextRun(scheduler, (r) => r.job === 'flaky')
+      expect(attempts).toBeGreaterThanOrEqual(2)
+      expect((await t.request('/health/ready')).status).toBe(200)
+      const logged = lines.find((line) => line.msg === 'job run' && line.job === 'flaky')!
+      expect(logged).toMatchObject({ level: 50, outcome: 'failure', duration_ms: expect.any(Number), err: { message: 'disk on fire' } })
+    } finally {
+      await scheduler.stop()
+    }
+  })
+
+  test('a run never overlaps the previous run of the same job', async () => {
+    const t = app()
+    let running = 0
+    let overlapped = false
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const scheduler = startScheduler(t.ctx, [
+      {
+        name: 'slow',
+        pattern: '* * * * * *',
+        run: async () => {
+          running++
+          if (running > 1) overlapped = true
+          await gate
+          running--
+        },
+      },
+    ])
+    try {
+      const skipped = await nextRun(scheduler, (r) => r.job === 'slow')
+      expect(skipped.outcome).toBe('skipped')
+      release()
+      expect((await nextRun(scheduler, (r) => r.job === 'slow' && r.outcome !== 'skipped')).outcome).toBe('success')
+      expect(overlapped).toBe(false)
+    } finally {
+      release()
+      await scheduler.stop()
+    }
+  })
+
+  test('stop() ends every schedule and waits for a run in progress', async () => {
+    const t = app()
+    let started!: () => void
+    const hasStarted = new Promise<void>((resolve) => (started = resolve))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let finished = false
+    const scheduler = startScheduler(t.ctx, [
+      {
+        name: 'long',
+        pattern: '* * * * * *',
+        run: async () => {
+          started()
+          await gate
+          finished = true
+        },
+      },
+    ])
+    await hasStarted
+    let stopped = false
+    const stopping = scheduler.stop().then(() => (stopped = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(stopped).toBe(false)
+    expect(scheduler.jobs.long!.nextRun()).toBeNull()
+    release()
+    await stopping
+    expect(finished).toBe(true)
+  })
+
+  test('an invalid pattern is refused at start, naming the job', () => {
+    const t = app()
+    expect(() => startScheduler(t.ctx, [{ name: 'odd', pattern: '61 * * * *', run: () => {} }])).toThrow(/job odd/)
+  })
+})

@@ -1,0 +1,148 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { insertOrder, insertProduct } from './fixtures.ts'
+
+const NOW = '2026-11-28T00:00:00.000Z'
+const t = createTestApp()
+afterAll(() => t.close())
+t.clock.set(NOW)
+const admin = await createUser(t, { role: 'admin' })
+const buyer = await createUser(t)
+const product = insertProduct(t, { priceCents: 1500, stock: 2 })
+insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-11-27T10:00:00.000Z', lines: [{ product, quantity: 2 }] })
+
+const folder = join(t.dir, 'reports')
+// Tokens are minted at the app's current (manual) time, which these tests move.
+const take = async (app: TestApp = t, owner = admin) =>
+  app.request('/admin/reports/snapshots', { method: 'POST', token: await accessTokenFor(app, owner) })
+const list = async (app: TestApp = t, owner = admin) =>
+  (await json(await app.request('/admin/reports/snapshots', { token: await accessTokenFor(app, owner) }))).items
+
+describe('POST /admin/reports/snapshots', () => {
+  test('writes the summary to DATA_DIR/reports and answers 202 with Location', async () => {
+    const response = await take()
+    expect(response.status).toBe(202)
+    const body = await json(response)
+    expect(body).toEqual({ name: 'summary-2026-11-28T00-00-00-000Z.json', size: expect.any(Number), created_at: NOW })
+    expect(response.headers.get('location')).toBe(`/admin/reports/snapshots/${body.name}`)
+    expect(statSync(join(folder, body.name)).size).toBe(body.size)
+  })
+
+  test('two snapshots in the same millisecond get different names', async () => {
+    const first = await json(await take())
+    const second = await json(await take())
+    expect(first.name).not.toBe(second.name)
+    expect(second.name).toMatch(SNAPSHOT_NAME)
+  })
+
+  test('leaves no temp file behind', async () => {
+    await take()
+    expect(readdirSync(folder).filter((name) => !SNAPSHOT_NAME.test(name))).toEqual([])
+  })
+})
+
+describe('GET /admin/reports/snapshots', () => {
+  test('lists snapshots newest first with name, size and created_at', async () => {
+    t.clock.set('2026-11-28T06:00:00.000Z')
+    const newer = await json(await take())
+    t.clock.set('2026-11-28T12:00:00.000Z')
+    const newest = await json(await take())
+    t.clock.set(NOW)
+    const items = await list()
+    expect(items[0]).toEqual(newest)
+    expect(items[1]).toEqual(newer)
+    const times = items.map((item: { created_at: string }) => item.created_at)
+    expect(times).toEqual([...times].sort().reverse())
+  })
+
+  test('shows only files named like a snapshot', async () => {
+    writeFileSync(join(folder, 'notes.txt'), 'not a snapshot')
+    writeFileSync(join(folder, 'summary-latest.json'), '{}')
+    mkdirSync(join(folder, 'summary-2020-01-01T00-00-00-000Z.json'), { recursive: true })
+    const names = (await list()).map((item: { name: string }) => item.name)
+    expect(names).not.toContain('notes.txt')
+    expect(names).not.toContain('summary-latest.json')
+    expect(names).not.toContain('summary-2020-01-01T00-00-00-000Z.json')
+    expect(names.every((name: string) => SNAPSHOT_NAME.test(name))).toBe(true)
+  })
+
+  test('is empty before the first snapshot', async () => {
+    const fresh = createTestApp()
+    try {
+      const owner = await createUser(fresh, { role: 'admin' })
+      expect(await list(fresh, owner)).toEqual([])
+    } finally {
+      fresh.close()
+    }
+  })
+})
+
+describe('GET /admin/reports/snapshots/{name}', () => {
+  test('downloads the stored JSON: name, created_at and the summary of the 30 days up to then', async () => {
+    t.clock.set(NOW)
+    const created = await json(await take())
+    const response = await t.request(`/admin/reports/snapshots/${created.name}`, { token: admin.token })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toStartWith('application/json')
+    const document = await json(response)
+    const summary = await json(await t.request('/admin/reports/summary', { token: admin.token }))
+    expect(document).toEqual({ name: created.name, created_at: NOW, summary })
+    expect(document.summary.revenue_cents).toBe(3000)
+  })
+
+  const outside = [
+    '..%2f..%2fkiosk.db',
+    '..%2Fkiosk.db',
+    '%2e%2e%2fkiosk.db',
+    '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '..%5c..%5ckiosk.db',
+    '%2fetc%2fpasswd',
+    '..',
+    'kiosk.db',
+    'notes.txt',
+    'summary-latest.json',
+    '%252e%252e%252fkiosk.db',
+    'summary-2026-11-28T00-00-00-000Z.json%00.txt',
+    'summary-2026-11-28T00-00-00-000Z.json%2f..%2f..%2fkiosk.db',
+    'summary-2026-11-28T00-00-00-000Z.json.tmp',
+    'summary-2026-02-30T00-00-00-000Z.json',
+    'summary-2031-01-01T00-00-00-000Z.json',
+    'summary-2020-01-01T00-00-00-000Z.json',
+  ]
+  for (const name of outside) {
+    test(`${name} is 404`, async () => {
+      await expectProblem(await t.request(`/admin/reports/snapshots/${name}`, { token: admin.token }), 404)
+    })
+  }
+
+  test('raw traversal paths never reach a file', async () => {
+    for (const path of ['/admin/reports/snapshots/../../kiosk.db', '/admin/reports/snapshots//etc/passwd', '/admin/reports/snapshots/a/b']) {
+      const response = await t.request(path, { token: admin.token })
+      expect(response.status).toBe(404)
+      expect(await response.text()).not.toContain('SQLite format')
+    }
+  })
+})
+
+describe('SNAPSHOT_KEEP', () => {
+  test('keeps only the newest snapshots', async () => {
+    const small = createTestApp({ SNAPSHOT_KEEP: '3' })
+    try {
+      const owner = await createUser(small, { role: 'admin' })
+      const names: string[] = []
+      for (let i = 0; i < 5; i++) {
+        names.push((await json(await take(small, owner))).name)
+        small.clock.advance(60_000)
+      }
+      const kept = (await list(small, owner)).map((item: { name: string }) => item.name)
+      expect(kept).toEqual(names.slice(2).reverse())
+      for (const name of names.slice(0, 2)) expect(existsSync(join(small.dir, 'reports', name))).toBe(false)
+      await expectProblem(await small.request(`/admin/reports/snapshots/${names[0]}`, { token: await accessTokenFor(small, owner) }), 404)
+    } finally {
+      small.close()
+    }
+  })
+})

@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { parseRange } from '../../../src/modules/reports/range.ts'
+import { createSummaryRunner } from '../../../src/modules/reports/summary-runner.ts'
+import { computeSummary, prepareSummaryQueries } from '../../../src/modules/reports/summary.ts'
+import { createTestApp, createUser, json } from '../../helpers.ts'
+import { insertOrder, insertProduct } from './fixtures.ts'
+
+const t = createTestApp()
+afterAll(() => t.close())
+const buyer = await createUser(t)
+const product = insertProduct(t, { priceCents: 250, stock: 1 })
+for (const status of ['paid', 'pending', 'delivered'] as const) {
+  insertOrder(t, { userId: buyer.id, status, createdAt: t.clock.now().toISOString(), lines: [{ product, quantity: 2 }] })
+}
+const range = parseRange({}, t.clock.now())
+
+describe('the summary worker', () => {
+  test('computes what the same queries compute on this thread, and reports each part’s time', async () => {
+    const runner = createSummaryRunner(t.ctx.config.DATABASE_PATH)
+    try {
+      const timed: string[] = []
+      const onWorker = await runner.compute(range, 5, (part) => timed.push(part))
+      const here = await computeSummary(prepareSummaryQueries(t.ctx.sqlite), range, 5)
+      expect(onWorker).toEqual(here)
+      expect(onWorker.revenue_cents).toBe(1000)
+      expect(timed.sort()).toEqual(['customers', 'low_stock', 'orders', 'sales_by_day', 'top_products'])
+    } finally {
+      runner.close()
+    }
+  })
+
+  test('sees writes committed after it started', async () => {
+    const runner = createSummaryRunner(t.ctx.config.DATABASE_PATH)
+    try {
+      const before = await runner.compute(range, 5)
+      insertOrder(t, { userId: buyer.id, status: 'shipped', createdAt: t.clock.now().toISOString(), lines: [{ product, quantity: 1 }] })
+      const after = await runner.compute(range, 5)
+      expect(after.revenue_cents).toBe(before.revenue_cents + 250)
+    } finally {
+      runner.close()
+    }
+  })
+
+  test('a worker that cannot open the database fails its summaries, and the next call starts afresh', async () => {
+    const runner = createSummaryRunner(join(t.dir, 'no-such.db'))
+    try {
+      await expect(runner.compute(range, 5)).rejects.toThrow(/summary worker/)
+      await expect(runner.compute(range, 5)).rejects.toThrow(/summary worker/)
+    } finally {
+      runner.close()
+    }
+  })
+
+  test('an in-memory database is summarised on this thread', async () => {
+    const memory = createTestApp({ DATABASE_PATH: ':memory:' })
+    try {
+      const admin = await createUser(memory, { role: 'admin' })
+      const response = await memory.request('/admin/reports/summary', { token: admin.token })
+      expect(response.status).toBe(200)
+      expect((await json(response)).orders.count).toBe(0)
+    } finally {
+      memory.close()
+    }
+  })
+})
