@@ -1,3 +1,4 @@
+import { hashPassword } from '../modules/users/service.ts'
 import type { Database } from 'bun:sqlite'
 import type { OrderStatus } from '../db/schema.ts'
 import type { Clock } from '../lib/clock.ts'
@@ -124,7 +125,7 @@ export async function seedDemo(sqlite: Database, clock: Clock, options: DemoOpti
   }
 
   // Accounts: one administrator and the customers, all with the one printed password.
-  const passwordHash = await Bun.password.hash(options.password, { algorithm: 'argon2id' })
+  const passwordHash = await hashPassword(options.password)
   const insertUser = sqlite.prepare<void, [string, string, string, string, string, string, string]>(
     `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`,

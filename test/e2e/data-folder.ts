@@ -3,6 +3,7 @@ import { createJwt } from '../../src/context.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { products, users } from '../../src/db/schema.ts'
+import { hashPassword } from '../../src/modules/users/service.ts'
 import { emptyFolder } from './harness.ts'
 
 export const E2E_SECRET = 'e2e-secret-that-is-long-enough-for-hs256!!'
@@ -36,7 +37,7 @@ export async function seedDataFolder(options: {
       id: Bun.randomUUIDv7(),
       email: spec.email ?? `${spec.role}${index}@e2e.test`,
       name: `${spec.role} ${index}`,
-      passwordHash: await Bun.password.hash(password, 'argon2id'),
+      passwordHash: await hashPassword(password),
       role: spec.role,
       active: true,
       tokenVersion: 0,

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.ts'
 import { ForbiddenError, TooManyRequestsError } from '../../lib/errors.ts'
 import { createSlidingWindowLimiter, type RateLimiter } from '../../lib/rate-limit.ts'
-import type { UserService } from '../users/service.ts'
+import { hashPassword, type UserService } from '../users/service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 const HOUR = 3_600_000
@@ -25,7 +25,7 @@ export function createAuthService(ctx: AppContext, users: UserService, tokens: T
   const { clock, config } = ctx
   // Verified against when the email is unknown, so an unknown account costs what a wrong password costs.
   let dummyHash: Promise<string> | undefined
-  const dummy = () => (dummyHash ??= Bun.password.hash(crypto.randomUUID(), 'argon2id'))
+  const dummy = () => (dummyHash ??= hashPassword(crypto.randomUUID()))
 
   const tooMany = (seconds: number) => new TooManyRequestsError(`Too many attempts; try again in ${seconds} s.`, seconds)
 
