@@ -6,6 +6,7 @@ import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
 import { healthModule } from './modules/health/index.ts'
+import { webhooksModule } from './modules/webhooks/index.ts'
 
 /**
  * Builds the Kiosk app from an explicit context. It never listens and opens nothing: the entry
@@ -19,6 +20,7 @@ export function createApp(ctx: AppContext) {
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
+    .use(webhooksModule(ctx, auth))
   // Feature modules are mounted here; each receives the context and the auth guard `auth`.
   return app.use(docsPlugin(() => app))
 }

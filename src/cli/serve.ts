@@ -2,6 +2,7 @@ import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
 import { migrate } from '../db/migrate.ts'
+import { createWebhookWorker } from '../jobs/webhook-worker.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -25,18 +26,23 @@ export async function serve(config: Config): Promise<number> {
   })
   const server = app.server!
   logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
+  const webhookWorker = createWebhookWorker(ctx)
+  webhookWorker.start()
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
   })
   logger.info({ signal }, 'shutting down: draining in-flight requests')
+  // The worker stops polling now and finishes its attempts in flight while requests drain.
+  const workerStopped = webhookWorker.stop()
   const drained = server.stop(false).then(() => true)
   const timedOut = Bun.sleep(config.SHUTDOWN_TIMEOUT).then(() => false)
   if (!(await Promise.race([drained, timedOut]))) {
     logger.warn('shutdown timeout reached: closing remaining connections')
     await server.stop(true)
   }
+  await workerStopped
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))
