@@ -50,6 +50,12 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
+        // A bodiless response (t.Void/t.Undefined, e.g. 204) comes out as a bare schema in place
+        // of a media-type map, which is invalid: it has no content at all.
+        if (typeof response.content?.type === 'string') {
+          response.description ||= response.content.description
+          delete response.content
+        }
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
         const json = response.content?.['application/json']
         if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }

@@ -60,6 +60,20 @@ const describe = (error: unknown) =>
   error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error)
 
 /**
+ * Where a checked http request really goes: to the address just checked (with the original Host),
+ * so a DNS answer that changes between check and connect (rebinding) can't send it elsewhere.
+ * https is left alone: its certificate must match the name, which an internal host's won't.
+ */
+export function pinToAddress(target: URL, addresses: string[]): { url: URL; host?: string } {
+  if (target.protocol !== 'http:' || addresses.length === 0) return { url: target }
+  // IPv4 first: a host without IPv6 routing would fail where an ordinary connect falls back.
+  const address = addresses.find((a) => !a.includes(':')) ?? addresses[0]!
+  const url = new URL(target)
+  url.hostname = address.includes(':') ? `[${address}]` : address
+  return { url, host: target.host }
+}
+
+/**
  * One delivery attempt: check the target (unless private targets are allowed), sign, POST, and
  * classify the answer. Never throws. The whole attempt (DNS, connect, response headers) shares one
  * deadline of `timeoutMs`.
@@ -85,14 +99,9 @@ export async function attemptDelivery(request: AttemptRequest, options: AttemptO
       return { result: 'retry', statusCode: null, error: `DNS lookup failed: ${describe(error)}` }
     }
     if (!verdict.ok) return { result: 'failed', statusCode: null, error: `target refused, no request sent: ${verdict.reason}` }
-    if (target.protocol === 'http:') {
-      // Connect to the address just checked, so a DNS answer that changes between check and
-      // connect (rebinding) can't redirect us. (https needs no pin: the certificate must match the name.)
-      const address = verdict.addresses[0]!
-      requestUrl = new URL(target)
-      requestUrl.hostname = address.includes(':') ? `[${address}]` : address
-      headers.host = target.host
-    }
+    const pinned = pinToAddress(target, verdict.addresses)
+    requestUrl = pinned.url
+    if (pinned.host) headers.host = pinned.host
   }
 
   let response: Response

@@ -21,7 +21,7 @@ export const webhooksModule = (
   return new Elysia({ prefix: '/admin/webhooks', tags: ['Webhooks'] })
     .use(auth)
     .post(
-      '/',
+      '',
       async ({ body, set, status }) => {
         const created = await service.create(body)
         set.headers.location = `/admin/webhooks/${created.id}`
@@ -40,7 +40,7 @@ is stored normalised (WHATWG URL). A webhook receives events recorded from its c
         },
       },
     )
-    .get('/', ({ query }) => service.list(query), {
+    .get('', ({ query }) => service.list(query), {
       auth: 'admin',
       query: t.Object(PageQuery),
       response: { 200: WebhookPage, ...problemResponses(401, 403, 422) },

@@ -4,12 +4,15 @@ import { chars, Id, Page, Timestamp } from '../../lib/schema.ts'
 
 export const URL_MAX = 2048
 
-const EventType = t.UnionEnum([...eventTypes], {
+const EventType = t.UnionEnum([...eventTypes], { description: 'An event type' })
+
+/** The same, with the message a client sees when it sends something else (request schemas only). */
+const EventTypeInput = t.UnionEnum([...eventTypes], {
   description: 'An event type',
   error: `must be one of ${eventTypes.join(', ')}`,
 })
 
-const Events = t.Array(EventType, {
+const Events = t.Array(EventTypeInput, {
   minItems: 1,
   uniqueItems: true,
   description: `The event types to receive: a non-empty set of ${eventTypes.join(', ')}`,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { blockedAddressReason, inspectTarget, parseIPv6, type Resolver } from '../../../src/lib/ssrf.ts'
+import { pinToAddress } from '../../../src/modules/webhooks/delivery.ts'
 import { vetTargetUrl } from '../../../src/modules/webhooks/service.ts'
 
 // No network: every name is answered by an injected resolver.
@@ -186,5 +187,24 @@ describe('vetTargetUrl (registration)', () => {
 
   test('allows private targets, unresolved, when allowPrivate is set', async () => {
     expect(await vetTargetUrl('http://127.0.0.1:8080/x', { ...options, allowPrivate: true, resolve: noDns })).toBe('http://127.0.0.1:8080/x')
+  })
+})
+
+describe('pinToAddress (delivery)', () => {
+  test('sends a plain http request to the checked address, keeping the Host', () => {
+    const pinned = pinToAddress(new URL('http://hooks.example.com:8080/in?x=1'), ['2606:2800::1', '93.184.215.14'])
+    expect(pinned.url.href).toBe('http://93.184.215.14:8080/in?x=1')
+    expect(pinned.host).toBe('hooks.example.com:8080')
+  })
+
+  test('brackets an IPv6-only address', () => {
+    const pinned = pinToAddress(new URL('http://v6.example.com/in'), ['2606:2800::1'])
+    expect(pinned.url.href).toBe('http://[2606:2800::1]/in')
+    expect(pinned.host).toBe('v6.example.com')
+  })
+
+  test('leaves https alone: the certificate must match the name', () => {
+    const target = new URL('https://hooks.example.com/in')
+    expect(pinToAddress(target, ['93.184.215.14'])).toEqual({ url: target })
   })
 })
