@@ -14,6 +14,7 @@ import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
 import { createUserService } from './modules/users/service.ts'
 import { reportsModule } from './modules/reports/index.ts'
+import { webhooksModule } from './modules/webhooks/index.ts'
 
 /**
  * Builds the Kiosk app from an explicit context. It never listens and opens nothing: the entry
@@ -33,6 +34,7 @@ export function createApp(ctx: AppContext) {
     .use(catalogModule(ctx, auth))
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
+    .use(webhooksModule(ctx, auth))
   return app.use(docsPlugin(() => app))
 }
 

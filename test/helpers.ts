@@ -22,9 +22,12 @@ export interface TestApp {
   close(): void
 }
 
-/** A fresh app on a fresh, migrated SQLite database in its own temp folder. */
-export function createTestApp(env: Env = {}): TestApp {
-  const dir = mkdtempSync(join(tmpdir(), 'kiosk-test-'))
+/**
+ * A fresh app on a fresh, migrated SQLite database in its own temp folder. With `options.dir`, an
+ * app on that folder's existing data instead (a restart); close() then leaves the folder alone.
+ */
+export function createTestApp(env: Env = {}, options: { dir?: string } = {}): TestApp {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-test-'))
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
   const clock = new ManualClock(new Date())
   const ctx = createContext(config, { clock, logger: createLogger('silent') })
@@ -47,7 +50,7 @@ export function createTestApp(env: Env = {}): TestApp {
     },
     close() {
       ctx.close()
-      rmSync(dir, { recursive: true, force: true })
+      if (!options.dir) rmSync(dir, { recursive: true, force: true })
     },
   }
 }

@@ -4,6 +4,7 @@ import { createContext } from '../context.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { startScheduler } from '../jobs/scheduler.ts'
+import { createWebhookWorker } from '../jobs/webhook-worker.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -31,12 +32,16 @@ export async function serve(config: Config): Promise<number> {
   })
   const server = app.server!
   logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
+  const webhookWorker = createWebhookWorker(ctx)
+  webhookWorker.start()
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
   })
   logger.info({ signal }, 'shutting down: draining in-flight requests')
+  // The worker stops polling now and finishes its attempts in flight while requests drain.
+  const workerStopped = webhookWorker.stop()
   // Stop accepting, wait until no request is in flight (bounded by SHUTDOWN_TIMEOUT), then close
   // what is left: idle keep-alive sockets and clients still sending a body we already refused.
   void server.stop(false)
@@ -44,6 +49,7 @@ export async function serve(config: Config): Promise<number> {
   while (server.pendingRequests > 0 && performance.now() < deadline) await Bun.sleep(10)
   if (server.pendingRequests > 0) logger.warn({ pending: server.pendingRequests }, 'shutdown timeout reached: closing remaining connections')
   await server.stop(true)
+  await workerStopped
   // Jobs use the database: stop them (and wait for a run in progress) before closing it.
   await scheduler.stop()
   ctx.close()

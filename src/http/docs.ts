@@ -69,10 +69,13 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
       }
       if (operation.requestBody && !Object.keys(operation.requestBody.content ?? {}).length) delete operation.requestBody
       for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
-        // A `t.Void()` response (204) has no body; the generator leaves a schema where media types belong.
-        if (response.content && 'type' in response.content) delete response.content
+        // A bodiless response (t.Void/t.Undefined, e.g. 204) comes out as a bare schema in place
+        // of a media-type map, which is invalid: it has no content at all.
+        if (typeof response.content?.type === 'string') {
+          response.description ||= response.content.description
+          delete response.content
+        }
         response.description ||= response.content?.['application/json']?.schema?.description || `HTTP ${status}`
-        if (typeof response.content?.type === 'string') delete response.content
         const binary = response.content?.['text/plain']?.schema
         if (binary?.format === 'binary' && typeof binary.contentMediaType === 'string') {
           response.content = { [binary.contentMediaType]: { schema: binary } }
@@ -85,19 +88,9 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
       }
     }
   }
-  return stripValidatorKeywords(document)
+  return document
 }
 
-/** `error` is a TypeBox message for our validator, not an OpenAPI keyword: drop it from the document. */
-function stripValidatorKeywords<T>(node: T): T {
-  if (Array.isArray(node)) node.forEach(stripValidatorKeywords)
-  else if (node && typeof node === 'object') {
-    const record = node as Record<string, unknown>
-    if (typeof record.error === 'string' && ('type' in record || 'pattern' in record)) delete record.error
-    Object.values(record).forEach(stripValidatorKeywords)
-  }
-  return node
-}
 
 /** Responses the cross-cutting plugins can give any operation of a kind, so each need not repeat them. */
 const CROSS_CUTTING: Record<string, string> = {
