@@ -78,12 +78,18 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
           response.content = { [binary.contentMediaType]: { schema: binary } }
         }
         const json = response.content?.['application/json']
-        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+        // Only problem documents are problem+json: the token endpoint's RFC 6749 errors are plain JSON.
+        if (Number(status) >= 400 && json && isProblemSchema(json.schema)) response.content = { [PROBLEM_CONTENT_TYPE]: json }
       }
     }
   }
   return stripValidatorKeywords(document)
 }
+
+const isProblemSchema = (schema: any): boolean =>
+  typeof schema?.$ref === 'string'
+    ? schema.$ref.endsWith('/Problem')
+    : Boolean(schema?.properties && 'detail' in schema.properties && 'status' in schema.properties)
 
 /** `error` is a TypeBox message for our validator, not an OpenAPI keyword: drop it from the document. */
 function stripValidatorKeywords<T>(node: T): T {
