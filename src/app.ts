@@ -6,6 +6,7 @@ import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
 import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
+import { createAuthLimiters } from './modules/auth/limits.ts'
 import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
@@ -23,13 +24,15 @@ import { webhooksModule } from './modules/webhooks/index.ts'
 export function createApp(ctx: AppContext) {
   const authenticator = createAuthenticator(ctx)
   const auth = authPlugin(authenticator)
-  const users = createUserService(ctx)
+  // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
+  const limiters = createAuthLimiters(ctx.config)
+  const users = createUserService(ctx, limiters)
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
-    .use(authModule(ctx, users, createTokenService(ctx)))
+    .use(authModule(ctx, users, createTokenService(ctx), limiters))
     .use(usersModule(ctx, auth, users))
     .use(catalogModule(ctx, auth))
     .use(ordersModule(ctx, auth, createOrderService(ctx)))

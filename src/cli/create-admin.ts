@@ -4,14 +4,16 @@ import type { Config } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { users } from '../db/schema.ts'
-import { hashPassword, normaliseEmail } from '../modules/users/service.ts'
+import { systemClock } from '../lib/clock.ts'
+import { codePoints } from '../lib/schema.ts'
+import { isEmail } from '../modules/users/model.ts'
+import { hashPassword, normaliseEmail, revokeRefreshTokens } from '../modules/users/service.ts'
 import { readHiddenLine, readStdin } from './prompt.ts'
-
-const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
 
 /**
  * `kiosk create-admin --email E [--name N] (--password-stdin | prompt)`. Idempotent: an existing
- * account is promoted to admin, reactivated and given the new password (its tokens are revoked).
+ * account is promoted to admin, reactivated and given the new password (and `--name`, if given);
+ * its token version is bumped and every refresh token revoked, so whoever held its sessions loses them.
  */
 export async function createAdmin(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -20,8 +22,12 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
     strict: true,
   })
   const email = values.email ? normaliseEmail(values.email) : ''
-  if (!EMAIL.test(email) || email.length > 254) {
+  if (!isEmail(email)) {
     console.error('kiosk create-admin: --email must be an email address')
+    return 2
+  }
+  if (values.name !== undefined && (codePoints(values.name) < 1 || codePoints(values.name) > 200)) {
+    console.error('kiosk create-admin: --name must be 1 to 200 characters')
     return 2
   }
   const password = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : await readHiddenLine('Password: ')
@@ -34,14 +40,24 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
   const database = openDatabase(config.DATABASE_PATH)
   try {
     migrate(database.sqlite)
-    const now = new Date().toISOString()
+    const now = systemClock.now().toISOString()
     const existing = database.db.select().from(users).where(eq(users.email, email)).get()
     if (existing) {
-      database.db
-        .update(users)
-        .set({ role: 'admin', active: true, passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
-        .where(eq(users.id, existing.id))
-        .run()
+      database.db.transaction((tx) => {
+        tx.update(users)
+          .set({
+            role: 'admin',
+            active: true,
+            passwordHash,
+            ...(values.name !== undefined ? { name: values.name } : {}),
+            tokenVersion: sql`${users.tokenVersion} + 1`,
+            updatedAt: now,
+          })
+          .where(eq(users.id, existing.id))
+          .run()
+        // A password reset must end the account's sessions, or a stolen refresh token outlives it.
+        revokeRefreshTokens(tx, existing.id, now)
+      })
       console.log(`promoted ${email} to admin`)
     } else {
       database.db

@@ -81,7 +81,8 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
           response.content = { [binary.contentMediaType]: { schema: binary } }
         }
         const json = response.content?.['application/json']
-        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+        // Only problem documents are problem+json: the token endpoint's RFC 6749 errors are plain JSON.
+        if (Number(status) >= 400 && json && isProblemSchema(json.schema)) response.content = { [PROBLEM_CONTENT_TYPE]: json }
         // A string body with its own media type (e.g. text/csv) is documented under that type.
         const text = response.content?.['text/plain']
         if (text?.schema?.contentMediaType) response.content = { [text.schema.contentMediaType]: text }
@@ -90,6 +91,11 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
   }
   return document
 }
+
+const isProblemSchema = (schema: any): boolean =>
+  typeof schema?.$ref === 'string'
+    ? schema.$ref.endsWith('/Problem')
+    : Boolean(schema?.properties && 'detail' in schema.properties && 'status' in schema.properties)
 
 
 /** Responses the cross-cutting plugins can give any operation of a kind, so each need not repeat them. */

@@ -10,6 +10,8 @@ export interface RateLimiter {
   retryAfter(key: string, now: number): number
   /** Counts one event for the key. */
   hit(key: string, now: number): void
+  /** Takes back the event counted at `at` (the attempt turned out not to count, e.g. a login that succeeded). */
+  refund(key: string, at: number): void
   reset(key: string): void
 }
 
@@ -31,6 +33,11 @@ export function createSlidingWindowLimiter(options: { limit: number; windowMs: n
       const times = recent(key, now)
       times.push(now)
       events.set(key, times.slice(-limit))
+    },
+    refund(key, at) {
+      const times = events.get(key)
+      const index = times?.lastIndexOf(at) ?? -1
+      if (times && index >= 0) times.splice(index, 1)
     },
     reset(key) {
       events.delete(key)

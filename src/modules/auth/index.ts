@@ -5,7 +5,8 @@ import { problemResponses } from '../../http/problem.ts'
 import { RegisterBody, User } from '../users/model.ts'
 import type { UserService } from '../users/service.ts'
 import { RevokeBody, Revoked, TokenBody, TokenError, TokenSuccess } from './model.ts'
-import { createAuthLimiters, createAuthService } from './service.ts'
+import type { AuthLimiters } from './limits.ts'
+import { createAuthService } from './service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -14,8 +15,8 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 export const OAUTH_ROUTES = ['/token', '/token/revoke']
 
 /** POST /auth/register, POST /token (RFC 6749), POST /token/revoke (RFC 7009). */
-export function authModule(ctx: AppContext, users: UserService, tokens: TokenService) {
-  const auth = createAuthService(ctx, users, tokens, createAuthLimiters(ctx.config))
+export function authModule(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
+  const auth = createAuthService(ctx, users, tokens, limiters)
   const address = (request: Request, server: Parameters<typeof clientAddress>[1]) =>
     clientAddress(request, server, ctx.config.TRUST_PROXY)
 

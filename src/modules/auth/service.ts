@@ -1,24 +1,8 @@
 import type { AppContext } from '../../context.ts'
-import { ForbiddenError, TooManyRequestsError } from '../../lib/errors.ts'
-import { createSlidingWindowLimiter, type RateLimiter } from '../../lib/rate-limit.ts'
-import { hashPassword, type UserService } from '../users/service.ts'
+import { ForbiddenError } from '../../lib/errors.ts'
+import { hashPassword, normaliseEmail, type UserService } from '../users/service.ts'
+import { limitedPasswordCheck, tooManyAttempts, type AuthLimiters } from './limits.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
-
-const HOUR = 3_600_000
-
-export interface AuthLimiters {
-  failuresPerAccount: RateLimiter
-  failuresPerAddress: RateLimiter
-  registrationsPerAddress: RateLimiter
-}
-
-export function createAuthLimiters(config: AppContext['config']): AuthLimiters {
-  return {
-    failuresPerAccount: createSlidingWindowLimiter({ limit: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW }),
-    failuresPerAddress: createSlidingWindowLimiter({ limit: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: config.LOGIN_WINDOW }),
-    registrationsPerAddress: createSlidingWindowLimiter({ limit: config.REGISTER_MAX_PER_ADDRESS, windowMs: HOUR }),
-  }
-}
 
 /** Sign-up and password login, with the rate limits and constant-cost checks they need. */
 export function createAuthService(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
@@ -27,35 +11,33 @@ export function createAuthService(ctx: AppContext, users: UserService, tokens: T
   let dummyHash: Promise<string> | undefined
   const dummy = () => (dummyHash ??= hashPassword(crypto.randomUUID()))
 
-  const tooMany = (seconds: number) => new TooManyRequestsError(`Too many attempts; try again in ${seconds} s.`, seconds)
-
   return {
     async register(input: { email: string; password: string; name: string }, address: string) {
       if (!config.SIGNUP_ENABLED) throw new ForbiddenError('Sign-up is disabled on this server.')
       const now = clock.now().getTime()
       const wait = limiters.registrationsPerAddress.retryAfter(address, now)
-      if (wait) throw tooMany(wait)
+      if (wait) throw tooManyAttempts(wait)
       limiters.registrationsPerAddress.hit(address, now)
       return users.create({ ...input, role: 'user' })
     },
 
     async login(username: string, password: string, address: string) {
-      const account = username.trim().toLowerCase()
-      const now = clock.now().getTime()
-      const wait = Math.max(
-        limiters.failuresPerAccount.retryAfter(account, now),
-        limiters.failuresPerAddress.retryAfter(address, now),
-      )
-      if (wait) throw tooMany(wait)
+      const account = normaliseEmail(username)
       const user = users.findByEmail(account)
-      const valid = await Bun.password.verify(password, user?.passwordHash ?? (await dummy()))
-      if (!user || !valid || !user.active) {
-        limiters.failuresPerAccount.hit(account, now)
-        limiters.failuresPerAddress.hit(address, now)
+      // A deactivated account fails like a wrong password, after the same work, and counts as a failure.
+      const valid = await limitedPasswordCheck(
+        limiters,
+        clock,
+        { account, address },
+        async () => (await Bun.password.verify(password, user?.passwordHash ?? (await dummy()))) && user?.active === true,
+      )
+      // Read again after the slow check: a password change or a deactivation committed meanwhile
+      // has revoked every session, and must not be undone by one minted from the old state.
+      const current = valid && user ? users.find(user.id) : undefined
+      if (!current || !current.active || current.passwordHash !== user?.passwordHash) {
         throw new OAuthError('invalid_grant', 'The email or password is wrong.')
       }
-      limiters.failuresPerAccount.reset(account)
-      return tokens.issue(user)
+      return tokens.issue(current)
     },
   }
 }

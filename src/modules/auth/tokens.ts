@@ -50,6 +50,7 @@ export function createTokenService(ctx: AppContext) {
   const revokeFamily = sqlite.prepare<void, [string, string]>(
     'UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
   )
+  const pruneExpired = sqlite.prepare<void, [string, string]>('DELETE FROM refresh_tokens WHERE user_id = ? AND expires_at <= ?')
   const findUser = sqlite.prepare<{ id: string; role: 'user' | 'admin'; active: number; token_version: number }, [string]>(
     'SELECT id, role, active, token_version FROM users WHERE id = ?',
   )
@@ -83,6 +84,8 @@ export function createTokenService(ctx: AppContext) {
   return {
     /** A new session (a new refresh-token family) for a user who just proved their password. */
     issue(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>): Promise<TokenResponse> {
+      // Each login starts a family; the user's expired tokens go now, so the table stays bounded.
+      pruneExpired.run(user.id, clock.now().toISOString())
       return respond(user, mintRefresh(user.id, Bun.randomUUIDv7()))
     },
 

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
+import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
 import {
   ChangePasswordBody,
@@ -17,7 +18,7 @@ import type { UserService } from './service.ts'
 const NoContent = t.Void({ description: 'Done' })
 
 /** The caller's own account (/users/me) and admin user management (/users). */
-export function usersModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService) {
+export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService) {
   return new Elysia({ prefix: '/users', tags: ['Identity'] })
     .use(auth)
     .get('/me', ({ user }) => users.me(user.id), {
@@ -33,18 +34,19 @@ export function usersModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin
     })
     .post(
       '/me/password',
-      async ({ user, body, status }) => {
-        await users.changePassword(user.id, body.current_password, body.new_password)
+      async ({ user, body, request, server, status }) => {
+        const address = clientAddress(request, server, ctx.config.TRUST_PROXY)
+        await users.changePassword(user.id, body.current_password, body.new_password, address)
         return status(204, undefined)
       },
       {
         auth: 'user',
         body: ChangePasswordBody,
-        response: { 204: NoContent },
+        response: { 204: NoContent, ...problemResponses(429) },
         detail: {
           summary: 'Change the password',
           description:
-            'Requires the current password (422 when wrong). Every session of the user is revoked: refresh tokens and outstanding access tokens, the one used for this call included; log in again.',
+            'Requires the current password (422 when wrong; wrong guesses count as failed logins of the account, so 429 with Retry-After after too many). Every session of the user is revoked: refresh tokens and outstanding access tokens, the one used for this call included; log in again.',
         },
       },
     )

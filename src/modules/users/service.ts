@@ -4,6 +4,7 @@ import { users } from '../../db/schema.ts'
 import { cacheKeys } from '../../lib/cache.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationFailedError } from '../../lib/errors.ts'
+import { limitedPasswordCheck, type AuthLimiters } from '../auth/limits.ts'
 import type { UserView } from './model.ts'
 
 type UserRow = typeof users.$inferSelect
@@ -31,12 +32,15 @@ export const hashPassword = (password: string) => Bun.password.hash(password, { 
 const isUniqueViolation = (error: unknown) => error instanceof Error && /UNIQUE constraint failed: users\.email/.test(error.message)
 
 /** Accounts: creation, profile, admin management. Knows nothing of HTTP. */
-export function createUserService(ctx: AppContext) {
+export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
   const { db, clock, cache } = ctx
   const now = () => clock.now().toISOString()
 
-  const find = (id: string) => db.select().from(users).where(eq(users.id, id)).get()
-  const findByEmail = (email: string) => db.select().from(users).where(eq(users.email, normaliseEmail(email))).get()
+  // Every authenticated /users/me call and every login reads a user: prepared once.
+  const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
+  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).prepare()
+  const find = (id: string) => byId.get({ id })
+  const findByEmail = (email: string) => byEmail.get({ email: normaliseEmail(email) })
   const require = (id: string) => find(id) ?? raise(new NotFoundError('No such user.'))
 
   const emailTaken = () => new ConflictError('That email is already registered.', [{ path: '/email', message: 'already registered' }])
@@ -133,9 +137,14 @@ export function createUserService(ctx: AppContext) {
     return toUserView(next)
   }
 
-  async function changePassword(id: string, currentPassword: string, newPassword: string) {
+  /**
+   * Wrong current passwords count as failed logins of the account (and the address), so a
+   * stolen access token can't be used to guess the password without limit.
+   */
+  async function changePassword(id: string, currentPassword: string, newPassword: string, address: string) {
     const user = require(id)
-    if (!(await Bun.password.verify(currentPassword, user.passwordHash))) {
+    const keys = { account: user.email, address }
+    if (!(await limitedPasswordCheck(limiters, clock, keys, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
       throw new ValidationFailedError('The current password is wrong.', [{ path: '/current_password', message: 'wrong password' }])
     }
     const passwordHash = await hashPassword(newPassword)
@@ -165,6 +174,7 @@ export function createUserService(ctx: AppContext) {
     me,
     get: (id: string) => toUserView(require(id)),
     deactivate: (id: string) => void update(id, { active: false }),
+    find,
     findByEmail,
   }
 }
@@ -176,6 +186,6 @@ function raise(error: Error): never {
 }
 
 /** Revokes every live refresh token of a user (inside the caller's transaction). */
-function revokeRefreshTokens(tx: { run(query: SQL): unknown }, userId: string, at: string) {
+export function revokeRefreshTokens(tx: { run(query: SQL): unknown }, userId: string, at: string) {
   tx.run(sql`UPDATE refresh_tokens SET revoked_at = ${at} WHERE user_id = ${userId} AND revoked_at IS NULL`)
 }

@@ -34,11 +34,23 @@ describe('POST /auth/register', () => {
     ['a short password', { email: 'p1@example.com', password: 'short', name: 'X' }, '/password'],
     ['a 129-character password', { email: 'p2@example.com', password: 'x'.repeat(129), name: 'X' }, '/password'],
     ['a missing name', { email: 'p3@example.com', password: 'password-123' }, '/name'],
+    ['an email with a control character', { email: 'a\u0000b@example.com', password: 'password-123', name: 'X' }, '/email'],
+    ['an email with angle brackets', { email: '<a>@example.com', password: 'password-123', name: 'X' }, '/email'],
+    ['an email with a quoted local part', { email: '"a b"@example.com', password: 'password-123', name: 'X' }, '/email'],
+    ['an email with a comma (two addresses)', { email: 'a@example.com,b@example.com', password: 'password-123', name: 'X' }, '/email'],
+    ['an email without a dotted domain', { email: 'root@localhost', password: 'password-123', name: 'X' }, '/email'],
+    ['a 255-character email', { email: `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`, password: 'password-123', name: 'X' }, '/email'],
   ])('422 for %s, creating nothing', async (_, body, path) => {
     const before = t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()
     const problem = await expectProblem(await register(body), 422)
     expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
     expect(t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()).toEqual(before)
+  })
+
+  test('a 254-character email with plus, dots and hyphens is valid', async () => {
+    const email = `first.last+tag-${'a'.repeat(49)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(57)}-x.example`
+    expect(email).toHaveLength(254)
+    expect((await register({ email, password: 'password-123', name: 'Long' })).status).toBe(201)
   })
 
   test('password length counts characters: 8 emoji are a valid password', async () => {

@@ -44,6 +44,27 @@ describe('POST /token (password grant)', () => {
     expect(response.status).toBe(200)
   })
 
+  test('client credentials are ignored, in a Basic header or in the body (Swagger UI sends them)', async () => {
+    const user = await createUser(t)
+    const response = await t.request('/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('docs-client:')}` },
+      body: new URLSearchParams({ grant_type: 'password', username: user.email, password: user.password, client_id: 'docs-client', client_secret: '', scope: '' }).toString(),
+    })
+    expect(response.status).toBe(200)
+  })
+
+  test('a repeated parameter is invalid_request (RFC 6749 §3.2)', async () => {
+    const user = await createUser(t)
+    const response = await t.request('/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `username=${encodeURIComponent(user.email)}&password=${encodeURIComponent(user.password)}&password=other`,
+    })
+    expect(response.status).toBe(400)
+    expect((await json(response)).error).toBe('invalid_request')
+  })
+
   test('stores only a hash of the refresh token', async () => {
     const user = await createUser(t)
     const { refresh_token } = await json(await form({ username: user.email, password: user.password }))
@@ -158,5 +179,38 @@ describe('POST /token/revoke', () => {
     expect(revoke.status).toBe(200)
     expect((await refresh(next.refresh_token)).status).toBe(400)
     expect((await t.request('/token/revoke', { method: 'POST', json: { token: 'unknown' } })).status).toBe(200)
+  })
+})
+
+describe('refresh token storage', () => {
+  test("a login drops the user's expired refresh tokens, so the table stays bounded", async () => {
+    const app = createTestApp()
+    const user = await createUser(app)
+    const count = () => app.ctx.sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM refresh_tokens WHERE user_id = ?').get(user.id)!.n
+    await form({ username: user.email, password: user.password }, app)
+    await form({ username: user.email, password: user.password }, app)
+    expect(count()).toBe(2)
+    app.clock.advance(app.ctx.config.REFRESH_TOKEN_TTL + 1000)
+    await form({ username: user.email, password: user.password }, app)
+    expect(count()).toBe(1)
+    app.close()
+  })
+})
+
+describe('the OpenAPI document of the token endpoints', () => {
+  test('documents their 400 as a plain JSON RFC 6749 error, not a problem document', async () => {
+    const doc = await json(await t.request('/docs/json'))
+    for (const path of ['/token', '/token/revoke']) {
+      const content = doc.paths[path].post.responses['400'].content
+      expect(Object.keys(content)).toEqual(['application/json'])
+      expect(content['application/json'].schema.properties.error.enum).toEqual(['invalid_request', 'invalid_grant', 'unsupported_grant_type'])
+    }
+    const limited = doc.paths['/token'].post.responses['429'].content
+    expect(Object.keys(limited)).toEqual(['application/problem+json'])
+  })
+
+  test('a form-encoded error really is sent as application/json', async () => {
+    const response = await form({ grant_type: 'nope' })
+    expect(response.headers.get('content-type')).toStartWith('application/json')
   })
 })
