@@ -6,6 +6,7 @@ import { createJwt } from '../../src/context.ts'
 import { createOutbox } from '../../src/db/outbox.ts'
 import { systemClock } from '../../src/lib/clock.ts'
 import { startReceiver } from '../modules/webhooks/receiver.ts'
+import { seedDataFolder, type SeededUser } from './data-folder.ts'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
 
 const JWT_SECRET = 'e2e-webhooks-secret-at-least-32-bytes!!'
@@ -74,5 +75,37 @@ describe('webhooks on the compiled executable', () => {
     after.close()
     expect(rows).toEqual([{ event_id: eventId, status: 'delivered', attempts: 1, last_status_code: 200 }])
     expect(undispatched.n).toBe(0)
+  })
+})
+
+describe('an order placed over HTTP', () => {
+  const receiver = startReceiver()
+  let kiosk: RunningKiosk | undefined
+  afterAll(async () => {
+    if (kiosk && kiosk.process.exitCode === null) await kiosk.stop()
+    receiver.stop()
+  })
+
+  test('reaches a receiver subscribed to order.created and order.status_changed, verifiably signed, in order', async () => {
+    const seeded = await seedDataFolder({ users: [{ role: 'admin' }, { role: 'user' }], products: [{ sku: 'HOOKED', stock: 50, priceCents: 700 }] })
+    const [admin, buyer] = seeded.users as [SeededUser, SeededUser]
+    kiosk = await startKiosk({ dir: seeded.dir, env: { ...seeded.env, WEBHOOK_ALLOW_PRIVATE: 'true' } })
+    const call = (path: string, token: string, body?: unknown, method = 'POST') =>
+      fetch(`${kiosk!.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const registered = await call('/admin/webhooks', admin.token, { url: receiver.url, events: ['order.created', 'order.status_changed'] })
+    expect(registered.status).toBe(201)
+    const { secret } = (await registered.json()) as { secret: string }
+
+    const placed = await call('/orders', buyer.token, { items: [{ product_id: seeded.products[0]!.id, quantity: 2 }] })
+    expect(placed.status).toBe(201)
+    const order = (await placed.json()) as { id: string }
+    expect((await call(`/orders/${order.id}`, admin.token, { status: 'paid' }, 'PATCH')).status).toBe(200)
+
+    await receiver.arrivals(2)
+    const events = receiver.received.map((request) => new Webhook(secret).verify(request.body, request.headers) as { type: string; data: any })
+    expect(events.map((e) => e.type).sort()).toEqual(['order.created', 'order.status_changed'])
+    expect(events.find((e) => e.type === 'order.created')!.data).toMatchObject({ id: order.id, total_cents: 1400 })
+    expect(events.find((e) => e.type === 'order.status_changed')!.data).toMatchObject({ order_id: order.id, from: 'pending', to: 'paid' })
+    expect(await kiosk.stop()).toBe(0)
   })
 })
