@@ -177,6 +177,13 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
+// The write ceiling next to order creation, in the same run and on the server's core.
+let insertCeiling: number | null = null
+if (scenarios.some((s) => s.name === 'order creation')) {
+  console.log('measuring the bun:sqlite insert ceiling ...')
+  insertCeiling = (JSON.parse(await run(pinned(SERVER_CPU, [process.execPath, join(ROOT, 'bench/insert-ceiling.ts'), String(seconds)]))) as { insertsPerSecond: number }).insertsPerSecond
+}
+
 console.log('measuring cold start ...')
 const coldStart = await measureColdStart(EXECUTABLE, { dataDir: workDir })
 rmSync(workDir, { recursive: true, force: true })
@@ -219,6 +226,13 @@ console.log(
     `executable ${(coldStart.executableBytes / 1024 / 1024).toFixed(1)} MiB; cold start (exec to first 200, median of ${coldStart.samplesMs.length}) ${coldStart.medianMs.toFixed(0)} ms; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s of load`,
 )
+const orders = results.find((r) => r.scenario === 'order creation')
+if (orders && insertCeiling) {
+  console.log(
+    `order creation: ${orders.kiosk.requestsPerSecond.toLocaleString('en-US')}/s against a raw bun:sqlite ceiling of ` +
+      `${insertCeiling.toLocaleString('en-US')} single-INSERT transactions/s (${(orders.kiosk.requestsPerSecond / insertCeiling).toFixed(2)}x)`,
+  )
+}
 const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0), 0)
 if (errors) console.log(`WARNING: ${errors} non-2xx responses or socket errors during the runs`)
 
@@ -231,6 +245,7 @@ const report = {
   settings: { rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
   executable: { bytes: coldStart.executableBytes },
   coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs },
+  insertCeiling,
   results,
 }
 writeFileSync(join(resultsDir, `${timestamp}.json`), `${JSON.stringify(report, null, 2)}\n`)
