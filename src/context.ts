@@ -33,12 +33,13 @@ export interface ContextOverrides {
 
 export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
   const database = openDatabase(config.DATABASE_PATH)
+  const clock = overrides.clock ?? systemClock
   return {
     config,
     db: database.db,
     sqlite: database.sqlite,
-    cache: createCache({ max: config.CACHE_MAX_ENTRIES, ttlMs: config.CACHE_TTL }),
-    clock: overrides.clock ?? systemClock,
+    cache: createCache({ max: config.CACHE_MAX_ENTRIES, ttlMs: config.CACHE_TTL, clock }),
+    clock,
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     metrics: createMetrics(),
     jwt: createJwt(config.JWT_SECRET),

@@ -36,6 +36,8 @@ const invalid = (description: string) =>
     `Bearer realm="kiosk", error="invalid_token", error_description="${description}"`,
   )
 
+const AUTH_FACTS_TTL_MS = 30_000
+
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
@@ -53,7 +55,9 @@ export function createAuthenticator(ctx: AppContext) {
     const row = selectFacts.get(id)
     if (!row) return undefined
     const facts = { id: row.id, role: row.role, active: row.active === 1, tokenVersion: row.token_version }
-    cache.set(key, facts)
+    // In-process writers invalidate this entry at once; a short lifetime bounds how long a change made by
+    // another process (kiosk create-admin on the same database) can go unseen.
+    cache.set(key, facts, { ttl: Math.min(ctx.config.CACHE_TTL, AUTH_FACTS_TTL_MS) })
     return facts
   }
 

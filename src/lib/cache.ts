@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { Clock } from './clock.ts'
 import type { Metrics } from './metrics.ts'
 
 /**
@@ -8,8 +9,18 @@ import type { Metrics } from './metrics.ts'
  */
 export type Cache = LRUCache<string, NonNullable<unknown>>
 
-export function createCache(options: { max: number; ttlMs: number }): Cache {
-  return new LRUCache<string, NonNullable<unknown>>({ max: options.max, ttl: options.ttlMs, ttlAutopurge: false })
+/** Entries expire by the context's clock, so tests move time instead of sleeping. */
+export function createCache(options: { max: number; ttlMs: number; clock: Clock }): Cache {
+  const { clock } = options
+  return new LRUCache<string, NonNullable<unknown>>({
+    max: options.max,
+    ttl: options.ttlMs,
+    ttlAutopurge: false,
+    // Read the clock on every check: lru-cache otherwise memoises "now" for a millisecond, and a
+    // manual clock moved within that millisecond would go unseen.
+    ttlResolution: 0,
+    perf: { now: () => clock.now().getTime() },
+  })
 }
 
 export const cacheKeys = {

@@ -157,3 +157,15 @@ describe('admin /users', () => {
     await expectProblem(await t.request(`/users/${admin.id}`, { method: 'PATCH', token: admin.token, json: { email: other.email } }), 409)
   })
 })
+
+describe('auth facts changed by another process', () => {
+  test('are picked up within 30 s (the cache entry expires), so a revoked token dies', async () => {
+    const user = await createUser(t)
+    expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
+    // What kiosk create-admin does from its own process: the server's cache is not told.
+    t.ctx.sqlite.run('UPDATE users SET token_version = token_version + 1 WHERE id = ?', [user.id])
+    expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
+    t.clock.advance(30_001)
+    await expectProblem(await t.request('/users/me', { token: user.token }), 401)
+  })
+})
