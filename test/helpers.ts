@@ -5,7 +5,7 @@ import { createApp } from '../src/app.ts'
 import { loadConfig, type Env } from '../src/config.ts'
 import { createContext, type AppContext } from '../src/context.ts'
 import { migrate } from '../src/db/migrate.ts'
-import { users } from '../src/db/schema.ts'
+import { products, users } from '../src/db/schema.ts'
 import { ManualClock } from '../src/lib/clock.ts'
 import { createLogger } from '../src/lib/logger.ts'
 
@@ -121,3 +121,35 @@ export async function expectProblem(response: Response, status: number) {
 
 /** Elysia runs afterResponse hooks (log line, metrics) after the response is handed back; let them run. */
 export const afterResponseHooks = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Inserts a product straight into the catalog table (a fixture for tests that are not about the catalog API). */
+let productSequence = 0
+
+export interface ProductFixture {
+  id: string
+  sku: string
+  name: string
+  priceCents: number
+  stock: number
+  active: boolean
+}
+
+export function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}): ProductFixture {
+  const now = t.clock.now().toISOString()
+  const n = ++productSequence
+  const row = {
+    id: Bun.randomUUIDv7(),
+    sku: `SKU-${n}-${Bun.randomUUIDv7().slice(-4)}`,
+    name: `Product ${n}`,
+    priceCents: 1000 + n,
+    stock: 100,
+    active: true,
+    ...values,
+  }
+  t.ctx.db
+    .insert(products)
+    .values({ ...row, description: '', createdAt: now, updatedAt: now })
+    .run()
+  return row
+}
+

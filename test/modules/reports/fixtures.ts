@@ -1,4 +1,4 @@
-import { orderEvents, orderItems, orders, products, type OrderStatus } from '../../../src/db/schema.ts'
+import { orderEvents, orderItems, orders, type OrderStatus } from '../../../src/db/schema.ts'
 import type { TestApp } from '../../helpers.ts'
 
 /*
@@ -7,35 +7,8 @@ import type { TestApp } from '../../helpers.ts'
  * test can compute the expected figures on its own.
  */
 
-let sequence = 0
-
-export interface ProductFixture {
-  id: string
-  sku: string
-  name: string
-  priceCents: number
-  stock: number
-  active: boolean
-}
-
-export function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}): ProductFixture {
-  const now = t.clock.now().toISOString()
-  const n = ++sequence
-  const row = {
-    id: Bun.randomUUIDv7(),
-    sku: `SKU-${n}-${Bun.randomUUIDv7().slice(-4)}`,
-    name: `Product ${n}`,
-    priceCents: 1000 + n,
-    stock: 100,
-    active: true,
-    ...values,
-  }
-  t.ctx.db
-    .insert(products)
-    .values({ ...row, description: '', createdAt: now, updatedAt: now })
-    .run()
-  return row
-}
+import type { ProductFixture } from '../../helpers.ts'
+export { insertProduct, type ProductFixture } from '../../helpers.ts'
 
 export interface LineFixture {
   product: ProductFixture
