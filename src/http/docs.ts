@@ -98,6 +98,27 @@ const isProblemSchema = (schema: any): boolean =>
     : Boolean(schema?.properties && 'detail' in schema.properties && 'status' in schema.properties)
 
 
+interface RouteLike {
+  method: string
+  path: string
+  hooks: { body?: unknown }
+}
+
+/**
+ * The auth macros check the token in a parse hook (so an anonymous caller gets 401 before the body
+ * is parsed), and the generator documents no media type for a route whose parse hooks are all
+ * functions: every authenticated route with a body came out without one. Such bodies are JSON;
+ * their TypeBox schema is JSON Schema as it stands.
+ */
+function documentJsonBodies(routes: RouteLike[], paths: Record<string, Record<string, any>>) {
+  for (const route of routes) {
+    if (!route.hooks.body) continue
+    const operation = paths[route.path.replace(/:([^/]+)/g, '{$1}')]?.[route.method.toLowerCase()]
+    if (!operation || Object.keys(operation.requestBody?.content ?? {}).length) continue
+    operation.requestBody = { required: true, content: { 'application/json': { schema: JSON.parse(JSON.stringify(route.hooks.body)) } } }
+  }
+}
+
 /** Responses the cross-cutting plugins can give any operation of a kind, so each need not repeat them. */
 const CROSS_CUTTING: Record<string, string> = {
   '400': 'Bad Request: the body could not be parsed (problem details)',
@@ -173,6 +194,7 @@ export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, an
     // staticFile: false, or routes with a dot (`/admin/reports/orders.csv`) vanish from the document;
     // the docs' own asset routes are hidden individually.
     const { paths, components } = toOpenAPISchema(app, { staticFile: false }, undefined, undefined, '3.1.1')
+    documentJsonBodies(app.routes as RouteLike[], paths as Record<string, Record<string, any>>)
     const document = finish({
       openapi: '3.1.1',
       ...documentation,

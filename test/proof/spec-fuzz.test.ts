@@ -113,7 +113,7 @@ function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
           arbitrary: validValue(doc, formSchema ?? bodySchema).map((v) => ({
             type: 'application/x-www-form-urlencoded',
             body: new URLSearchParams(
-              Object.entries(v && typeof v === 'object' ? v : {}).map(([k, x]): [string, string] => [k, String(x)]),
+              Object.entries(v && typeof v === 'object' ? v : {}).map(([k, x]): [string, string] => [k, typeof x === 'string' ? x : (JSON.stringify(x) ?? '')]),
             ).toString(),
           })),
         },
