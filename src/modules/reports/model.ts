@@ -113,5 +113,5 @@ export const SnapshotParams = t.Object({
 export const OrdersCsv = t.String({
   contentMediaType: 'text/csv',
   description:
-    'RFC 4180 CSV (UTF-8, CRLF), a header row then one row per order line, oldest order first. Cells starting with =, +, -, @, TAB or CR are prefixed with an apostrophe so spreadsheets show them as text',
+    'RFC 4180 CSV (UTF-8, CRLF), a header row then one row per order line, oldest order first. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR are prefixed with an apostrophe so spreadsheets show them as text',
 })
