@@ -10,6 +10,8 @@ export type Role = 'user' | 'admin'
 export interface CurrentUser {
   id: string
   role: Role
+  /** The refresh-token family (login session) the access token belongs to; absent on tokens minted without one. */
+  sessionId?: string
 }
 
 /** What a token is checked against: cached, invalidated by every change to the user. */
@@ -20,11 +22,15 @@ export interface UserAuthFacts {
   tokenVersion: number
 }
 
-/** Claims of a Kiosk access token. `ver` is the user's token version when it was issued. */
+/**
+ * Claims of a Kiosk access token. `ver` is the user's token version when it was issued; `sid` the
+ * refresh-token family (the login session) it was issued with.
+ */
 export interface AccessClaims {
   sub: string
   role: Role
   ver: number
+  sid?: string
   jti: string
   iat: number
   exp: number
@@ -45,6 +51,9 @@ export function createAuthenticator(ctx: AppContext) {
   const { cache, clock, jwt, metrics, sqlite } = ctx
   const selectFacts = sqlite.prepare<{ id: string; role: Role; active: number; token_version: number }, [string]>(
     'SELECT id, role, active, token_version FROM users WHERE id = ?',
+  )
+  const liveSession = sqlite.prepare<{ one: number }, [string, string, string]>(
+    'SELECT 1 AS one FROM refresh_tokens WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? LIMIT 1',
   )
 
   /** The user's role, active flag and token version: one cached lookup, not a query per request. */
@@ -74,9 +83,16 @@ export function createAuthenticator(ctx: AppContext) {
       throw invalid('signature, algorithm or expiry is wrong')
     }
     const facts = userFacts(claims.sub)
-    if (!facts || !facts.active || facts.tokenVersion !== claims.ver) throw invalid('the token has been revoked')
+    if (!facts || !facts.active) throw invalid('the token has been revoked')
+    const sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
+    // A version bump revokes every refresh-token family it means to end (every path that bumps it does:
+    // role, deactivation, password); a password change keeps the caller's family, and with it the
+    // access tokens of that session. Only stale tokens pay this indexed lookup.
+    if (facts.tokenVersion !== claims.ver && !(sessionId && liveSession.get(sessionId, facts.id, clock.now().toISOString()))) {
+      throw invalid('the token has been revoked')
+    }
     requestState(request).userId = facts.id
-    return { id: facts.id, role: facts.role }
+    return { id: facts.id, role: facts.role, ...(sessionId ? { sessionId } : {}) }
   }
 
   // One verification per request, however many hooks ask (parse, transform, resolve).

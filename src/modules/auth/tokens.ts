@@ -55,10 +55,18 @@ export function createTokenService(ctx: AppContext) {
     'SELECT id, role, active, token_version FROM users WHERE id = ?',
   )
 
-  async function accessToken(user: { id: string; role: string; tokenVersion: number }) {
+  /** `sid` names the refresh-token family, so a password change can keep the caller's session (see http/auth.ts). */
+  async function accessToken(user: { id: string; role: string; tokenVersion: number }, familyId: string) {
     const now = Math.floor(clock.now().getTime() / 1000)
     const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000)
-    const token = await jwt.sign({ sub: user.id, role: user.role, ver: user.tokenVersion, jti: Bun.randomUUIDv7(), exp: now + expiresIn })
+    const token = await jwt.sign({
+      sub: user.id,
+      role: user.role,
+      ver: user.tokenVersion,
+      sid: familyId,
+      jti: Bun.randomUUIDv7(),
+      exp: now + expiresIn,
+    })
     return { token, expiresIn }
   }
 
@@ -76,8 +84,8 @@ export function createTokenService(ctx: AppContext) {
     return token
   }
 
-  async function respond(user: { id: string; role: string; tokenVersion: number }, refreshToken: string): Promise<TokenResponse> {
-    const { token, expiresIn } = await accessToken(user)
+  async function respond(user: { id: string; role: string; tokenVersion: number }, familyId: string, refreshToken: string): Promise<TokenResponse> {
+    const { token, expiresIn } = await accessToken(user, familyId)
     return { access_token: token, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken }
   }
 
@@ -86,7 +94,8 @@ export function createTokenService(ctx: AppContext) {
     issue(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>): Promise<TokenResponse> {
       // Each login starts a family; the user's expired tokens go now, so the table stays bounded.
       pruneExpired.run(user.id, clock.now().toISOString())
-      return respond(user, mintRefresh(user.id, Bun.randomUUIDv7()))
+      const familyId = Bun.randomUUIDv7()
+      return respond(user, familyId, mintRefresh(user.id, familyId))
     },
 
     /** Rotates a refresh token. The check and the rotation are one transaction, so of two concurrent uses one wins. */
@@ -105,11 +114,15 @@ export function createTokenService(ctx: AppContext) {
           const user = findUser.get(row.user_id)
           if (!user || user.active !== 1) return { error: 'The account is inactive.' }
           markRotated.run(now, row.id)
-          return { user: { id: user.id, role: user.role, tokenVersion: user.token_version }, next: mintRefresh(user.id, row.family_id) }
+          return {
+            user: { id: user.id, role: user.role, tokenVersion: user.token_version },
+            familyId: row.family_id,
+            next: mintRefresh(user.id, row.family_id),
+          }
         })
         .immediate()
       if ('error' in outcome) return Promise.reject(new OAuthError('invalid_grant', outcome.error!))
-      return respond(outcome.user, outcome.next)
+      return respond(outcome.user, outcome.familyId, outcome.next)
     },
 
     /** RFC 7009: revokes a refresh token and its rotation family; unknown tokens are ignored. */

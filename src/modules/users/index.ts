@@ -36,7 +36,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
       '/me/password',
       async ({ user, body, request, server, status }) => {
         const address = clientAddress(request, server, ctx.config.TRUST_PROXY)
-        await users.changePassword(user.id, body.current_password, body.new_password, address)
+        await users.changePassword(user.id, body.current_password, body.new_password, address, user.sessionId)
         return status(204, undefined)
       },
       {
@@ -46,7 +46,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
         detail: {
           summary: 'Change the password',
           description:
-            'Requires the current password (422 when wrong; wrong guesses count as failed logins of the account, so 429 with Retry-After after too many). Every session of the user is revoked: refresh tokens and outstanding access tokens, the one used for this call included; log in again.',
+            'Requires the current password (422 when wrong; wrong guesses count as failed logins of the account, so 429 with Retry-After after too many). Every other session of the user is revoked (their refresh tokens and access tokens, at once); the session that made the call keeps its access token and its refresh token. An access token minted without a session (no `sid` claim) keeps nothing.',
         },
       },
     )

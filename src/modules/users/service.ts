@@ -139,9 +139,11 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
 
   /**
    * Wrong current passwords count as failed logins of the account (and the address), so a
-   * stolen access token can't be used to guess the password without limit.
+   * stolen access token can't be used to guess the password without limit. Every session but
+   * `keepSession` (the caller's refresh-token family) is revoked; the version bump ends every
+   * other access token, and the caller's survives because its family stays live.
    */
-  async function changePassword(id: string, currentPassword: string, newPassword: string, address: string) {
+  async function changePassword(id: string, currentPassword: string, newPassword: string, address: string, keepSession?: string) {
     const user = require(id)
     const keys = { account: user.email, address }
     if (!(await limitedPasswordCheck(limiters, clock, keys, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
@@ -154,7 +156,7 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
         .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: at })
         .where(eq(users.id, id))
         .run()
-      revokeRefreshTokens(tx, id, at)
+      revokeRefreshTokens(tx, id, at, keepSession)
     })
     forgetAuthFacts(id)
   }
@@ -185,7 +187,8 @@ function raise(error: Error): never {
   throw error
 }
 
-/** Revokes every live refresh token of a user (inside the caller's transaction). */
-export function revokeRefreshTokens(tx: { run(query: SQL): unknown }, userId: string, at: string) {
-  tx.run(sql`UPDATE refresh_tokens SET revoked_at = ${at} WHERE user_id = ${userId} AND revoked_at IS NULL`)
+/** Revokes every live refresh token of a user but those of family `except` (inside the caller's transaction). */
+export function revokeRefreshTokens(tx: { run(query: SQL): unknown }, userId: string, at: string, except?: string) {
+  const keep = except ? sql` AND family_id != ${except}` : sql``
+  tx.run(sql`UPDATE refresh_tokens SET revoked_at = ${at} WHERE user_id = ${userId} AND revoked_at IS NULL${keep}`)
 }
