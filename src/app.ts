@@ -25,7 +25,7 @@ export function createApp(ctx: AppContext) {
   const authenticator = createAuthenticator(ctx)
   const auth = authPlugin(authenticator)
   // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
-  const limiters = createAuthLimiters(ctx.config)
+  const limiters = createAuthLimiters(ctx.config, ctx.logger)
   const users = createUserService(ctx, limiters)
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.ts'
 import { users } from '../../db/schema.ts'
 import { ProtocolError } from '../../lib/errors.ts'
+import { logSecurityEvent } from '../../lib/security-log.ts'
 
 /**
  * RFC 6749 §5.2 errors of the token endpoint. They are protocol vocabulary, not HTTP: the route
@@ -99,7 +100,7 @@ export function createTokenService(ctx: AppContext) {
     },
 
     /** Rotates a refresh token. The check and the rotation are one transaction, so of two concurrent uses one wins. */
-    refresh(presented: string): Promise<TokenResponse> {
+    refresh(presented: string, requestId?: string): Promise<TokenResponse> {
       const now = clock.now().toISOString()
       const outcome = sqlite
         .transaction(() => {
@@ -108,7 +109,7 @@ export function createTokenService(ctx: AppContext) {
           if (row.rotated_at) {
             // Reuse of a rotated token means it leaked: end the whole family.
             revokeFamily.run(now, row.family_id)
-            return { error: 'The refresh token has already been used; its session is revoked.' }
+            return { error: 'The refresh token has already been used; its session is revoked.', reused: row }
           }
           if (row.expires_at <= now) return { error: 'The refresh token has expired.' }
           const user = findUser.get(row.user_id)
@@ -121,7 +122,17 @@ export function createTokenService(ctx: AppContext) {
           }
         })
         .immediate()
-      if ('error' in outcome) return Promise.reject(new OAuthError('invalid_grant', outcome.error!))
+      if ('error' in outcome) {
+        if (outcome.reused) {
+          logSecurityEvent(
+            ctx.logger,
+            'refresh_token_reuse',
+            { request_id: requestId, user_id: outcome.reused.user_id, family_id: outcome.reused.family_id },
+            'a rotated refresh token was presented again; its family is revoked',
+          )
+        }
+        return Promise.reject(new OAuthError('invalid_grant', outcome.error!))
+      }
       return respond(outcome.user, outcome.familyId, outcome.next)
     },
 

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
-import { clientAddress } from '../../http/client-address.ts'
+import { callerOf } from '../auth/caller.ts'
 import { problemResponses } from '../../http/problem.ts'
 import {
   ChangePasswordBody,
@@ -35,8 +35,8 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     .post(
       '/me/password',
       async ({ user, body, request, server, status }) => {
-        const address = clientAddress(request, server, ctx.config.TRUST_PROXY)
-        await users.changePassword(user.id, body.current_password, body.new_password, address, user.sessionId)
+        const caller = callerOf(request, server, ctx.config.TRUST_PROXY)
+        await users.changePassword(user.id, body.current_password, body.new_password, caller, user.sessionId)
         return status(204, undefined)
       },
       {

@@ -4,7 +4,7 @@ import { users } from '../../db/schema.ts'
 import { cacheKeys } from '../../lib/cache.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationFailedError } from '../../lib/errors.ts'
-import { limitedPasswordCheck, type AuthLimiters } from '../auth/limits.ts'
+import { limitedPasswordCheck, type AuthLimiters, type Caller } from '../auth/limits.ts'
 import type { UserView } from './model.ts'
 
 type UserRow = typeof users.$inferSelect
@@ -143,10 +143,9 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
    * `keepSession` (the caller's refresh-token family) is revoked; the version bump ends every
    * other access token, and the caller's survives because its family stays live.
    */
-  async function changePassword(id: string, currentPassword: string, newPassword: string, address: string, keepSession?: string) {
+  async function changePassword(id: string, currentPassword: string, newPassword: string, caller: Caller, keepSession?: string) {
     const user = require(id)
-    const keys = { account: user.email, address }
-    if (!(await limitedPasswordCheck(limiters, clock, keys, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
+    if (!(await limitedPasswordCheck(limiters, clock, user.email, caller, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
       throw new ValidationFailedError('The current password is wrong.', [{ path: '/current_password', message: 'wrong password' }])
     }
     const passwordHash = await hashPassword(newPassword)
