@@ -2,6 +2,7 @@ import type { AppContext } from '../context.ts'
 import type { EventType } from '../db/schema.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
 import { systemResolver, type Resolver } from '../lib/ssrf.ts'
+import { logSecurityEvent } from '../lib/security-log.ts'
 import { attemptDelivery, type AttemptOutcome } from '../modules/webhooks/delivery.ts'
 
 /*
@@ -38,6 +39,7 @@ const LEASE_MARGIN_MS = 60_000
 
 interface DueRow {
   id: string
+  webhook_id: string
   status: 'pending' | 'delivering'
   attempts: number
   event_id: string
@@ -85,7 +87,7 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
      WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'delivering' AND lease_until <= ?2) LIMIT 1`,
   )
   const markDispatched = sqlite.prepare<void, [string, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ?')
-  const dueColumns = `d.id, d.status, d.attempts, d.event_id, w.url, w.secret, o.type, o.payload, o.created_at AS event_created_at
+  const dueColumns = `d.id, d.webhook_id, d.status, d.attempts, d.event_id, w.url, w.secret, o.type, o.payload, o.created_at AS event_created_at
      FROM webhook_deliveries d
      JOIN webhooks w ON w.id = d.webhook_id
      JOIN outbox o ON o.id = d.event_id`
@@ -159,7 +161,35 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
     return anyDue.get(now, now) ? claimBatch.immediate(limit) : []
   }
 
+  /**
+   * Webhooks whose last attempt failed. The first failure after a success (or of a new webhook) is
+   * a security event: an endpoint that starts failing may have been taken over or gone away. Bounded
+   * by the number of webhooks; forgotten at restart (the first failure after it is reported again).
+   */
+  const failing = new Set<string>()
+  function noteEndpointHealth(claim: Claim, outcome: AttemptOutcome) {
+    if (outcome.result === 'failed' && outcome.refused) {
+      logSecurityEvent(
+        logger,
+        'ssrf_refused',
+        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, reason: outcome.refused },
+        'webhook target refused at delivery',
+      )
+    }
+    if (outcome.result === 'delivered') failing.delete(claim.webhook_id)
+    else if (!failing.has(claim.webhook_id)) {
+      failing.add(claim.webhook_id)
+      logSecurityEvent(
+        logger,
+        'webhook_failing',
+        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, status_code: outcome.statusCode, error: truncate(outcome.error) },
+        'webhook endpoint started failing',
+      )
+    }
+  }
+
   function record(claim: Claim, outcome: AttemptOutcome) {
+    noteEndpointHealth(claim, outcome)
     const now = clock.now()
     const iso = now.toISOString()
     let status: 'pending' | 'delivered' | 'failed'
