@@ -38,7 +38,7 @@ export function createApp(ctx: AppContext) {
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
-  return app.use(docsPlugin(() => app))
+  return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
 
 export type App = ReturnType<typeof createApp>
