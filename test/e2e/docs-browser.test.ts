@@ -94,7 +94,7 @@ describe.skipIf(!available)('GET /docs in Chromium', () => {
     await operation.waitFor({ timeout: 20_000 })
     await operation.locator('.opblock-summary').click()
     const values = await operation.locator('.parameters input[type=text]').evaluateAll((inputs) =>
-      Object.fromEntries(inputs.map((input) => [input.closest('tr')?.getAttribute('data-param-name'), (input as HTMLInputElement).value])),
+      Object.fromEntries(inputs.map((input) => [input.closest('tr')?.getAttribute('data-param-name'), (input as unknown as { value: string }).value])),
     )
     expect(values).toEqual({ q: '', category: '', min_price: '', max_price: '', limit: '20', cursor: '' })
   }, 60_000)
