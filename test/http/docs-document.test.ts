@@ -85,6 +85,11 @@ describe('named schemas', () => {
     expect(schemas.SnapshotDocument.properties.summary).toEqual(ref('Summary'))
   })
 
+  test('no titled schema is left inline (each title names exactly one schema)', () => {
+    const inline = nodes(doc.paths).filter((node) => typeof node.title === 'string' && node.type === 'object')
+    expect(inline.map((node) => node.title)).toEqual([])
+  })
+
   test('every $ref resolves', () => {
     const missing = nodes(doc)
       .map((node) => node.$ref)
