@@ -2,10 +2,11 @@ import type { AppContext } from '../../context.ts'
 import { ForbiddenError } from '../../lib/errors.ts'
 import { hashPassword, normaliseEmail, type UserService } from '../users/service.ts'
 import { limitedPasswordCheck, tooManyAttempts, type AuthLimiters } from './limits.ts'
+import type { RecoveryService } from './recovery.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 /** Sign-up and password login, with the rate limits and constant-cost checks they need. */
-export function createAuthService(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
+export function createAuthService(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
   const { clock, config } = ctx
   // Verified against when the email is unknown, so an unknown account costs what a wrong password costs.
   let dummyHash: Promise<string> | undefined
@@ -18,7 +19,7 @@ export function createAuthService(ctx: AppContext, users: UserService, tokens: T
       const wait = limiters.registrationsPerAddress.retryAfter(address, now)
       if (wait) throw tooManyAttempts(wait)
       limiters.registrationsPerAddress.hit(address, now)
-      return users.create({ ...input, role: 'user' })
+      return users.create({ ...input, role: 'user' }, recovery?.verificationOnSignUp())
     },
 
     async login(username: string, password: string, address: string) {

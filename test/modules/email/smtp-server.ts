@@ -1,0 +1,84 @@
+import type { AddressInfo } from 'node:net'
+import { simpleParser, type ParsedMail } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
+
+export const SMTP_USER = 'kiosk'
+export const SMTP_PASS = 'smtp-secret'
+
+export interface TestSmtp {
+  /** SMTP_URL for Kiosk, with the credentials the server checks. */
+  url: string
+  port: number
+  /** Every message accepted so far, parsed. */
+  received: ParsedMail[]
+  /** Resolves once `n` messages have been accepted (or rejects after timeoutMs). */
+  arrivals(n: number, timeoutMs?: number): Promise<ParsedMail[]>
+  close(): Promise<void>
+}
+
+/**
+ * A real SMTP server (nodemailer's smtp-server) on loopback: AUTH PLAIN/LOGIN with fixed
+ * credentials, no STARTTLS (no certificate to trust on loopback). `port` pins the port, so a test
+ * can stop the server and start it again where Kiosk expects it.
+ */
+export async function startSmtp(options: { port?: number } = {}): Promise<TestSmtp> {
+  const received: ParsedMail[] = []
+  const waiters = new Set<() => void>()
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASS) callback(null, { user: auth.username })
+      else callback(new Error('Invalid username or password'))
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          received.push(mail)
+          for (const wake of waiters) wake()
+          callback()
+        },
+        (error) => callback(error),
+      )
+    },
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  const port = (server.server.address() as AddressInfo).port
+  return {
+    url: `smtp://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${port}`,
+    port,
+    received,
+    arrivals(n, timeoutMs = 15_000) {
+      if (received.length >= n) return Promise.resolve(received)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`expected ${n} messages, got ${received.length}`)), timeoutMs)
+        const wake = () => {
+          if (received.length < n) return
+          clearTimeout(timer)
+          waiters.delete(wake)
+          resolve(received)
+        }
+        waiters.add(wake)
+      })
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** A loopback port nothing listens on (taken from a server that is then closed). */
+export async function closedPort(): Promise<number> {
+  const smtp = await startSmtp()
+  await smtp.close()
+  return smtp.port
+}
+
+/** The token of the one link in a message's plain-text body. */
+export function tokenFrom(mail: ParsedMail, path: string): string {
+  const match = new RegExp(`https://shop\\.example${path}\\?token=([A-Za-z0-9_-]+)`).exec(mail.text ?? '')
+  if (!match) throw new Error(`no ${path} link in: ${mail.text}`)
+  return match[1]!
+}
