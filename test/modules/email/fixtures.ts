@@ -6,16 +6,18 @@ import { startSmtp, type TestSmtp } from './smtp-server.ts'
 export const PUBLIC_URL = 'https://shop.example'
 
 const cleanups: (() => unknown)[] = []
+/** Runs after the test, newest first. */
+export const onCleanup = (cleanup: () => unknown) => cleanups.push(cleanup)
 export const runCleanups = async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 }
 
 /** An app whose mail goes to a real SMTP server on loopback, and the worker that sends it (driven by runOnce). */
-export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp | false; dir?: string } = {}) {
-  const smtp = options.smtp === undefined ? await startSmtp() : options.smtp
-  if (smtp && options.smtp === undefined) cleanups.push(() => smtp.close())
+export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?: string } = {}) {
+  const smtp = options.smtp ?? (await startSmtp())
+  if (!options.smtp) cleanups.push(() => smtp.close())
   const t: TestApp = createTestApp(
-    { ...(smtp ? { SMTP_URL: smtp.url } : {}), PUBLIC_URL, ...env },
+    { SMTP_URL: smtp.url, PUBLIC_URL, ...env },
     options.dir ? { dir: options.dir } : {},
   )
   // Backoff draws are pinned to the middle of their range, so retry times are exact.

@@ -23,8 +23,8 @@ describe('password recovery by email', () => {
     expect(accepted.status).toBe(202)
     expect(await accepted.json()).toEqual({})
     await worker.runOnce()
-    expect(smtp!.received).toHaveLength(1)
-    const [mail] = smtp!.received
+    expect(smtp.received).toHaveLength(1)
+    const [mail] = smtp.received
     expect(mail!.to).toMatchObject({ value: [{ address: user.email }] })
     expect(mail!.subject).toBe('Reset your password')
     expect(mail!.from?.value[0]?.address).toBe('no-reply@localhost')
@@ -46,7 +46,7 @@ describe('password recovery by email', () => {
     await expectProblem(await t.request('/users/me', { token: session.access_token }), 401)
     const refreshed = await t.request('/token', { method: 'POST', json: { grant_type: 'refresh_token', refresh_token: session.refresh_token } })
     expect(refreshed.status).toBe(400)
-    expect((await refreshed.json()).error).toBe('invalid_grant')
+    expect((await json(refreshed)).error).toBe('invalid_grant')
     expect((await login(t, user.email, user.password)).status).toBe(400)
     expect((await login(t, user.email, 'a brand new password')).status).toBe(200)
 
@@ -55,9 +55,9 @@ describe('password recovery by email', () => {
     expect(reused.detail).toBe('The reset token is invalid or has expired.')
 
     await worker.runOnce()
-    expect(smtp!.received).toHaveLength(2)
-    expect(smtp!.received[1]!.subject).toBe('Your password was changed')
-    expect(smtp!.received[1]!.to).toMatchObject({ value: [{ address: user.email }] })
+    expect(smtp.received).toHaveLength(2)
+    expect(smtp.received[1]!.subject).toBe('Your password was changed')
+    expect(smtp.received[1]!.to).toMatchObject({ value: [{ address: user.email }] })
   })
 
   test('a token past PASSWORD_RESET_TTL fails; one a moment before it works', async () => {
@@ -65,14 +65,14 @@ describe('password recovery by email', () => {
     const user = await createUser(t)
     await requestReset(t, user.email)
     await worker.runOnce()
-    const token = tokenFrom(smtp!.received[0]!, '/reset-password')
+    const token = tokenFrom(smtp.received[0]!, '/reset-password')
     t.clock.advance(30 * 60_000)
     const expired = await expectProblem(await confirm(t, token, 'a brand new password'), 400)
     expect(expired.detail).toBe('The reset token is invalid or has expired.')
 
     await requestReset(t, user.email)
     await worker.runOnce()
-    const fresh = tokenFrom(smtp!.received[1]!, '/reset-password')
+    const fresh = tokenFrom(smtp.received[1]!, '/reset-password')
     t.clock.advance(30 * 60_000 - 1)
     expect((await confirm(t, fresh, 'a brand new password')).status).toBe(204)
   })
@@ -83,8 +83,8 @@ describe('password recovery by email', () => {
     await requestReset(t, user.email)
     await requestReset(t, user.email)
     await worker.runOnce()
-    expect(smtp!.received).toHaveLength(2)
-    const [older, newer] = smtp!.received.map((mail) => tokenFrom(mail, '/reset-password'))
+    expect(smtp.received).toHaveLength(2)
+    const [older, newer] = smtp.received.map((mail) => tokenFrom(mail, '/reset-password'))
     expect((await expectProblem(await confirm(t, older!, 'a brand new password'), 400)).detail).toBe('The reset token is invalid or has expired.')
     expect((await expectProblem(await confirm(t, 'not-a-token', 'a brand new password'), 400)).detail).toBe(
       'The reset token is invalid or has expired.',
@@ -105,7 +105,7 @@ describe('password recovery by email', () => {
     expect(answers[0]).toEqual(answers[2]!)
     expect(answers[1]).toEqual(answers[2]!)
     await worker.runOnce()
-    expect(smtp!.received.map((mail) => mail.to)).toMatchObject([{ value: [{ address: known.email }] }])
+    expect(smtp.received.map((mail) => mail.to)).toMatchObject([{ value: [{ address: known.email }] }])
     expect(emailRows()).toHaveLength(1)
     expect(t.ctx.sqlite.query('SELECT 1 FROM account_tokens').all()).toHaveLength(1)
   })
@@ -132,7 +132,7 @@ describe('password recovery by email', () => {
     const user = await createUser(t)
     await requestReset(t, user.email)
     await worker.runOnce()
-    const token = tokenFrom(smtp!.received[0]!, '/reset-password')
+    const token = tokenFrom(smtp.received[0]!, '/reset-password')
     await expectProblem(await confirm(t, token, 'short'), 422)
     expect((await confirm(t, token, 'long enough now')).status).toBe(204)
   })
