@@ -22,7 +22,16 @@ export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?:
   )
   // Backoff draws are pinned to the middle of their range, so retry times are exact.
   const worker = createEmailWorker(t.ctx, { random: () => 0.5 })
-  cleanups.push(() => worker.stop(), () => t.close())
+  let exited = false
+  cleanups.push(
+    () => worker.stop(),
+    () => exited || t.close(),
+  )
+  /** The process "stops": its database closes, its folder stays for the next one. */
+  const exit = () => {
+    exited = true
+    t.ctx.close()
+  }
   const emailRows = () =>
     t.ctx.sqlite
       .query<
@@ -30,5 +39,5 @@ export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?:
         []
       >('SELECT id, to_address, template, status, attempts, last_error, next_attempt_at, text_body, html_body FROM emails ORDER BY created_at, id')
       .all()
-  return { t, smtp, worker, emailRows }
+  return { t, smtp, worker, emailRows, exit }
 }
