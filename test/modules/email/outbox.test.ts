@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test'
+import { EMAIL_LEASE_MS } from '../../../src/jobs/email-worker.ts'
 import { createUser, createTestApp, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { onCleanup, runCleanups, setupMail } from './fixtures.ts'
 import { closedPort, startSmtp, tokenFrom } from './smtp-server.ts'
@@ -123,6 +124,42 @@ describe('the mail outbox and its worker', () => {
     await second.worker.runOnce()
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.to).toMatchObject({ value: [{ address: user.email }] })
+  })
+})
+
+describe('a worker that dies mid-attempt', () => {
+  test('its message is taken over once the lease expires, never while it holds', async () => {
+    let release!: () => void
+    const smtp = await startSmtp({ holdFirst: new Promise<void>((resolve) => (release = resolve)) })
+    onCleanup(() => smtp.close())
+    onCleanup(() => release())
+    const first = await setupMail({}, { smtp })
+    const user = await createUser(first.t)
+    await requestReset(first.t, user.email)
+    // The first process's attempt hangs inside the SMTP exchange; then the process "dies".
+    const abandoned = first.worker.runOnce()
+    for (let i = 0; i < 200 && first.emailRows()[0]!.status !== 'sending'; i++) await Bun.sleep(5)
+    expect(first.emailRows()[0]).toMatchObject({ status: 'sending', attempts: 1 })
+    const dir = first.t.dir
+    const diedAt = first.t.clock.now()
+    first.exit()
+
+    const second = await setupMail({}, { smtp, dir })
+    second.t.clock.set(diedAt)
+    await second.worker.runOnce()
+    expect(second.emailRows()[0]).toMatchObject({ status: 'sending', attempts: 1 }) // the lease still holds
+    second.t.clock.advance(EMAIL_LEASE_MS)
+    await second.worker.runOnce()
+    expect(smtp.received).toHaveLength(1)
+    expect(second.emailRows()[0]).toMatchObject({ status: 'sent', attempts: 2 })
+
+    // The dead process's attempt, let go at last, is accepted too (at least once, same Message-ID), and its
+    // outcome lands on a closed database: nothing changes.
+    release()
+    await abandoned
+    await smtp.arrivals(2)
+    expect(smtp.received[0]!.messageId).toBe(smtp.received[1]!.messageId!)
+    expect(second.emailRows()[0]).toMatchObject({ status: 'sent', attempts: 2 })
   })
 })
 

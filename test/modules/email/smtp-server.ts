@@ -19,10 +19,11 @@ export interface TestSmtp {
 /**
  * A real SMTP server (nodemailer's smtp-server) on loopback: AUTH PLAIN/LOGIN with fixed
  * credentials, no STARTTLS (no certificate to trust on loopback). `port` pins the port, so a test
- * can stop the server and start it again where Kiosk expects it.
+ * can stop the server and start it again where Kiosk expects it. Messages count once answered (accepted).
  */
-export async function startSmtp(options: { port?: number } = {}): Promise<TestSmtp> {
+export async function startSmtp(options: { port?: number; holdFirst?: Promise<void> } = {}): Promise<TestSmtp> {
   const received: ParsedMail[] = []
+  let messages = 0
   const waiters = new Set<() => void>()
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
@@ -33,8 +34,11 @@ export async function startSmtp(options: { port?: number } = {}): Promise<TestSm
       else callback(new Error('Invalid username or password'))
     },
     onData(stream, _session, callback) {
+      // With holdFirst, the first message is read but answered only once it resolves (a hung attempt).
+      const hold = messages++ === 0 && options.holdFirst ? options.holdFirst : Promise.resolve()
       simpleParser(stream).then(
-        (mail) => {
+        async (mail) => {
+          await hold
           received.push(mail)
           for (const wake of waiters) wake()
           callback()
