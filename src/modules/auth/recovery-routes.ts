@@ -23,7 +23,7 @@ export function recoveryRoutes(ctx: AppContext, auth: ReturnType<typeof authPlug
         response: { 202: Accepted, ...problemResponses(429, 503) },
         detail: {
           summary: 'Ask for a password reset email',
-          description: `202 whether or not an account has that email, after the same work (no account enumeration). An active account gets an email with a link to \`PUBLIC_URL/reset-password?token=…\`: the token has 256 random bits, is stored only as its SHA-256, works once and for PASSWORD_RESET_TTL (default 30 min); a newer request invalidates older tokens. Rate limited per client address (10 an hour) and per email (3 an hour): 429 with Retry-After. ${NOT_CONFIGURED}`,
+          description: `202 whether or not an account has that email, after the same work and no sooner than 50 ms after the request arrived (no account enumeration by content or timing). An active account gets an email with a link to \`PUBLIC_URL/reset-password?token=…\`: the token has 256 random bits, is stored only as its SHA-256, works once and for PASSWORD_RESET_TTL (default 30 min); a newer request invalidates older tokens. Rate limited per client address (10 an hour) and per email (3 an hour): 429 with Retry-After. ${NOT_CONFIGURED}`,
         },
       },
     )

@@ -17,6 +17,25 @@ export const LINK_PATHS = { resetPassword: '/reset-password', verifyEmail: '/ver
 const invalidResetToken = () => new BadRequestError('The reset token is invalid or has expired.')
 const invalidVerifyToken = () => new BadRequestError('The verification token is invalid or has expired.')
 
+/**
+ * Every password-reset request answers no sooner than this after it started. The work is the same
+ * for known and unknown emails, but storing a token and a message costs a write the unknown path
+ * doesn't make (measured ~150 µs at the median, ms at p90 under load); the floor hides it.
+ */
+export const RESET_ANSWER_FLOOR_MS = 50
+
+/**
+ * Waits until a performance.now() instant. Timers are whole milliseconds (a sleep of 49.8 ms lasts
+ * 50), which would let the sub-millisecond difference through: the last ~2 ms are spun instead.
+ */
+async function until(deadline: number) {
+  const coarse = deadline - performance.now() - 2
+  if (coarse > 0) await Bun.sleep(coarse)
+  while (performance.now() < deadline) {
+    // spin
+  }
+}
+
 const later = (clock: Clock, ms: number) => new Date(clock.now().getTime() + ms).toISOString()
 
 /**
@@ -43,10 +62,12 @@ export function createRecoveryService(ctx: AppContext, mail: EmailService, limit
     /**
      * POST /auth/password-reset. Known or not, the email costs the same work and gets the same
      * answer: a token is made and hashed, the message composed and one write transaction run
-     * (which for an unknown or inactive account stores nothing).
+     * (which for an unknown or inactive account stores nothing), and the answer waits for a fixed floor.
      */
     async requestPasswordReset(rawEmail: string, address: string): Promise<void> {
       mail.requireConfigured()
+      // Real time, not the injectable clock: this is about what a client can measure.
+      const started = performance.now()
       const email = normaliseEmail(rawEmail)
       takeOrThrow(clock, [
         [limiters.resetsPerAddress, address],
@@ -61,6 +82,7 @@ export function createRecoveryService(ctx: AppContext, mail: EmailService, limit
         ttlMs: config.PASSWORD_RESET_TTL,
       })
       await store.issue(account?.active ? account.id : undefined, issued, message, clock.now().toISOString())
+      await until(started + RESET_ANSWER_FLOOR_MS)
     },
 
     /** POST /auth/password-reset/confirm: one clear 400 for an unknown, used or expired token. */
