@@ -43,6 +43,9 @@ export function createEmailWorker(ctx: AppContext, options: EmailWorkerOptions =
   const log = logger.child({ component: 'email-worker' })
   // Without SMTP_URL nothing is ever queued (the routes that would queue answer 503): the worker idles.
   const transport = options.transport ?? (config.SMTP_URL ? createSmtpTransport(config.SMTP_URL, config.MAIL_FROM) : undefined)
+  if (config.REQUIRE_VERIFIED_EMAIL && !config.SMTP_URL) {
+    log.warn('REQUIRE_VERIFIED_EMAIL=true without SMTP_URL: no address can be verified, so POST /orders is 403 for every unverified user')
+  }
 
   async function attempt(claim: ClaimedEmail) {
     const sent = await transport!.send(claim)
