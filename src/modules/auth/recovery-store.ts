@@ -55,6 +55,7 @@ export function createRecoveryStore(sqlite: Database, emails: EmailStore) {
     'UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL',
   )
   const markVerified = sqlite.prepare<void, [string, string]>('UPDATE users SET email_verified_at = ? WHERE id = ?')
+  const sweep = sqlite.prepare<void, [string]>('DELETE FROM account_tokens WHERE used_at IS NOT NULL OR expires_at <= ?')
   const emailOwner = sqlite.prepare<{ id: string }, [string, string]>('SELECT id FROM users WHERE email = ? AND id != ?')
   const changeEmail = sqlite.prepare<void, [string, string, string, string]>(
     'UPDATE users SET email = ?, email_verified_at = ?, updated_at = ? WHERE id = ?',
@@ -114,6 +115,11 @@ export function createRecoveryStore(sqlite: Database, emails: EmailStore) {
     emailTakenByOther: async (email: string, userId: string) => emailOwner.get(email, userId) !== null,
     isLiveResetToken: async (tokenHash: string, now: string) => liveToken.get(tokenHash, now)?.purpose === 'password_reset',
     isVerified: async (userId: string) => verifiedById.get(userId)?.verified === 1,
+
+    /** Deletes tokens that can never work again (used, superseded or expired); returns how many. */
+    async sweep(now: string): Promise<number> {
+      return sweep.run(now).changes
+    },
 
     /** One transaction: older tokens of the purpose superseded, the new one stored, its email queued. */
     async issue(userId: string | undefined, token: NewToken, message: ComposedEmail, now: string) {

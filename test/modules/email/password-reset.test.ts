@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from 'bun:test'
+import { scheduledJobs } from '../../../src/jobs/scheduler.ts'
 import { hashOneTimeToken } from '../../../src/modules/auth/one-time-token.ts'
 import { createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
-import { PUBLIC_URL, runCleanups, setupMail } from './fixtures.ts'
+import { onCleanup, PUBLIC_URL, runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
 
 afterEach(runCleanups)
@@ -135,6 +136,27 @@ describe('password recovery by email', () => {
     const token = tokenFrom(smtp.received[0]!, '/reset-password')
     await expectProblem(await confirm(t, token, 'short'), 422)
     expect((await confirm(t, token, 'long enough now')).status).toBe(204)
+  })
+})
+
+describe('the hourly account-token sweep', () => {
+  test('deletes used, superseded and expired tokens, and keeps the live one', async () => {
+    const { t, smtp, worker } = await setupMail()
+    const [a, b] = [await createUser(t), await createUser(t)]
+    await requestReset(t, a.email) // superseded by the next
+    await requestReset(t, a.email) // used below
+    await worker.runOnce()
+    expect((await confirm(t, tokenFrom(smtp.received[1]!, '/reset-password'), 'a brand new password')).status).toBe(204)
+    await requestReset(t, b.email) // expires
+    t.clock.advance(30 * 60_000)
+    await requestReset(t, b.email) // live
+    const jobs = scheduledJobs(t.ctx)
+    onCleanup(() => jobs.forEach((job) => job.stop?.()))
+    const sweep = jobs.find((job) => job.name === 'account-token-sweep')!
+    expect(sweep.pattern).toBe('45 * * * *')
+    expect(await sweep.run()).toBe(3)
+    const left = t.ctx.sqlite.query<{ user_id: string; used_at: string | null }, []>('SELECT user_id, used_at FROM account_tokens').all()
+    expect(left).toEqual([{ user_id: b.id, used_at: null }])
   })
 })
 
