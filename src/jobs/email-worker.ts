@@ -35,7 +35,7 @@ const truncate = (text: string) => {
 }
 
 export function createEmailWorker(ctx: AppContext, options: EmailWorkerOptions = {}) {
-  const { clock, config, logger } = ctx
+  const { clock, config, logger, metrics } = ctx
   const random = options.random ?? Math.random
   const backoff = options.backoff ?? DEFAULT_BACKOFF
   const pollIntervalMs = options.pollIntervalMs ?? 1_000
@@ -58,6 +58,7 @@ export function createEmailWorker(ctx: AppContext, options: EmailWorkerOptions =
       outcome = { result: 'retry', error: truncate(sent.error), nextAttemptAt }
     } else outcome = { result: 'failed', error: truncate(sent.error) }
     const held = await store.record(claim, outcome, iso)
+    if (held) metrics.emailAttempts.inc({ outcome: outcome.result })
     const fields = { email_id: claim.id, attempt: claim.attempt }
     if (!held) log.warn(fields, 'email attempt finished after its lease was taken over; outcome discarded')
     else if (outcome.result === 'failed') log.warn({ ...fields, error: outcome.error }, 'email failed')
@@ -80,7 +81,10 @@ export function createEmailWorker(ctx: AppContext, options: EmailWorkerOptions =
       room,
       config.EMAIL_MAX_ATTEMPTS,
     )
-    if (failed) log.warn({ count: failed }, 'emails failed: their last attempt was interrupted')
+    if (failed) {
+      metrics.emailAttempts.inc({ outcome: 'failed' }, failed)
+      log.warn({ count: failed }, 'emails failed: their last attempt was interrupted')
+    }
     for (const claimed of claims) {
       const running: Promise<void> = attempt(claimed)
         .catch((error) => log.error({ err: error, email_id: claimed.id }, 'email attempt crashed'))

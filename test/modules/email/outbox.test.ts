@@ -45,6 +45,10 @@ describe('the mail outbox and its worker', () => {
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.subject).toBe('Reset your password')
     expect(emailRows()).toMatchObject([{ status: 'sent', attempts: 3, next_attempt_at: null, text_body: null, html_body: null }])
+    const counted = Object.fromEntries(
+      (await t.ctx.metrics.emailAttempts.get()).values.map((value) => [String(value.labels.outcome), value.value]),
+    )
+    expect(counted).toEqual({ retry: 2, sent: 1 })
     // The token mailed after the outage still works.
     const confirmed = await t.request('/auth/password-reset/confirm', {
       method: 'POST',
