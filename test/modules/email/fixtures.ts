@@ -12,7 +12,10 @@ export const runCleanups = async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 }
 
-/** An app whose mail goes to a real SMTP server on loopback, and the worker that sends it (driven by runOnce). */
+/**
+ * An app whose mail goes to a real SMTP server on loopback (`options.smtp`, or a new one), and the
+ * worker that sends it (driven by runOnce). `env.SMTP_URL` overrides where the app sends.
+ */
 export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?: string } = {}) {
   const smtp = options.smtp ?? (await startSmtp())
   if (!options.smtp) cleanups.push(() => smtp.close())

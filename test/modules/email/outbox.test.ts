@@ -17,8 +17,7 @@ async function downSmtp() {
 describe('the mail outbox and its worker', () => {
   test('SMTP down for the first attempts and back later: the mail arrives, once', async () => {
     const down = await downSmtp()
-    const placeholder = { url: down.url, port: down.port, received: [], arrivals: async () => [], close: async () => {} }
-    const { t, worker, emailRows } = await setupMail({}, { smtp: placeholder })
+    const { t, worker, emailRows } = await setupMail({ SMTP_URL: down.url })
     const user = await createUser(t)
     expect((await requestReset(t, user.email)).status).toBe(202)
 
@@ -59,8 +58,7 @@ describe('the mail outbox and its worker', () => {
 
   test('after EMAIL_MAX_ATTEMPTS the message is failed and visible at GET /admin/emails, without body or token', async () => {
     const down = await downSmtp()
-    const placeholder = { url: down.url, port: down.port, received: [], arrivals: async () => [], close: async () => {} }
-    const { t, worker, emailRows } = await setupMail({ EMAIL_MAX_ATTEMPTS: '2' }, { smtp: placeholder })
+    const { t, worker, emailRows } = await setupMail({ EMAIL_MAX_ATTEMPTS: '2', SMTP_URL: down.url })
     const admin = await createUser(t, { role: 'admin' })
     const user = await createUser(t)
     await requestReset(t, user.email)
