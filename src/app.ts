@@ -33,7 +33,7 @@ export function createApp(ctx: AppContext) {
   const limiters = createAuthLimiters(ctx.config)
   const users = createUserService(ctx, limiters)
   const mail = createEmailService(ctx)
-  const recovery = createRecoveryService(ctx, mail, createRecoveryLimiters())
+  const recovery = createRecoveryService(ctx, mail, createRecoveryLimiters(), limiters)
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))

@@ -38,7 +38,7 @@ export function recoveryRoutes(ctx: AppContext, auth: ReturnType<typeof authPlug
         response: { 204: NoContent, ...problemResponses(400, 503) },
         detail: {
           summary: 'Set a new password with an emailed token',
-          description: `204: the password is changed, every session of the user is revoked (outstanding access tokens and every refresh-token family) and a "your password was changed" email is queued. An unknown, used or expired token is one 400 problem ("The reset token is invalid or has expired."). ${NOT_CONFIGURED}`,
+          description: `204: the password is changed (and the account's failed-login limit cleared), every session of the user is revoked (outstanding access tokens and every refresh-token family) and a "your password was changed" email is queued. An unknown, used or expired token is one 400 problem ("The reset token is invalid or has expired."). ${NOT_CONFIGURED}`,
         },
       },
     )

@@ -75,7 +75,7 @@ export function createRecoveryStore(sqlite: Database, emails: EmailStore) {
   })
 
   const confirmReset = sqlite.transaction(
-    (tokenHash: string, passwordHash: string, now: string, notice: (account: AccountRow) => ComposedEmail): string | undefined => {
+    (tokenHash: string, passwordHash: string, now: string, notice: (account: AccountRow) => ComposedEmail): AccountRow | undefined => {
       const token = liveToken.get(tokenHash, now)
       if (!token || token.purpose !== 'password_reset') return undefined
       const account = toAccount(accountById.get(token.user_id))
@@ -85,7 +85,7 @@ export function createRecoveryStore(sqlite: Database, emails: EmailStore) {
       setPassword.run(passwordHash, now, account.id)
       revokeRefreshTokens.run(now, account.id)
       emails.enqueueInTransaction(account.email, notice(account), now)
-      return account.id
+      return account
     },
   )
 
@@ -128,7 +128,7 @@ export function createRecoveryStore(sqlite: Database, emails: EmailStore) {
 
     /**
      * Uses a live reset token: new password, every session revoked (token version and refresh
-     * tokens), the notice queued, in one transaction. Returns the user id, or undefined when the
+     * tokens), the notice queued, in one transaction. Returns the account, or undefined when the
      * token is unknown, used, expired or its account inactive.
      */
     async confirmReset(tokenHash: string, passwordHash: string, now: string, notice: (account: AccountRow) => ComposedEmail) {

@@ -8,6 +8,7 @@ import { passwordResetEmail } from '../email/templates/password-reset.ts'
 import { verifyEmail } from '../email/templates/verify-email.ts'
 import { hashPassword, normaliseEmail } from '../users/service.ts'
 import { hashOneTimeToken, newOneTimeToken } from './one-time-token.ts'
+import type { AuthLimiters } from './limits.ts'
 import { takeOrThrow, type RecoveryLimiters } from './recovery-limits.ts'
 import { createRecoveryStore, type AccountRow, type NewToken } from './recovery-store.ts'
 
@@ -42,7 +43,7 @@ const later = (clock: Clock, ms: number) => new Date(clock.now().getTime() + ms)
  * Password recovery by email and email verification. Each change and the email it causes are one
  * transaction (the mail outbox), so a mail exists if and only if its change committed.
  */
-export function createRecoveryService(ctx: AppContext, mail: EmailService, limiters: RecoveryLimiters) {
+export function createRecoveryService(ctx: AppContext, mail: EmailService, limiters: RecoveryLimiters, loginLimiters?: AuthLimiters) {
   const { clock, config, cache } = ctx
   const store = createRecoveryStore(ctx.sqlite, mail.store)
 
@@ -92,11 +93,13 @@ export function createRecoveryService(ctx: AppContext, mail: EmailService, limit
       // Checked before the (slow) password hash, and again in the transaction that uses it.
       if (!(await store.isLiveResetToken(hash, clock.now().toISOString()))) throw invalidResetToken()
       const passwordHash = await hashPassword(newPassword)
-      const userId = await store.confirmReset(hash, passwordHash, clock.now().toISOString(), (account: AccountRow) =>
-        passwordChangedEmail({ name: account.name }),
+      const account = await store.confirmReset(hash, passwordHash, clock.now().toISOString(), (changed: AccountRow) =>
+        passwordChangedEmail({ name: changed.name }),
       )
-      if (!userId) throw invalidResetToken()
-      cache.delete(cacheKeys.userAuth(userId))
+      if (!account) throw invalidResetToken()
+      cache.delete(cacheKeys.userAuth(account.id))
+      // Forgetting a password often follows failed logins: the owner, proven by the mailed token, may sign in now.
+      loginLimiters?.failuresPerAccount.reset(account.email)
     },
 
     /** POST /auth/verify-email. */

@@ -21,7 +21,7 @@ const NoContent = t.Void({ description: 'Done' })
 /** The caller's own account (/users/me) and admin user management (/users). */
 export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService, recovery?: RecoveryService) {
   // With email configured, a new address waits for its verification link; without, it applies at once (unverified).
-  const emailChangeIsVerified = recovery !== undefined && ctx.config.SMTP_URL !== undefined
+  const emailChangeWaitsForLink = recovery !== undefined && ctx.config.SMTP_URL !== undefined
   return new Elysia({ prefix: '/users', tags: ['Identity'] })
     .use(auth)
     .get('/me', ({ user }) => users.me(user.id), {
@@ -33,8 +33,8 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
       '/me',
       async ({ user, body }) => {
         users.me(user.id)
-        if (body.email !== undefined && emailChangeIsVerified) await recovery!.requestEmailChange(user.id, body.email)
-        return users.update(user.id, { name: body.name, email: emailChangeIsVerified ? undefined : body.email })
+        if (body.email !== undefined && emailChangeWaitsForLink) await recovery!.requestEmailChange(user.id, body.email)
+        return users.update(user.id, { name: body.name, email: emailChangeWaitsForLink ? undefined : body.email })
       },
       {
         auth: 'user',

@@ -139,6 +139,19 @@ describe('password recovery by email', () => {
   })
 })
 
+describe('a locked-out account', () => {
+  test('a completed reset clears its failed-login limit, so the owner signs in at once', async () => {
+    const { t, smtp, worker } = await setupMail({ LOGIN_MAX_FAILURES: '2' })
+    const user = await createUser(t)
+    for (let i = 0; i < 2; i++) expect((await login(t, user.email, 'wrong guess')).status).toBe(400)
+    expect((await login(t, user.email, user.password)).status).toBe(429)
+    await requestReset(t, user.email)
+    await worker.runOnce()
+    expect((await confirm(t, tokenFrom(smtp.received[0]!, '/reset-password'), 'a brand new password')).status).toBe(204)
+    expect((await login(t, user.email, 'a brand new password')).status).toBe(200)
+  })
+})
+
 describe('the hourly account-token sweep', () => {
   test('deletes used, superseded and expired tokens, and keeps the live one', async () => {
     const { t, smtp, worker } = await setupMail()
