@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 
 /** One outgoing message as the transport sends it. */
 export interface OutgoingMail {
@@ -31,7 +31,9 @@ interface SmtpError extends Error {
  * server that went away costs one failed attempt, never a stuck pool.
  */
 export function createSmtpTransport(url: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS })
+  // Loaded on the first message, so a server without email (or before any is due) never pays for nodemailer at start-up.
+  let transporter: Promise<Transporter> | undefined
+  const connect = () => (transporter ??= import('nodemailer').then((nodemailer) => nodemailer.default.createTransport({ url, ...SMTP_TIMEOUTS })))
   const messageDomain = (() => {
     const match = /@([^>\s]+)>?\s*$/.exec(from)
     return match ? match[1] : 'kiosk.invalid'
@@ -39,7 +41,7 @@ export function createSmtpTransport(url: string, from: string): MailTransport {
   return {
     async send(mail) {
       try {
-        await transporter.sendMail({
+        await (await connect()).sendMail({
           from,
           to: mail.to,
           subject: mail.subject,
@@ -58,6 +60,6 @@ export function createSmtpTransport(url: string, from: string): MailTransport {
         return { result: permanent ? 'failed' : 'retry', error: text }
       }
     },
-    close: () => transporter.close(),
+    close: () => void transporter?.then((open) => open.close()),
   }
 }
