@@ -8,7 +8,12 @@ import { requestPlugin } from './http/request.ts'
 import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
 import { createAuthLimiters } from './modules/auth/limits.ts'
 import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
+import { createRecoveryLimiters } from './modules/auth/recovery-limits.ts'
+import { recoveryRoutes } from './modules/auth/recovery-routes.ts'
+import { createRecoveryService } from './modules/auth/recovery.ts'
 import { catalogModule } from './modules/catalog/index.ts'
+import { emailModule } from './modules/email/index.ts'
+import { createEmailService } from './modules/email/service.ts'
 import { healthModule } from './modules/health/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
 import { createOrderService } from './modules/orders/service.ts'
@@ -27,17 +32,21 @@ export function createApp(ctx: AppContext) {
   // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
   const limiters = createAuthLimiters(ctx.config, ctx.logger)
   const users = createUserService(ctx, limiters)
+  const mail = createEmailService(ctx)
+  const recovery = createRecoveryService(ctx, mail, createRecoveryLimiters(), limiters)
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
-    .use(authModule(ctx, users, createTokenService(ctx), limiters))
-    .use(usersModule(ctx, auth, users))
+    .use(authModule(ctx, users, createTokenService(ctx), limiters, recovery))
+    .use(recoveryRoutes(ctx, auth, recovery))
+    .use(usersModule(ctx, auth, users, recovery))
     .use(catalogModule(ctx, auth))
-    .use(ordersModule(ctx, auth, createOrderService(ctx)))
+    .use(ordersModule(ctx, auth, createOrderService(ctx), recovery))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
+    .use(emailModule(ctx, auth, mail))
   return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
 

@@ -125,17 +125,33 @@ export const SETTINGS = {
   WEBHOOK_TIMEOUT_MS: setting(int(100, 120_000), '5000', 'timeout of one webhook attempt'),
   WEBHOOK_CONCURRENCY: setting(int(1, 64), '4', 'webhook deliveries in flight at once'),
   WEBHOOK_ALLOW_PRIVATE: setting(bool, 'false', 'allow webhook targets on private, loopback or link-local addresses'),
+  SMTP_URL: setting(
+    (raw, name) => (/^smtps?:\/\/[^\s/]+/.test(raw.trim()) ? raw.trim() : fail(name, `expected smtp://user:pass@host:port or smtps://…, got "${raw}"`)),
+    undefined,
+    'SMTP server for outgoing email (smtp://user:pass@host:587, STARTTLS when offered; smtps:// for TLS); without it email routes answer 503',
+  ),
+  MAIL_FROM: setting(text, 'Kiosk <no-reply@localhost>', 'From address of outgoing email'),
+  PUBLIC_URL: setting(
+    (raw, name) => (/^https?:\/\/[^\s]+$/.test(raw.trim()) ? raw.trim().replace(/\/+$/, '') : fail(name, `expected an http(s) URL, got "${raw}"`)),
+    'http://localhost:3000',
+    'the shop front end that links in emails point to',
+  ),
+  PASSWORD_RESET_TTL: setting(duration(60_000), '30m', 'lifetime of a password reset token'),
+  EMAIL_VERIFY_TTL: setting(duration(60_000), '2d', 'lifetime of an email verification token'),
+  REQUIRE_VERIFIED_EMAIL: setting(bool, 'false', 'POST /orders is 403 for users whose email is not verified'),
+  EMAIL_MAX_ATTEMPTS: setting(int(1, 50), '8', 'delivery attempts before an email is failed'),
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof SETTINGS
 type Parsed = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never }
 
-export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN'> {
+export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN' | 'SMTP_URL'> {
   DATABASE_PATH: string
   JWT_SECRET: string
   /** True when JWT_SECRET was generated for this process (development only). */
   JWT_SECRET_GENERATED: boolean
   METRICS_TOKEN: string | undefined
+  SMTP_URL: string | undefined
 }
 
 export type Env = Record<string, string | undefined>

@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { startScheduler } from '../jobs/scheduler.ts'
 import { createWebhookWorker } from '../jobs/webhook-worker.ts'
+import { createEmailWorker } from '../jobs/email-worker.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -34,6 +35,8 @@ export async function serve(config: Config): Promise<number> {
   logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
   const webhookWorker = createWebhookWorker(ctx)
   webhookWorker.start()
+  const emailWorker = createEmailWorker(ctx)
+  emailWorker.start()
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
@@ -41,7 +44,7 @@ export async function serve(config: Config): Promise<number> {
   })
   logger.info({ signal }, 'shutting down: draining in-flight requests')
   // The worker stops polling now and finishes its attempts in flight while requests drain.
-  const workerStopped = webhookWorker.stop()
+  const workerStopped = Promise.all([webhookWorker.stop(), emailWorker.stop()])
   // Stop accepting, wait until no request is in flight (bounded by SHUTDOWN_TIMEOUT), then close
   // what is left: idle keep-alive sockets and clients still sending a body we already refused.
   void server.stop(false)

@@ -21,6 +21,7 @@ export const TAGS = [
   { name: 'Orders', description: 'Ordering, status and history' },
   { name: 'Reports', description: 'Admin reports and snapshots' },
   { name: 'Webhooks', description: 'Outbound event subscriptions' },
+  { name: 'Email', description: 'The outgoing mail outbox' },
   { name: 'Operations', description: 'Health and metrics' },
 ]
 

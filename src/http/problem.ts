@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ProtocolError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -56,6 +57,7 @@ const kinds = {
   422: { status: 422, slug: 'validation-failed', title: 'Unprocessable Content' },
   429: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
   500: { status: 500, slug: 'internal', title: 'Internal Server Error' },
+  503: { status: 503, slug: 'unavailable', title: 'Service Unavailable' },
 } satisfies Record<number, ProblemKind>
 
 export type ProblemStatus = keyof typeof kinds
@@ -70,6 +72,7 @@ const domainStatus = (error: DomainError): ProblemStatus => {
   if (error instanceof PayloadTooLargeError) return 413
   if (error instanceof UnsupportedMediaTypeError) return 415
   if (error instanceof TooManyRequestsError) return 429
+  if (error instanceof ServiceUnavailableError) return 503
   return 500
 }
 

@@ -4,6 +4,8 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from '../db/backup.ts'
+import { createRecoveryStore } from '../modules/auth/recovery-store.ts'
+import { createEmailStore } from '../modules/email/store.ts'
 import { createIdempotencyStore } from '../modules/orders/idempotency.ts'
 import { createReportsService } from '../modules/reports/service.ts'
 
@@ -42,9 +44,12 @@ export interface JobRun {
 export function scheduledJobs(ctx: AppContext): JobDefinition[] {
   const reports = createReportsService(ctx)
   const idempotencyKeys = createIdempotencyStore(ctx.sqlite, ctx.clock)
+  const accountTokens = createRecoveryStore(ctx.sqlite, createEmailStore(ctx.sqlite))
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => idempotencyKeys.sweep() },
+    // Used, superseded and expired reset/verification tokens never work again: their hashes go.
+    { name: 'account-token-sweep', pattern: '45 * * * *', run: () => accountTokens.sweep(ctx.clock.now().toISOString()) },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',

@@ -8,6 +8,7 @@ import type { UserService } from '../users/service.ts'
 import { RevokeBody, Revoked, TokenBody, TokenError, TokenSuccess } from './model.ts'
 import { callerOf } from './caller.ts'
 import type { AuthLimiters } from './limits.ts'
+import type { RecoveryService } from './recovery.ts'
 import { createAuthService } from './service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
@@ -17,8 +18,8 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 export const OAUTH_ROUTES = ['/token', '/token/revoke']
 
 /** POST /auth/register, POST /token (RFC 6749), POST /token/revoke (RFC 7009). */
-export function authModule(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
-  const auth = createAuthService(ctx, users, tokens, limiters)
+export function authModule(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
+  const auth = createAuthService(ctx, users, tokens, limiters, recovery)
   const caller = (request: Request, server: Parameters<typeof clientAddress>[1]) => callerOf(request, server, ctx.config.TRUST_PROXY)
 
   return new Elysia({ tags: ['Identity'] })
@@ -34,7 +35,7 @@ export function authModule(ctx: AppContext, users: UserService, tokens: TokenSer
         response: { 201: User, ...problemResponses(403, 409, 429) },
         detail: {
           summary: 'Create an account',
-          description: 'Anyone may register (403 when SIGNUP_ENABLED=false); the role is always `user`. The email is lower-cased. Rate limited per client address (429).',
+          description: 'Anyone may register (403 when SIGNUP_ENABLED=false); the role is always `user`. The email is lower-cased. Rate limited per client address (429). When email is configured (SMTP_URL), a verification email is queued in the same transaction (`email_verified` is false until its link is used).',
         },
       },
     )

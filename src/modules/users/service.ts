@@ -16,6 +16,7 @@ export const toUserView = (row: UserRow): UserView => ({
   name: row.name,
   role: row.role,
   active: row.active,
+  email_verified: row.emailVerifiedAt !== null,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
 })
@@ -48,14 +49,21 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
   /** Role, active flag and token version are read by every authenticated request through a cache. */
   const forgetAuthFacts = (id: string) => cache.delete(cacheKeys.userAuth(id))
 
-  async function create(input: { email: string; password: string; name: string; role: Role }): Promise<UserView> {
+  /** `alsoInTransaction` runs (synchronously) in the transaction that inserts the user: registration queues its verification email there. */
+  async function create(
+    input: { email: string; password: string; name: string; role: Role },
+    alsoInTransaction?: (user: UserRow) => void,
+  ): Promise<UserView> {
     const email = normaliseEmail(input.email)
     if (findByEmail(email)) throw emailTaken()
     const passwordHash = await hashPassword(input.password)
     const at = now()
-    const row = { id: Bun.randomUUIDv7(), email, name: input.name.trim() || input.name, passwordHash, role: input.role, active: true, tokenVersion: 0, createdAt: at, updatedAt: at }
+    const row: UserRow = { id: Bun.randomUUIDv7(), email, name: input.name.trim() || input.name, passwordHash, role: input.role, active: true, tokenVersion: 0, emailVerifiedAt: null, createdAt: at, updatedAt: at }
     try {
-      db.insert(users).values(row).run()
+      db.transaction(() => {
+        db.insert(users).values(row).run()
+        alsoInTransaction?.(row)
+      })
     } catch (error) {
       // Two registrations for one email raced past the check above.
       if (isUniqueViolation(error)) throw emailTaken()
@@ -96,7 +104,8 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
       .where(and(eq(users.role, 'admin'), eq(users.active, true), sql`${users.id} != ${id}`))
       .get()!.n
 
-  function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean }): UserView {
+  /** `passwordHash` (an admin setting a password) revokes the user's sessions, as a role change does. */
+  function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean; passwordHash?: string }): UserView {
     const current = require(id)
     const next = { ...current }
     if (patch.name !== undefined) next.name = patch.name
@@ -104,7 +113,10 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
       next.email = normaliseEmail(patch.email)
       const owner = findByEmail(next.email)
       if (owner && owner.id !== id) throw emailTaken()
+      // A new address is unproven until its owner follows a verification link.
+      if (next.email !== current.email) next.emailVerifiedAt = null
     }
+    if (patch.passwordHash !== undefined) next.passwordHash = patch.passwordHash
     if (patch.role !== undefined) next.role = patch.role
     if (patch.active !== undefined) next.active = patch.active
     const stopsBeingActiveAdmin = current.role === 'admin' && current.active && (next.role !== 'admin' || !next.active)
@@ -112,7 +124,7 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
       throw new ConflictError('This would leave no active administrator.')
     }
     // A role change or a deactivation must end every outstanding token at once.
-    const revokes = next.role !== current.role || next.active !== current.active
+    const revokes = next.role !== current.role || next.active !== current.active || patch.passwordHash !== undefined
     next.updatedAt = now()
     try {
       db.transaction((tx) => {
@@ -122,6 +134,8 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
             email: next.email,
             role: next.role,
             active: next.active,
+            passwordHash: next.passwordHash,
+            emailVerifiedAt: next.emailVerifiedAt,
             updatedAt: next.updatedAt,
             ...(revokes ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
           })
