@@ -1,6 +1,8 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
+import { authGate } from './http/auth-gate.ts'
+import { bodyPlugin } from './http/body.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
@@ -10,6 +12,7 @@ import { createAuthLimiters } from './modules/auth/limits.ts'
 import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
+import { rootModule } from './modules/root/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
 import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
@@ -27,9 +30,20 @@ export function createApp(ctx: AppContext) {
   // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
   const limiters = createAuthLimiters(ctx.config)
   const users = createUserService(ctx, limiters)
+  // The finished app's route table, for the body reader's auth gate (bound once the app exists).
+  let routes = (): { method: string; path: string; hooks: object }[] => []
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
+    .use(
+      bodyPlugin({
+        limit: ctx.config.BODY_LIMIT,
+        formRoutes: OAUTH_ROUTES,
+        ownReaders: ['PUT /products/:id/image'],
+        gate: authGate(authenticator, () => routes()),
+      }),
+    )
+    .use(rootModule())
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
     .use(authModule(ctx, users, createTokenService(ctx), limiters))
@@ -38,6 +52,7 @@ export function createApp(ctx: AppContext) {
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
+  routes = () => app.routes
   return app.use(docsPlugin(() => app))
 }
 
