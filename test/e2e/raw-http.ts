@@ -18,7 +18,7 @@ export function rawExchange(url: string, head: string, bodyBytes = 0): Promise<R
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname)
-    let received = Buffer.alloc(0)
+    let received: Buffer = Buffer.alloc(0)
     let written = bodyBytes === 0
     let settled = false
     const finish = (error?: Error) => {
@@ -44,7 +44,7 @@ export function rawExchange(url: string, head: string, bodyBytes = 0): Promise<R
       resolve({ status: Number(statusLine!.split(' ')[1]), headers, body: received.subarray(end + 4, end + 4 + length).toString('utf8'), head: text.slice(0, end) })
     }
     socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk])
+      received = Buffer.concat([received, Buffer.from(chunk)])
       // Like http.client: the answer is only looked at once the whole body has been written.
       if (written) finish()
     })
