@@ -123,7 +123,7 @@ describe('limits Bun used to answer itself', () => {
       body: JSON.stringify({ sku: 'BIG-1', name: 'Big', price_cents: 100, stock: 1 }),
     })
     productId = ((await created.json()) as { id: string }).id
-  })
+  }, 60_000) // may build dist/kiosk first
   afterAll(async () => {
     await kiosk.stop()
   })
@@ -191,21 +191,24 @@ describe('limits Bun used to answer itself', () => {
 describe('GET / and the start-up line', () => {
   test('bound to every interface, the start-up line names a reachable URL and the docs; / is the JSON index', async () => {
     const kiosk = await startKiosk({ env: { HOST: '0.0.0.0' } })
-    const line = JSON.parse(await kiosk.waitForLog((l) => l.includes('kiosk listening'))) as { url: string; docs: string }
-    const port = new URL(kiosk.url).port
-    expect(line.url).toBe(`http://127.0.0.1:${port}/`)
-    expect(line.docs).toBe(`http://127.0.0.1:${port}/docs`)
-    const index = await fetch(line.url)
-    expect(index.status).toBe(200)
-    expectKioskHeaders(index.headers)
-    expect(await index.json()).toEqual({
-      name: 'kiosk',
-      version,
-      links: { docs: '/docs', openapi: '/docs/json', health: '/health/ready', dashboard: '/dashboard' },
-    })
-    expect((await fetch(line.docs)).status).toBe(200)
-    const document = (await (await fetch(`${kiosk.url}/docs/json`)).json()) as { paths: Record<string, any> }
-    expect(document.paths['/']?.get?.responses?.['200']?.content?.['application/json']?.schema).toBeDefined()
-    expect(await kiosk.stop()).toBe(0)
+    try {
+      const line = JSON.parse(await kiosk.waitForLog((l) => l.includes('kiosk listening'))) as { url: string; docs: string }
+      const port = new URL(kiosk.url).port
+      expect(line.url).toBe(`http://127.0.0.1:${port}/`)
+      expect(line.docs).toBe(`http://127.0.0.1:${port}/docs`)
+      const index = await fetch(line.url)
+      expect(index.status).toBe(200)
+      expectKioskHeaders(index.headers)
+      expect(await index.json()).toEqual({
+        name: 'kiosk',
+        version,
+        links: { docs: '/docs', openapi: '/docs/json', health: '/health/ready', dashboard: '/dashboard' },
+      })
+      expect((await fetch(line.docs)).status).toBe(200)
+      const document = (await (await fetch(`${kiosk.url}/docs/json`)).json()) as { paths: Record<string, any> }
+      expect(document.paths['/']?.get?.responses?.['200']?.content?.['application/json']?.schema).toBeDefined()
+    } finally {
+      expect(await kiosk.stop()).toBe(0)
+    }
   })
 })
