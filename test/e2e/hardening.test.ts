@@ -106,7 +106,7 @@ describe('deeply nested JSON, in development (NODE_ENV unset) and in production'
     expect(inProduction).toEqual(inDevelopment)
     expect((await fetch(`${development.url}/health/ready`)).status).toBe(200)
     expect((await fetch(`${production.url}/health/ready`)).status).toBe(200)
-  })
+   }, 120_000) // builds dist/kiosk if needed, starts two servers
 })
 
 describe('limits Bun used to answer itself', () => {
@@ -210,5 +210,5 @@ describe('GET / and the start-up line', () => {
     } finally {
       expect(await kiosk.stop()).toBe(0)
     }
-  })
+   }, 60_000)
 })
