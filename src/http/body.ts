@@ -65,12 +65,14 @@ export function bodyPlugin(options: BodyOptions) {
   return new Elysia({ name: 'kiosk/body' }).onParse({ as: 'global' }, async ({ request, route }) => {
     if (ownReaders.has(`${request.method} ${route}`)) return undefined
     await options.gate(request, route)
+    // No body at all (whatever Content-Type says): `null`, so the route's schema decides, and
+    // Elysia's own parser never runs.
+    if (request.body === null || request.headers.get('content-length') === '0') return null
     const type = mediaType(request.headers.get('content-type'))
     const takesForm = formRoutes.has(route)
     if (type && type !== JSON_TYPE && !(takesForm && type === FORM_TYPE)) throw unsupported(takesForm)
     const bytes = await readLimited(request.body, options.limit)
-    // No body at all: `null`, so the route's schema decides (and Elysia's own parser never runs).
-    if (bytes.byteLength === 0 && type !== JSON_TYPE) return type === FORM_TYPE ? {} : null
+    if (bytes.byteLength === 0) return null
     if (!type) throw unsupported(takesForm)
     const text = decoder.decode(bytes)
     return type === FORM_TYPE ? parseForm(text) : parseJsonBody(text)

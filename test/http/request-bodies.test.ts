@@ -102,6 +102,15 @@ describe('media types', () => {
     await expectProblem(await t.request('/auth/register', { method: 'POST' }), 422)
   })
 
+  test('a bodiless POST is judged by the route, whatever its Content-Type says', async () => {
+    for (const type of ['application/json', 'text/plain']) {
+      const response = await t.app.handle(
+        new Request(`${BASE}/auth/register`, { method: 'POST', headers: { 'content-type': type } }),
+      )
+      await expectProblem(response, 422)
+    }
+  })
+
   test('application/json with parameters is JSON', async () => {
     const response = await send('/users/me', { method: 'PATCH', type: 'Application/JSON; charset=utf-8', token: user.token, body: '{"name":"Renamed"}' })
     expect(response.status).toBe(200)
