@@ -59,6 +59,11 @@ async function hostileAnswers(kiosk: RunningKiosk) {
     revoke: await answer(await post('/token/revoke', `{"token":${nested(5000)}}`)),
     me: await answer(await post('/users/me', `{"name":${nested(5000)}}`, { method: 'PATCH', token: user })),
     products: await answer(await post('/products', `{"sku":${nested(5000)}}`, { token: admin })),
+    // Not item 1, but answers Elysia words differently by NODE_ENV: validation, parse and route errors.
+    invalid: await answer(await post('/auth/register', JSON.stringify({ email: 'nope', password: 'short', name: '' }))),
+    malformed: await answer(await post('/products', '{"sku":', { token: admin })),
+    form: await answer(await post('/users/me', 'name=x', { method: 'PATCH', token: user, type: 'application/x-www-form-urlencoded' })),
+    unknown: await answer(await fetch(`${kiosk.url}/nope`)),
   }
 }
 
@@ -69,7 +74,7 @@ async function startWithAdmin(env: Record<string, string>) {
   return startKiosk({ dir, env })
 }
 
-describe('deeply nested JSON, in development (NODE_ENV unset) and in production', () => {
+describe('deeply nested JSON and other errors, in development (NODE_ENV unset) and in production', () => {
   const kiosks: RunningKiosk[] = []
   afterAll(async () => {
     for (const kiosk of kiosks) await kiosk.stop()
@@ -102,7 +107,11 @@ describe('deeply nested JSON, in development (NODE_ENV unset) and in production'
       me: problem('/users/me'),
       products: problem('/products'),
     }
-    expect(inDevelopment).toEqual(expected)
+    expect(inDevelopment).toMatchObject(expected)
+    expect(inDevelopment.invalid.status).toBe(422)
+    expect(inDevelopment.malformed.status).toBe(400)
+    expect(inDevelopment.form.status).toBe(415)
+    expect(inDevelopment.unknown.status).toBe(404)
     expect(inProduction).toEqual(inDevelopment)
     expect((await fetch(`${development.url}/health/ready`)).status).toBe(200)
     expect((await fetch(`${production.url}/health/ready`)).status).toBe(200)

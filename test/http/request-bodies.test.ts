@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { lingerBytes } from '../../src/http/body-limit.ts'
 import { JSON_MAX_DEPTH, jsonNestsDeeperThan } from '../../src/http/json-depth.ts'
 import { BASE, createTestApp, createUser, expectProblem, json } from '../helpers.ts'
 import { createProduct, IMAGES } from '../modules/catalog/fixtures.ts'
@@ -169,6 +170,18 @@ describe('BODY_LIMIT whatever the framing', () => {
   test('a declared Content-Length over the limit is 413 before anything is read', async () => {
     const response = await t.request('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(LIMIT + 1) }, body: '{}' })
     await expectProblem(response, 413)
+  })
+
+  test('a refused body is discarded up to the lingering bound; past it the 413 closes the connection', async () => {
+    const declare = (length: number) =>
+      t.request('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(length) }, body: '{}' })
+    const lingering = await declare(lingerBytes(LIMIT))
+    await expectProblem(lingering, 413)
+    expect(lingering.headers.get('connection')).toBeNull()
+    const closing = await declare(lingerBytes(LIMIT) + 1)
+    await expectProblem(closing, 413)
+    expect(closing.headers.get('connection')).toBe('close')
+    expect(lingerBytes(LIMIT)).toBe(64 * 1024 * 1024)
   })
 
   test('a chunked image over IMAGE_MAX_BYTES is 413', async () => {
