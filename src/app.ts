@@ -1,6 +1,8 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
+import { authGate } from './http/auth-gate.ts'
+import { bodyPlugin } from './http/body.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
@@ -15,6 +17,7 @@ import { catalogModule } from './modules/catalog/index.ts'
 import { emailModule } from './modules/email/index.ts'
 import { createEmailService } from './modules/email/service.ts'
 import { healthModule } from './modules/health/index.ts'
+import { rootModule } from './modules/root/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
 import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
@@ -34,9 +37,20 @@ export function createApp(ctx: AppContext) {
   const users = createUserService(ctx, limiters)
   const mail = createEmailService(ctx)
   const recovery = createRecoveryService(ctx, mail, createRecoveryLimiters(), limiters)
+  // The finished app's route table, for the body reader's auth gate (bound once the app exists).
+  let routes = (): { method: string; path: string; hooks: object }[] => []
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
+    .use(
+      bodyPlugin({
+        limit: ctx.config.BODY_LIMIT,
+        formRoutes: OAUTH_ROUTES,
+        ownReaders: ['PUT /products/:id/image'],
+        gate: authGate(authenticator, () => routes()),
+      }),
+    )
+    .use(rootModule())
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
     .use(authModule(ctx, users, createTokenService(ctx), limiters, recovery))
@@ -47,6 +61,7 @@ export function createApp(ctx: AppContext) {
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
     .use(emailModule(ctx, auth, mail))
+  routes = () => app.routes
   return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
 

@@ -6,6 +6,7 @@ import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { startScheduler } from '../jobs/scheduler.ts'
 import { createWebhookWorker } from '../jobs/webhook-worker.ts'
 import { createEmailWorker } from '../jobs/email-worker.ts'
+import { listeningUrls, serverOptions } from '../http/server-options.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -28,11 +29,10 @@ export async function serve(config: Config): Promise<number> {
   app.listen({
     port: config.PORT,
     hostname: config.HOST,
-    // Bun's own ceiling; the request plugin answers oversized bodies with a problem before this.
-    maxRequestBodySize: Math.max(config.BODY_LIMIT, config.IMAGE_MAX_BYTES) + 64 * 1024,
+    ...serverOptions(ctx),
   })
   const server = app.server!
-  logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
+  logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH }, 'kiosk listening')
   const webhookWorker = createWebhookWorker(ctx)
   webhookWorker.start()
   const emailWorker = createEmailWorker(ctx)

@@ -92,7 +92,7 @@ async function call(method: string, path: string, init: Parameters<typeof t.requ
 }
 
 /** How many of the flow's responses are JSON (all but 204s, 304, the image, the CSV and the metrics text). */
-const JSON_RESPONSES = 70
+const JSON_RESPONSES = 71
 
 const form = (fields: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -105,6 +105,7 @@ describe('every response matches the served OpenAPI document', () => {
     const A = { token: admin.token }
 
     // Operations
+    await call('GET', '/')
     await call('GET', '/health/live')
     await call('GET', '/health/ready')
     await call('GET', '/metrics')
