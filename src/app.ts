@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
+import { dashboardPlugin } from './http/dashboard.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
@@ -38,6 +39,7 @@ export function createApp(ctx: AppContext) {
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
+    .use(dashboardPlugin())
   return app.use(docsPlugin(() => app))
 }
 
