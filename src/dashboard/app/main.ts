@@ -1,5 +1,5 @@
 import { render } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { createApi } from '../api.ts'
 import { html } from './ui.ts'
 import { SignIn } from './views/sign-in.ts'
@@ -43,9 +43,12 @@ function App() {
     addEventListener('hashchange', onHash)
     return () => removeEventListener('hashchange', onHash)
   }, [])
+  const firstRender = useRef(true)
   useEffect(() => {
     document.title = signedIn ? `${SCREENS[screen].title} · Kiosk dashboard` : 'Sign in · Kiosk dashboard'
-    if (signedIn) document.getElementById('main')?.focus()
+    // After a move (not on load, so the first Tab still finds the skip link), focus goes to the new screen.
+    if (signedIn && !firstRender.current) document.getElementById('main')?.focus()
+    firstRender.current = false
   }, [screen, signedIn])
 
   if (!signedIn) return html`<${SignIn} api=${api} onSignedIn=${() => setSignedIn(true)} />`

@@ -36,12 +36,14 @@ interface FieldProps {
   error?: string
   children?: ComponentChildren
   hint?: string
+  /** Spans both columns of a two-column form. */
+  wide?: boolean
 }
 
 /** A label, its control (the child), and the problem the API named for it. */
-export function Field({ label, name, error, children, hint }: FieldProps) {
+export function Field({ label, name, error, children, hint, wide }: FieldProps) {
   const id = `field-${name}`
-  return html`<div class=${`field${error ? ' field-invalid' : ''}`}>
+  return html`<div class=${`field${error ? ' field-invalid' : ''}${wide ? ' field-wide' : ''}`}>
     <label for=${id}>${label}</label>
     ${children}
     ${hint && !error ? html`<small class="hint">${hint}</small>` : null}

@@ -93,8 +93,8 @@ export function Orders({ api }: { api: Api }) {
     <form class="filters" onSubmit=${filter}>
       <div class="field"><label for="orders-status">Status</label>
         <select id="orders-status" name="status"><option value="">Any</option>${STATUSES.map((s) => html`<option value=${s} selected=${filters.status === s}>${s}</option>`)}</select></div>
-      <div class="field"><label for="orders-from">From</label><input id="orders-from" name="from" type="date" value=${filters.from} /></div>
-      <div class="field"><label for="orders-to">To</label><input id="orders-to" name="to" type="date" value=${filters.to} /></div>
+      <div class="field"><label for="orders-from">From</label><input id="orders-from" name="from" type="date" defaultValue=${filters.from} /></div>
+      <div class="field"><label for="orders-to">To</label><input id="orders-to" name="to" type="date" defaultValue=${filters.to} /></div>
       <button type="submit">Filter</button>
       <button type="button" onClick=${exportCsv}>Export CSV</button>
     </form>

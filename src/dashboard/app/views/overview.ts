@@ -68,6 +68,7 @@ export function Overview({ api }: { api: Api }) {
       <div class="field"><label for="overview-to">To</label>
         <input id="overview-to" type="date" value=${range.to} min=${range.from} onChange=${(e: Event) => setRange({ ...range, to: (e.target as HTMLInputElement).value })} /></div>
       <button type="button" onClick=${summary.reload}>Refresh</button>
+      <p class="muted note">Revenue counts paid, shipped and delivered orders. A range's figures are cached for up to 30 seconds.</p>
     </form>
     <${Alert} message=${summary.error} />
     ${data &&
@@ -84,21 +85,21 @@ export function Overview({ api }: { api: Api }) {
       <div class="columns">
         <section class="panel">
           <h2>Orders by status</h2>
-          <table><thead><tr><th scope="col">Status</th><th scope="col" class="num">Orders</th></tr></thead>
-            <tbody>${Object.entries(data.orders.by_status).map(([status, count]) => html`<tr><td><span class=${`badge status-${status}`}>${status}</span></td><td class="num" data-status=${status}>${count}</td></tr>`)}</tbody></table>
+          <div class="table-wrap"><table><thead><tr><th scope="col">Status</th><th scope="col" class="num">Orders</th></tr></thead>
+            <tbody>${Object.entries(data.orders.by_status).map(([status, count]) => html`<tr><td><span class=${`badge status-${status}`}>${status}</span></td><td class="num" data-status=${status}>${count}</td></tr>`)}</tbody></table></div>
         </section>
         <section class="panel">
           <h2>Top products</h2>
           ${data.top_products.length
-            ? html`<table><thead><tr><th scope="col">Product</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Revenue</th></tr></thead>
-              <tbody>${data.top_products.map((p) => html`<tr><td>${p.name}</td><td class="num">${p.quantity}</td><td class="num">${money(p.revenue_cents)}</td></tr>`)}</tbody></table>`
+            ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Product</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Revenue</th></tr></thead>
+              <tbody>${data.top_products.map((p) => html`<tr><td>${p.name}</td><td class="num">${p.quantity}</td><td class="num">${money(p.revenue_cents)}</td></tr>`)}</tbody></table></div>`
             : html`<p class="muted">No sales in this range.</p>`}
         </section>
         <section class="panel">
           <h2>Low stock</h2>
           ${data.low_stock.length
-            ? html`<table><thead><tr><th scope="col">SKU</th><th scope="col">Name</th><th scope="col" class="num">Stock</th></tr></thead>
-              <tbody>${data.low_stock.map((p) => html`<tr><td><code>${p.sku}</code></td><td>${p.name}</td><td class="num">${p.stock}</td></tr>`)}</tbody></table>`
+            ? html`<div class="table-wrap"><table><thead><tr><th scope="col">SKU</th><th scope="col">Name</th><th scope="col" class="num">Stock</th></tr></thead>
+              <tbody>${data.low_stock.map((p) => html`<tr><td><code>${p.sku}</code></td><td>${p.name}</td><td class="num">${p.stock}</td></tr>`)}</tbody></table></div>`
             : html`<p class="muted">Nothing is low.</p>`}
         </section>
       </div>`}

@@ -35,6 +35,8 @@ function ProductForm({ api, product, onDone }: { api: Api; product?: Product; on
   const [busy, setBusy] = useState(false)
   const [preview, setPreview] = useState<string | undefined>(product && imageSrc(product))
   const [file, setFile] = useState<File>()
+  // Set once the product exists (editing, or created by this form): later saves update it.
+  const [saved, setSaved] = useState(product)
   const errors = problems.fields
 
   const pick = (event: Event) => {
@@ -49,23 +51,24 @@ function ProductForm({ api, product, onDone }: { api: Api; product?: Product; on
     setBusy(true)
     setProblems({ fields: {}, general: undefined })
     try {
-      const saved = product
-        ? await api.json<Product>(`/products/${product.id}`, { method: 'PATCH', json: body })
+      const stored = saved
+        ? await api.json<Product>(`/products/${saved.id}`, { method: 'PATCH', json: body })
         : await api.json<Product>('/products', { method: 'POST', json: body })
+      setSaved(stored)
       if (file) {
         const upload = new FormData()
         upload.set('file', file)
         try {
-          await api.raw(`/products/${saved.id}/image`, { method: 'PUT', body: upload })
+          await api.raw(`/products/${stored.id}/image`, { method: 'PUT', body: upload })
         } catch (failure) {
           if (!(failure instanceof ApiError)) throw failure
-          // The product is saved; keep the form open on it so the image can be fixed.
-          setProblems(mapImageProblem(failure.problem))
-          if (!product) onDone(`Created ${saved.sku}, but its image was refused.`)
+          // The product is saved; the form stays open on it so the image can be fixed.
+          const image = mapImageProblem(failure.problem)
+          setProblems({ fields: image.fields, general: image.general ?? `Saved ${stored.sku}, but the image was refused.` })
           return
         }
       }
-      onDone(product ? `Saved ${saved.sku}.` : `Created ${saved.sku}.`)
+      onDone(saved ? `Saved ${stored.sku}.` : `Created ${stored.sku}.`)
     } catch (failure) {
       if (failure instanceof ApiError) setProblems(mapProblem(failure.problem, [...FIELDS]))
       else setProblems({ fields: {}, general: describeError(failure) })
@@ -76,24 +79,24 @@ function ProductForm({ api, product, onDone }: { api: Api; product?: Product; on
   return html`<form class="panel form-grid" onSubmit=${submit} aria-label=${product ? `Edit ${product.sku}` : 'New product'} novalidate>
     <h2>${product ? `Edit ${product.sku}` : 'New product'}</h2>
     <${Alert} message=${problems.general} />
-    <${Field} label="SKU" name="sku" error=${errors.sku}><input ...${control('sku', errors.sku)} value=${product?.sku} required maxlength="64" /></${Field}>
-    <${Field} label="Name" name="name" error=${errors.name}><input ...${control('name', errors.name)} value=${product?.name} required /></${Field}>
+    <${Field} label="SKU" name="sku" error=${errors.sku}><input ...${control('sku', errors.sku)} defaultValue=${product?.sku} required maxlength="64" /></${Field}>
+    <${Field} label="Name" name="name" error=${errors.name}><input ...${control('name', errors.name)} defaultValue=${product?.name} required /></${Field}>
     <${Field} label="Price" name="price_cents" error=${errors.price_cents} hint="In the store currency, e.g. 12.50">
-      <input ...${control('price_cents', errors.price_cents)} name="price" inputmode="decimal" value=${product ? (product.price_cents / 100).toFixed(2) : ''} required />
+      <input ...${control('price_cents', errors.price_cents)} name="price" inputmode="decimal" defaultValue=${product ? (product.price_cents / 100).toFixed(2) : ''} required />
     </${Field}>
-    <${Field} label="Stock" name="stock" error=${errors.stock}><input ...${control('stock', errors.stock)} inputmode="numeric" value=${product?.stock ?? 0} /></${Field}>
-    <${Field} label="Category" name="category" error=${errors.category}><input ...${control('category', errors.category)} value=${product?.category ?? ''} /></${Field}>
-    <${Field} label="Description" name="description" error=${errors.description}><textarea ...${control('description', errors.description)} rows="3">${product?.description ?? ''}</textarea></${Field}>
-    <div class="field field-check">
-      <input type="checkbox" id="field-active" name="active" checked=${product?.active ?? true} />
-      <label for="field-active">Active (listed in the catalog)</label>
-    </div>
+    <${Field} label="Stock" name="stock" error=${errors.stock}><input ...${control('stock', errors.stock)} inputmode="numeric" defaultValue=${product?.stock ?? 0} /></${Field}>
+    <${Field} label="Category" name="category" error=${errors.category}><input ...${control('category', errors.category)} defaultValue=${product?.category ?? ''} /></${Field}>
     <${Field} label="Image" name="file" error=${errors.file} hint="PNG, JPEG, WebP or GIF">
       <input ...${control('file', errors.file)} type="file" accept="image/png,image/jpeg,image/webp,image/gif" onChange=${pick} />
     </${Field}>
-    ${preview && html`<img class="preview" src=${preview} alt="Image preview" />`}
+    <${Field} label="Description" name="description" wide error=${errors.description}><textarea ...${control('description', errors.description)} rows="3" defaultValue=${product?.description ?? ''}></textarea></${Field}>
+    <div class="field field-check">
+      <input type="checkbox" id="field-active" name="active" defaultChecked=${product?.active ?? true} />
+      <label for="field-active">Active (listed in the catalog)</label>
+    </div>
+    ${preview && html`<img class="preview" src=${preview} alt="Image preview" onError=${() => setPreview(undefined)} />`}
     <div class="actions">
-      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : product ? 'Save' : 'Create product'}</button>
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Saving…' : saved ? 'Save' : 'Create product'}</button>
       <button type="button" onClick=${() => onDone('')}>Cancel</button>
     </div>
   </form>`
@@ -135,7 +138,7 @@ export function Products({ api }: { api: Api }) {
 
   return html`
     <form class="filters" onSubmit=${search} role="search">
-      <div class="field grow"><label for="products-q">Search</label><input id="products-q" name="q" type="search" value=${filters.q} placeholder="name, description or sku" /></div>
+      <div class="field grow"><label for="products-q">Search</label><input id="products-q" name="q" type="search" defaultValue=${filters.q} placeholder="name, description or sku" /></div>
       <div class="field"><label for="products-sort">Sort</label>
         <select id="products-sort" name="sort" onChange=${(e: Event) => ((e.target as HTMLSelectElement).form!.requestSubmit())}>
           ${SORTS.map(([value, label]) => html`<option value=${value} selected=${filters.sort === value}>${label}</option>`)}

@@ -72,7 +72,7 @@ export function Users({ api }: { api: Api }) {
   }
   return html`
     <form class="filters" onSubmit=${search} role="search">
-      <div class="field grow"><label for="users-q">Search</label><input id="users-q" name="q" type="search" value=${filters.q} placeholder="email or name" /></div>
+      <div class="field grow"><label for="users-q">Search</label><input id="users-q" name="q" type="search" defaultValue=${filters.q} placeholder="email or name" /></div>
       <div class="field"><label for="users-role">Role</label><select id="users-role" name="role"><option value="">Any</option><option value="user">user</option><option value="admin">admin</option></select></div>
       <div class="field"><label for="users-active">State</label><select id="users-active" name="active"><option value="">Any</option><option value="true">active</option><option value="false">deactivated</option></select></div>
       <button type="submit">Search</button>
