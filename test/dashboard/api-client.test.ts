@@ -79,7 +79,7 @@ describe('sign-in', () => {
     const revoke = c.sent.find((s) => s.path === '/token/revoke')!
     const reuse = await tokenWith(JSON.parse(revoke.body).token)
     expect(reuse.status).toBe(400)
-    expect((await reuse.json()).error).toBe('invalid_grant')
+    expect(((await reuse.json()) as { error: string }).error).toBe('invalid_grant')
   })
 
   test('a wrong password says so; past the limit the 429 is shown with its wait', async () => {
