@@ -2,7 +2,8 @@
  * Compiles src/main.ts into the single `dist/kiosk` executable. Not full --minify: Elysia has
  * open reports of trouble with identifier minification, so only whitespace and syntax are
  * minified. --bytecode cuts cold start (measured by bench/coldstart.ts).
- * Worker entry points (src/workers.ts) are built in as entry points of their own.
+ * Worker entry points (src/workers.ts) are built in as entry points of their own. The admin
+ * dashboard needs no step here: a macro (src/dashboard/bundle.ts) bundles it while this compiles.
  */
 import { $ } from 'bun'
 

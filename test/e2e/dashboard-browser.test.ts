@@ -99,7 +99,12 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     const started = performance.now()
     await page.goto(`${kiosk.url}/admin`)
     await page.getByLabel('Email').waitFor()
-    console.log(`dashboard sign-in form ready ${Math.round(performance.now() - started)} ms after navigation (loopback, executable)`)
+    const timing = await page.evaluate(() => {
+      const [navigation] = (globalThis as any).performance.getEntriesByType('navigation')
+      return { load: Math.round(navigation.loadEventEnd), bytes: (globalThis as any).performance.getEntriesByType('resource').reduce((n: number, r: any) => n + r.encodedBodySize, 0) }
+    })
+    // Measured, not asserted (no timing assertions): printed for the report.
+    console.log(`dashboard: load event ${timing.load} ms after navigation start, ${timing.bytes} bytes of assets; form ready ${Math.round(performance.now() - started)} ms after goto (loopback, executable)`)
     expect(new URL(page.url()).pathname).toBe('/dashboard')
     await page.getByLabel('Email').fill(CUSTOMER.email)
     await page.getByLabel('Password').fill(CUSTOMER.password)
@@ -229,6 +234,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2)
     const values = await plot.locator('.u-legend .u-series .u-value').allTextContents()
     expect(values.slice(1)).toEqual(['$25.00', '1'])
+    await page.getByLabel('From').blur()
     await shoot('07-overview')
   }, 30_000)
 
@@ -301,7 +307,8 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     for (const screen of ['Overview', 'Products', 'Orders', 'Users', 'Webhooks', 'Snapshots']) {
       await go(screen)
       await page.waitForLoadState('networkidle')
-      expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBe(390)
+      const width = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)
+      expect(`${screen}: ${width}`).toBe(`${screen}: 390`)
       await shoot(`phone-${screen.toLowerCase()}`)
     }
     await page.setViewportSize({ width: 1280, height: 800 })

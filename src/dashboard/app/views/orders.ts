@@ -105,12 +105,12 @@ export function Orders({ api }: { api: Api }) {
       list.reload()
     }} />`}
     <div class="table-wrap"><table class="list">
-      <thead><tr><th scope="col">Placed</th><th scope="col">Order</th><th scope="col">Status</th><th scope="col" class="num">Lines</th><th scope="col" class="num">Total</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">Placed</th><th scope="col" class="opt">Order</th><th scope="col">Status</th><th scope="col" class="num opt">Lines</th><th scope="col" class="num">Total</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
         ${(list.data ?? []).map(
           (o) => html`<tr aria-selected=${selected?.id === o.id ? 'true' : undefined}>
-            <td>${when(o.created_at)}</td><td><code>${o.id.slice(-12)}</code></td>
-            <td><span class=${`badge status-${o.status}`}>${o.status}</span></td><td class="num">${o.items.length}</td>
+            <td>${when(o.created_at)}</td><td class="opt"><code>${o.id.slice(-12)}</code></td>
+            <td><span class=${`badge status-${o.status}`}>${o.status}</span></td><td class="num opt">${o.items.length}</td>
             <td class="num">${money(o.total_cents, o.currency)}</td>
             <td><button type="button" onClick=${() => setSelected(o)} aria-label=${`Open order ${o.id}`}>Open</button></td>
           </tr>`,

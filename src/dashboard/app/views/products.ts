@@ -150,13 +150,13 @@ export function Products({ api }: { api: Api }) {
     <${Alert} message=${failure ?? list.error} />
     ${editing && html`<${ProductForm} key=${editing === 'new' ? 'new' : editing.id} api=${api} product=${editing === 'new' ? undefined : editing} onDone=${done} />`}
     <div class="table-wrap"><table class="list">
-      <thead><tr><th scope="col">Image</th><th scope="col">SKU</th><th scope="col">Name</th><th scope="col" class="num">Price</th><th scope="col" class="num">Stock</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col" class="opt">Image</th><th scope="col">SKU</th><th scope="col">Name</th><th scope="col" class="num">Price</th><th scope="col" class="num">Stock</th><th scope="col" class="opt">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
         ${(list.data ?? []).map(
           (p) => html`<tr>
-            <td>${p.image_url ? html`<img class="thumb" src=${imageSrc(p)} alt="" />` : html`<span class="muted">—</span>`}</td>
+            <td class="opt">${p.image_url ? html`<img class="thumb" src=${imageSrc(p)} alt="" />` : html`<span class="muted">—</span>`}</td>
             <td><code>${p.sku}</code></td><td>${p.name}</td><td class="num">${money(p.price_cents)}</td><td class="num">${p.stock}</td>
-            <td>${p.active ? html`<span class="badge status-paid">active</span>` : html`<span class="badge status-cancelled">archived</span>`}</td>
+            <td class="opt">${p.active ? html`<span class="badge status-paid">active</span>` : html`<span class="badge status-cancelled">archived</span>`}</td>
             <td class="row-actions"><button type="button" onClick=${() => setEditing(p)} aria-label=${`Edit ${p.sku}`}>Edit</button>
               <button type="button" class="danger" onClick=${() => remove(p)} aria-label=${`Delete ${p.sku}`}>Delete</button></td>
           </tr>`,

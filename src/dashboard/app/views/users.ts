@@ -82,16 +82,16 @@ export function Users({ api }: { api: Api }) {
     <${Alert} message=${error ?? list.error} />
     ${creating && html`<${NewUser} api=${api} onDone=${(message?: string) => { setCreating(false); setNotice(message); list.reload() }} />`}
     <div class="table-wrap"><table class="list">
-      <thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">Email</th><th scope="col" class="opt">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col" class="opt">Since</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
         ${(list.data ?? []).map(
           (u) => html`<tr>
-            <td>${u.email}</td><td>${u.name}</td>
+            <td>${u.email}</td><td class="opt">${u.name}</td>
             <td><label class="visually-hidden" for=${`role-${u.id}`}>Role of ${u.email}</label>
               <select id=${`role-${u.id}`} value=${u.role} onChange=${(e: Event) => change(u, { role: (e.target as HTMLSelectElement).value as User['role'] }, `${u.email} is now ${(e.target as HTMLSelectElement).value}.`)}>
                 <option value="user" selected=${u.role === 'user'}>user</option><option value="admin" selected=${u.role === 'admin'}>admin</option></select></td>
             <td>${u.active ? html`<span class="badge status-paid">active</span>` : html`<span class="badge status-cancelled">deactivated</span>`}</td>
-            <td>${when(u.created_at)}</td>
+            <td class="opt">${when(u.created_at)}</td>
             <td>${u.active
               ? html`<button type="button" class="danger" onClick=${() => change(u, 'deactivate', `Deactivated ${u.email}.`)} aria-label=${`Deactivate ${u.email}`}>Deactivate</button>`
               : html`<button type="button" onClick=${() => change(u, { active: true }, `Reactivated ${u.email}.`)} aria-label=${`Reactivate ${u.email}`}>Reactivate</button>`}</td>

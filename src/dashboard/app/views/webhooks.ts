@@ -111,11 +111,11 @@ export function Webhooks({ api }: { api: Api }) {
     </section>`}
     <${Alert} message=${error ?? list.error} />
     <div class="table-wrap"><table class="list">
-      <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">URL</th><th scope="col" class="opt">Events</th><th scope="col" class="opt">State</th><th scope="col" class="opt">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>
         ${(list.data ?? []).map(
           (w) => html`<tr aria-selected=${selected?.id === w.id ? 'true' : undefined}>
-            <td><code>${w.url}</code></td><td>${w.events.join(', ')}</td><td>${w.active ? 'active' : 'inactive'}</td><td>${when(w.created_at)}</td>
+            <td><code class="url">${w.url}</code></td><td class="opt">${w.events.join(', ')}</td><td class="opt">${w.active ? 'active' : 'inactive'}</td><td class="opt">${when(w.created_at)}</td>
             <td class="row-actions"><button type="button" onClick=${() => setSelected(w)} aria-label=${`Deliveries to ${w.url}`}>Deliveries</button>
               <button type="button" class="danger" onClick=${() => remove(w)} aria-label=${`Delete webhook to ${w.url}`}>Delete</button></td>
           </tr>`,
