@@ -6,6 +6,8 @@
 import { join } from 'node:path'
 
 export const ASSET_PREFIX = '/dashboard/assets/'
+/** Stylesheets get their own path, so each route serves (and documents) one media type. */
+export const STYLE_PREFIX = '/dashboard/styles/'
 
 const result = await Bun.build({
   entrypoints: [join(import.meta.dir, 'index.html')],
@@ -23,5 +25,9 @@ if (!result.success) {
 const files: Record<string, { type: string; text: string }> = {}
 for (const output of result.outputs) {
   files[output.path.replace(/^\.\//, '')] = { type: output.type, text: await output.text() }
+}
+const page = files['index.html']!
+for (const name of Object.keys(files)) {
+  if (name.endsWith('.css')) page.text = page.text.replaceAll(`${ASSET_PREFIX}${name}`, `${STYLE_PREFIX}${name}`)
 }
 process.stdout.write(JSON.stringify({ files }))

@@ -6,7 +6,7 @@ import { createTestApp } from '../helpers.ts'
 const t = createTestApp()
 afterAll(() => t.close())
 
-const assetPaths = (html: string) => [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!)
+const assetPaths = (html: string) => [...html.matchAll(/(?:src|href)="(\/dashboard\/(?:assets|styles)\/[^"]+)"/g)].map((m) => m[1]!)
 
 describe('GET /dashboard', () => {
   test('serves the bundled page with its own strict CSP and the other security headers', async () => {
@@ -23,7 +23,7 @@ describe('GET /dashboard', () => {
     expect(html).not.toContain('<style')
     expect(html).not.toMatch(/\sstyle=/)
     expect(html).not.toMatch(/https?:\/\//)
-    expect(assetPaths(html).map((path) => path.split('.').pop()).sort()).toEqual(['css', 'js'])
+    expect(assetPaths(html).map((path) => path.replace(/[^/]+$/, '') + path.split('.').pop()).sort()).toEqual(['/dashboard/assets/js', '/dashboard/styles/css'])
   })
 
   test('the policy forbids inline script, eval and every other origin', () => {
@@ -49,8 +49,10 @@ describe('GET /dashboard', () => {
     }
   })
 
-  test('an unknown asset is a 404 problem, never the page', async () => {
-    for (const path of ['/dashboard/assets/nope.js', '/dashboard/assets/index.html', '/dashboard/assets/..%2F..%2Fpackage.json']) {
+  test('an unknown asset, or one asked for under the other kind, is a 404 problem, never the page', async () => {
+    const [script, stylesheet] = assetPaths(await (await t.request('/dashboard')).text()).sort()
+    const swapped = [script!.replace('/assets/', '/styles/'), stylesheet!.replace('/styles/', '/assets/')]
+    for (const path of ['/dashboard/assets/nope.js', '/dashboard/assets/index.html', '/dashboard/styles/index.html', '/dashboard/assets/..%2F..%2Fpackage.json', ...swapped]) {
       const response = await t.request(path)
       expect(response.status).toBe(404)
       expect(response.headers.get('content-type')).toStartWith('application/problem+json')
