@@ -59,10 +59,7 @@ describe('GET /dashboard', () => {
     }
   })
 
-  test('GET /admin redirects to the page; the API under /admin keeps its paths and its CSP', async () => {
-    const redirect = await t.request('/admin')
-    expect(redirect.status).toBe(302)
-    expect(redirect.headers.get('location')).toBe('/dashboard')
+  test('the API under /admin keeps its paths and its CSP', async () => {
     const api = await t.request('/admin/webhooks')
     expect(api.status).toBe(401)
     expect(api.headers.get('content-security-policy')).toBe(SECURITY_HEADERS['content-security-policy'])

@@ -21,6 +21,8 @@ export function salesSeries(days: Summary['sales_by_day']): [number[], number[],
   return [days.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000), days.map((d) => d.revenue_cents / 100), days.map((d) => d.orders)]
 }
 
+const dayLabel = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' })
+
 function SalesPlot({ days }: { days: Summary['sales_by_day'] }) {
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
@@ -32,16 +34,26 @@ function SalesPlot({ days }: { days: Summary['sales_by_day'] }) {
         height: 260,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         series: [
-          {},
-          { label: 'Revenue', stroke: '#2563eb', fill: 'rgba(37,99,235,0.12)', width: 2, scale: 'money', value: (_u, v) => (v == null ? '—' : money(v * 100)) },
-          { label: 'Orders', stroke: '#d97706', width: 2, scale: 'count', points: { show: true } },
+          { value: (_u, ts) => (ts == null ? '—' : dayLabel.format(new Date(ts * 1000))) },
+          {
+            label: 'Revenue',
+            stroke: '#2563eb',
+            fill: 'rgba(37,99,235,0.35)',
+            scale: 'money',
+            paths: uPlot.paths.bars?.({ size: [0.7, 48] }),
+            points: { show: false },
+            value: (_u, v) => (v == null ? '—' : money(v * 100)),
+          },
+          { label: 'Orders', stroke: '#d97706', width: 2, scale: 'count', points: { show: true, size: 6 } },
         ],
         axes: [
-          {},
+          // One tick per day, week or month: the data is daily, hours would be noise.
+          { space: 56, incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400], values: (_u, ticks) => ticks.map((ts) => dayLabel.format(new Date(ts * 1000))) },
           { scale: 'money', values: (_u, values) => values.map((v) => money(v * 100)), size: 80 },
-          { scale: 'count', side: 1, grid: { show: false } },
+          { scale: 'count', side: 1, grid: { show: false }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
         ],
-        scales: { count: { range: (_u, _min, max) => [0, Math.max(1, max)] }, money: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        // Half a day either side, so the first and last bars are whole.
+        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, count: { range: (_u, _min, max) => [0, Math.max(1, max)] }, money: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       },
       salesSeries(days),
       element,
