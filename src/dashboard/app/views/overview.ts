@@ -21,6 +21,7 @@ export function salesSeries(days: Summary['sales_by_day']): [number[], number[],
   return [days.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000), days.map((d) => d.revenue_cents / 100), days.map((d) => d.orders)]
 }
 
+const compactMoney = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 })
 const dayLabel = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' })
 
 function SalesPlot({ days }: { days: Summary['sales_by_day'] }) {
@@ -44,12 +45,12 @@ function SalesPlot({ days }: { days: Summary['sales_by_day'] }) {
             points: { show: false },
             value: (_u, v) => (v == null ? '—' : money(v * 100)),
           },
-          { label: 'Orders', stroke: '#d97706', width: 2, scale: 'count', points: { show: true, size: 6 } },
+          { label: 'Orders', stroke: '#d97706', width: 2, scale: 'count', points: { show: true, size: 6 }, value: (_u, v) => (v == null ? '—' : String(v)) },
         ],
         axes: [
           // One tick per day, week or month: the data is daily, hours would be noise.
           { space: 56, incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400], values: (_u, ticks) => ticks.map((ts) => dayLabel.format(new Date(ts * 1000))) },
-          { scale: 'money', values: (_u, values) => values.map((v) => money(v * 100)), size: 80 },
+          { scale: 'money', values: (_u, values) => values.map((v) => compactMoney.format(v)), size: 64 },
           { scale: 'count', side: 1, grid: { show: false }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
         ],
         // Half a day either side, so the first and last bars are whole.
