@@ -31,6 +31,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
   let context: BrowserContext
   let page: Page
   let customerToken: string
+  let adminToken: string
   let productId: string
   let dir: string
   let adminId: string
@@ -63,6 +64,8 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(registered.status).toBe(201)
     const token = await api('/token', { method: 'POST', json: { grant_type: 'password', username: CUSTOMER.email, password: CUSTOMER.password } })
     customerToken = ((await token.json()) as { access_token: string }).access_token
+    const adminLogin = await api('/token', { method: 'POST', json: { grant_type: 'password', username: ADMIN.email, password: ADMIN.password } })
+    adminToken = ((await adminLogin.json()) as { access_token: string }).access_token
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -142,7 +145,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(await page.getByRole('textbox', { name: 'Secret' }).count()).toBe(0)
   }, 30_000)
 
-  test('a product is created; a bad image and a duplicate sku are shown next to their fields', async () => {
+  test('a product is created; a bad image and a duplicate sku are shown next to their fields; search finds it', async () => {
     await go('Products')
     await page.getByRole('button', { name: 'New product' }).click()
     const form = page.getByRole('form', { name: 'New product' })
@@ -185,9 +188,17 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(await again.locator('#field-sku-error').textContent()).toBe('already exists')
     await shoot('05-products')
     await again.getByRole('button', { name: 'Cancel' }).click()
+
+    // Search: full text over name, description and sku.
+    await page.getByRole('searchbox', { name: 'Search' }).fill('teapot')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.getByText('No products.').waitFor()
+    await page.getByRole('searchbox', { name: 'Search' }).fill('enamel')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.locator('table.list tbody tr', { hasText: SKU }).waitFor()
   }, 30_000)
 
-  test('an order placed through the API is moved to paid and shipped from the orders screen', async () => {
+  test('an order placed through the API is moved to paid and shipped from the orders screen; status filter; CSV export', async () => {
     const placed = await api('/orders', { method: 'POST', token: customerToken, json: { items: [{ product_id: productId, quantity: 2 }], note: 'gift wrap' } })
     expect(placed.status).toBe(201)
     const order = (await placed.json()) as { id: string; total_cents: number }
@@ -207,6 +218,14 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(await detail.locator('.actions button').allTextContents()).toEqual(['Mark delivered'])
     expect(await detail.locator('.history li').count()).toBe(3)
     await shoot('06-orders')
+
+    // The status filter: the order is shipped now, so "pending" lists nothing.
+    await page.getByLabel('Status').selectOption('pending')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.getByText('No orders match.').waitFor()
+    await page.getByLabel('Status').selectOption('shipped')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.getByRole('button', { name: `Open order ${order.id}` }).waitFor()
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
     const csv = readFileSync((await download.path())!, 'utf8')
@@ -237,7 +256,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await shoot('07-overview')
   }, 30_000)
 
-  test('the webhook delivery shows up in the deliveries list', async () => {
+  test('the webhook deliveries show up in the deliveries list; the webhook is deleted', async () => {
     // order.created, product.low_stock (7 - 2 is at the threshold of 5), two order.status_changed.
     await receiver.arrivals(4)
     await go('Webhooks')
@@ -254,9 +273,12 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(delivered).toBe(4)
     expect((await deliveries.locator('tbody tr td:first-child').allTextContents()).sort()).toEqual(['order.created', 'order.status_changed', 'order.status_changed', 'product.low_stock'])
     await shoot('08-webhook-deliveries')
+    await page.getByRole('button', { name: `Delete webhook to ${receiver.url}` }).click()
+    await page.getByText('No webhooks yet.').waitFor()
+    expect(((await (await api('/admin/webhooks', { token: adminToken })).json()) as { items: unknown[] }).items).toEqual([])
   }, 30_000)
 
-  test('users: search, and the last admin cannot be deactivated', async () => {
+  test('users: search, the last admin cannot be deactivated, create, role, deactivate and reactivate', async () => {
     await go('Users')
     await page.getByRole('searchbox', { name: 'Search' }).fill('owner')
     await page.getByRole('button', { name: 'Search' }).click()
@@ -270,7 +292,27 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     await page.getByRole('searchbox', { name: 'Search' }).fill('')
     await page.getByRole('button', { name: 'Search' }).click()
     await page.locator('table.list tbody tr', { hasText: CUSTOMER.email }).waitFor()
+
+    // Create a clerk, make them an admin, deactivate and reactivate them.
+    await page.getByRole('button', { name: 'New user' }).click()
+    const form = page.getByRole('form', { name: 'New user' })
+    await form.getByLabel('Email').fill('clerk@shop.test')
+    await form.getByLabel('Name').fill('Clerk')
+    await form.getByLabel('Password').fill('short')
+    await form.getByRole('button', { name: 'Create user' }).click()
+    await form.locator('#field-password-error').waitFor()
+    await form.getByLabel('Password').fill('clerk password long')
+    await form.getByRole('button', { name: 'Create user' }).click()
+    await page.getByText('Created clerk@shop.test.').waitFor()
+    await page.getByRole('combobox', { name: 'Role of clerk@shop.test' }).selectOption('admin')
+    await page.getByText('clerk@shop.test is now admin.').waitFor()
+    await page.getByRole('button', { name: 'Deactivate clerk@shop.test' }).click()
+    await page.getByRole('button', { name: 'Reactivate clerk@shop.test' }).waitFor()
     await shoot('09-users')
+    await page.getByRole('button', { name: 'Reactivate clerk@shop.test' }).click()
+    await page.getByRole('button', { name: 'Deactivate clerk@shop.test' }).waitFor()
+    const clerk = ((await (await api('/users?q=clerk', { token: adminToken })).json()) as { items: { role: string; active: boolean }[] }).items
+    expect(clerk.map(({ role, active }) => ({ role, active }))).toEqual([{ role: 'admin', active: true }])
   }, 30_000)
 
   test('snapshots: create one now and download it', async () => {
@@ -323,7 +365,7 @@ describe.skipIf(!available)('the dashboard in Chromium', () => {
     expect(((await reuse.json()) as { error: string }).error).toBe('invalid_grant')
     expect(await context.cookies()).toEqual([])
     expect(foreign).toEqual([])
-    expect(refusals).toEqual([`PUT /products/${productId}/image 415`, 'POST /products 409', `DELETE /users/${adminId} 409`])
+    expect(refusals).toEqual([`PUT /products/${productId}/image 415`, 'POST /products 409', `DELETE /users/${adminId} 409`, 'POST /users 422'])
     // Chromium logs every 4xx a fetch receives as "Failed to load resource"; those are the refusals above. Nothing else.
     expect(consoleErrors.filter((text) => !text.startsWith('Failed to load resource: the server responded with a status of 4'))).toEqual([])
     expect(consoleErrors.length).toBe(refusals.length)
