@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
 import { authGate } from './http/auth-gate.ts'
 import { bodyPlugin } from './http/body.ts'
+import { dashboardPlugin } from './http/dashboard.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
@@ -61,6 +62,7 @@ export function createApp(ctx: AppContext) {
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))
     .use(emailModule(ctx, auth, mail))
+    .use(dashboardPlugin())
   routes = () => app.routes
   return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
