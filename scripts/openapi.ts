@@ -24,10 +24,10 @@ try {
     migrate(ctx.sqlite)
     const response = await createApp(ctx).handle(new Request('http://localhost/docs/json'))
     if (response.status !== 200) throw new Error(`GET /docs/json answered ${response.status}: ${await response.text()}`)
-    const document = await response.json()
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> }
     mkdirSync(dirname(out), { recursive: true })
     writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`)
-    const operations = Object.values<Record<string, unknown>>(document.paths).reduce((n, item) => n + Object.keys(item).length, 0)
+    const operations = Object.values(document.paths).reduce((n, item) => n + Object.keys(item).length, 0)
     const shown = relative(process.cwd(), out)
     console.log(`wrote ${shown.startsWith('..') ? out : shown} (OpenAPI ${document.openapi}, ${operations} operations)`)
   } finally {

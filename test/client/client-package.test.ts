@@ -2,11 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
-import { runFlow } from '../client-consumer/flow.ts'
 import { ensureClientPackage, ROOT, typecheck } from './tools.ts'
 
 const dist = join(ROOT, 'dist/client')
 const admin = { email: 'owner@client.example', password: 'a long owner password' }
+
+// Loaded at run time, not imported: the fixture belongs to its own project (test/client-consumer/tsconfig.json,
+// which maps `kiosk-client` to dist/client) and is type-checked there, not by the root tsconfig.
+const consumer = join(ROOT, 'test/client-consumer/flow.ts')
+const loadFlow = async () => (await import(consumer)) as { runFlow(baseUrl: string, admin: { email: string; password: string }): Promise<any> }
 
 beforeAll(ensureClientPackage, 120_000)
 
@@ -64,7 +68,7 @@ describe('a consumer project (test/client-consumer: DOM lib, strict, `types: []`
     })
 
     test('with per-call authorization and idempotency-key headers', async () => {
-      const result = await runFlow(kiosk.url, admin)
+      const result = await (await loadFlow()).runFlow(kiosk.url, admin)
       expect(result.registered).toMatchObject({ email: 'buyer@client.example', name: 'Buyer', role: 'user' })
       expect(result.product).toMatchObject({ sku: 'MUG-1', name: 'Client mug', price_cents: 1250, stock: 3, active: true })
       expect(result.listed).toEqual(['Client mug'])
