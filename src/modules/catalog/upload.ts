@@ -10,7 +10,7 @@ import { MULTIPART_SLACK } from '../../http/request.ts'
 const tooLarge = (max: number) => new PayloadTooLargeError(`The image is larger than ${max} bytes.`)
 
 /** Reads at most `cap` bytes of a stream; throws 413 (and cancels the stream) past it. */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, cap: number, max: number): Promise<Uint8Array> {
+async function readCapped(stream: ReadableStream<Uint8Array> | null, cap: number, max: number): Promise<Uint8Array<ArrayBuffer>> {
   if (!stream) return new Uint8Array(0)
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
