@@ -5,24 +5,48 @@
  * ./types.d.ts instead of the source tree, so consumers need neither Kiosk's source nor its dependencies.
  */
 import { treaty, type Treaty } from '@elysiajs/eden'
+import type { Elysia } from 'elysia'
 import type { App } from '../app.ts'
 
 export type { App }
 
-/** Headers every call may set, so that per-call `authorization` type-checks next to route headers such as `idempotency-key`. */
-export type KioskHeaders = { authorization: string }
+/**
+ * Headers any call may send next to its route's own (e.g. `idempotency-key` on POST /orders):
+ * `authorization` (another token for one call) and any other header, as HTTP allows.
+ */
+export type CallHeaders = { authorization?: string; [name: string]: string | undefined }
+
+/*
+ * Every route of `Routes` with CallHeaders added to its headers. Eden's own way (a treaty `Head`
+ * type) drops the route's optional headers (it Omits from `headers | undefined`), and without it
+ * `authorization` next to `idempotency-key` is an excess property.
+ */
+type WithCallHeaders<Routes> = {
+  [K in keyof Routes]: Routes[K] extends { headers: infer Headers; response: unknown }
+    ? Omit<Routes[K], 'headers'> & { headers: (unknown extends Headers ? {} : Headers) & CallHeaders }
+    : WithCallHeaders<Routes[K]>
+}
+
+/** The app as the client sees it: Kiosk's routes, each also taking CallHeaders. */
+export type ClientApp = Elysia<
+  '',
+  { decorator: {}; store: {}; derive: {}; resolve: {} },
+  { typebox: {}; error: {} },
+  { schema: {}; standaloneSchema: {}; macro: {}; macroFn: {}; parser: {}; response: {} },
+  WithCallHeaders<App['~Routes']>
+>
 
 /** The access token, or a function that returns the current one (called before every request, e.g. after a refresh). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>)
 
-export interface KioskClientOptions extends Omit<Treaty.Config<KioskHeaders>, 'headers'> {
+export interface KioskClientOptions extends Omit<Treaty.Config, 'headers'> {
   /** Sent as `authorization: Bearer <token>`; a per-call `authorization` header wins. */
   token?: TokenSource
   /** Sent with every request (a per-call header of the same name wins). */
   headers?: Record<string, string>
 }
 
-export type KioskClient = Treaty.Create<App, KioskHeaders>
+export type KioskClient = Treaty.Create<ClientApp>
 
 /**
  * A client for the Kiosk API at `baseUrl` (e.g. `http://localhost:3000`). Responses are
@@ -31,7 +55,7 @@ export type KioskClient = Treaty.Create<App, KioskHeaders>
  */
 export function createKioskClient(baseUrl: string, options: KioskClientOptions = {}): KioskClient {
   const { token, headers = {}, ...config } = options
-  return treaty<App, KioskHeaders>(baseUrl, {
+  return treaty<ClientApp>(baseUrl, {
     // Kiosk's timestamps are strings in its types; Eden would otherwise turn every date-like string into a Date.
     parseDate: false,
     ...config,

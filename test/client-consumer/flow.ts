@@ -43,10 +43,9 @@ export async function runFlow(baseUrl: string, admin: { email: string; password:
 
   // The anonymous client with the token per call, next to the route's own idempotency-key header.
   const body: OrderCreate = { items: [{ product_id: product.id, quantity: 2 }], note: 'by kiosk-client' }
-  const headers = { authorization: `Bearer ${token}`, 'idempotency-key': 'client-flow-1' }
-  const placed = await anonymous.orders.post(body, { headers })
+  const placed = await anonymous.orders.post(body, { headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'client-flow-1' } })
   if (placed.error) throw new Error(`order: ${placed.error.status} ${JSON.stringify(placed.error.value)}`)
-  const again = await anonymous.orders.post(body, { headers })
+  const again = await anonymous.orders.post(body, { headers: { 'idempotency-key': 'client-flow-1', authorization: `Bearer ${token}` } })
   if (again.error) throw new Error(`replay: ${again.error.status}`)
 
   const short = await buyer.orders.post({ items: [{ product_id: product.id, quantity: 5 }] })
@@ -76,4 +75,6 @@ export function typeErrors(api: ReturnType<typeof createKioskClient>) {
   void ((product: Product) => product.price)
   // @ts-expect-error no such route
   void api.basket.get()
+  // @ts-expect-error the idempotency key is a string
+  void api.orders.post({ items: [] }, { headers: { 'idempotency-key': 42 } })
 }

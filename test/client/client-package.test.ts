@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
-import { ensureClientPackage, ROOT, typecheck } from './tools.ts'
+import { ensureClientPackage, readmeTypedClientExamples, ROOT, typecheck, typecheckExample } from './tools.ts'
 
 const dist = join(ROOT, 'dist/client')
 const admin = { email: 'owner@client.example', password: 'a long owner password' }
@@ -26,7 +26,7 @@ describe('bun run build:client', () => {
 
     const specifiers = (file: string) => [...readFileSync(join(dist, file), 'utf8').matchAll(/\bfrom\s+['"]([^'"]+)['"]/g)].map((m) => m[1])
     expect(specifiers('types.d.ts')).toEqual(['elysia'])
-    expect(specifiers('index.d.ts')).toEqual(['@elysiajs/eden', './types.js', './types.js'])
+    expect(specifiers('index.d.ts')).toEqual(['@elysiajs/eden', 'elysia', './types.js', './types.js'])
     expect(specifiers('index.js')).toEqual(['@elysiajs/eden'])
     expect(readFileSync(join(dist, 'types.d.ts'), 'utf8')).not.toContain('import(')
   })
@@ -52,6 +52,14 @@ describe('a consumer project (test/client-consumer: DOM lib, strict, `types: []`
     }
     expect(files).toContain(join(ROOT, 'dist/client/types.d.ts'))
     console.log(`tsc -p test/client-consumer: ${seconds.toFixed(1)} s, ${files.length} files`)
+  }, 60_000)
+
+  test("the README's kiosk-client example type-checks in such a project", async () => {
+    const [example] = readmeTypedClientExamples()
+    expect(example).toContain("from 'kiosk-client'")
+    const { code, output } = await typecheckExample('kiosk-client', example!, 'test/client-consumer')
+    expect(output.split('\n').filter((line) => line.includes('error TS'))).toEqual([])
+    expect(code).toBe(0)
   }, 60_000)
 
   describe('runs register, login, list and order against the executable', () => {

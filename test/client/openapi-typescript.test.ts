@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BASE, createTestApp, insertProduct, type TestApp } from '../helpers.ts'
-import { ensureOpenapiTypes, ROOT, typecheck } from './tools.ts'
+import { ensureOpenapiTypes, readmeTypedClientExamples, ROOT, typecheck, typecheckExample } from './tools.ts'
 
 // Loaded at run time: the fixture is its own project (test/client-consumer/openapi/tsconfig.json) and is type-checked there.
 const consumer = join(ROOT, 'test/client-consumer/openapi/flow.ts')
@@ -28,6 +28,14 @@ describe('bun run openapi + openapi-typescript + openapi-fetch', () => {
     expect(output.split('\n').filter((line) => line.includes('error TS'))).toEqual([])
     expect(code).toBe(0)
     console.log(`tsc -p test/client-consumer/openapi: ${seconds.toFixed(1)} s`)
+  }, 60_000)
+
+  test("the README's openapi-fetch example type-checks against the generated kiosk-api.d.ts", async () => {
+    const example = readmeTypedClientExamples()[1]
+    expect(example).toContain("from 'openapi-fetch'")
+    const { code, output } = await typecheckExample('openapi', example!, 'test/client-consumer/openapi', { 'kiosk-api.d.ts': 'dist/openapi/kiosk-api.d.ts' })
+    expect(output.split('\n').filter((line) => line.includes('error TS'))).toEqual([])
+    expect(code).toBe(0)
   }, 60_000)
 
   describe('the openapi-fetch flow runs against the app', () => {

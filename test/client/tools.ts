@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dir, '../..')
 
@@ -31,3 +32,26 @@ export const ensureOpenapiTypes = () =>
 /** `tsc -p PROJECT` with the project's TypeScript (7, by path: `.bin/tsc` could be another package's). */
 export const typecheck = (project: string, ...flags: string[]) =>
   run(['bun', resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project, ...flags])
+
+/** The ```ts blocks of the README's "Typed client" section, in order. */
+export function readmeTypedClientExamples(): string[] {
+  const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8')
+  const section = readme.split(/^## /m).find((part) => part.startsWith('Typed client\n'))
+  if (!section) throw new Error('the README has no "Typed client" section')
+  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!)
+}
+
+/**
+ * Type-checks `code` as `example.ts` of a project in dist/readme-examples/NAME that extends the
+ * fixture project `base` (same lib, strict, paths), with `files` copied beside it.
+ */
+export async function typecheckExample(name: string, code: string, base: string, files: Record<string, string> = {}) {
+  const dir = resolve(ROOT, 'dist/readme-examples', name)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'example.ts'), code)
+  for (const [file, from] of Object.entries(files)) copyFileSync(resolve(ROOT, from), join(dir, file))
+  const tsconfig = { extends: relative(dir, resolve(ROOT, base, 'tsconfig.json')), files: ['example.ts'] }
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig))
+  return typecheck(dir)
+}
