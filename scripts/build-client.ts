@@ -30,19 +30,25 @@ interface Model {
 }
 
 async function publicModels(): Promise<Model[]> {
-  const byTitle = new Map<string, Model>()
+  const byTitle = new Map<string, { schema: TSchema; model: Model }[]>()
   for (const file of modelFiles) {
     const module: Record<string, unknown> = await import(join(root, file))
     for (const [exportName, value] of Object.entries(module)) {
       if (!value || typeof value !== 'object' || !(Kind in value)) continue
-      const { title, description } = value as TSchema
-      if (typeof title !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(title)) continue
-      const seen = byTitle.get(title)
-      if (seen) throw new Error(`two models are titled ${title}: ${seen.file} ${seen.exportName} and ${file} ${exportName}`)
-      byTitle.set(title, { title, description, file, exportName })
+      const schema = value as TSchema
+      if (typeof schema.title !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(schema.title)) continue
+      const entries = byTitle.get(schema.title) ?? []
+      if (!entries.some((entry) => entry.schema === schema)) entries.push({ schema, model: { title: schema.title, description: schema.description, file, exportName } })
+      byTitle.set(schema.title, entries)
     }
   }
-  return [...byTitle.values()].sort((a, b) => a.title.localeCompare(b.title))
+  const models: Model[] = []
+  for (const [title, entries] of byTitle) {
+    // Like the OpenAPI document (src/http/docs.ts), a title two different schemas share names neither.
+    if (entries.length > 1) console.warn(`warning: ${entries.map((e) => `${e.model.file} ${e.model.exportName}`).join(' and ')} are all titled ${title}: no ${title} type`)
+    else models.push(entries[0]!.model)
+  }
+  return models.sort((a, b) => a.title.localeCompare(b.title))
 }
 
 /** A TypeScript file whose declaration emit is the expanded types: one exported value per type. */
@@ -112,7 +118,10 @@ function typesFile(surface: string, models: Model[]) {
     if (!type) throw new Error(`the declaration emit has no ${model.title}`)
     lines.push(`${comment(model.description)}export type ${model.title} = ${type}`, '')
   }
-  return lines.join('\n')
+  const text = lines.join('\n')
+  // Declaration emit names a type instead of expanding it only when it has a name in scope; none may leak out.
+  if (text.includes('import(')) throw new Error(`the expanded types refer to a module:\n${text.match(/.*import\(.*/)?.[0]}`)
+  return text
 }
 
 function indexFile(client: string) {

@@ -13,6 +13,8 @@ export interface FlowResult {
   replay: { id: string; replayed: string | null; status: number }
   shortOfStock: { status: number; problem: Problem }
   fetched: Order
+  /** GET /users/me through the admin's client with the buyer's token for that one call. */
+  perCallUser: string
 }
 
 async function login(baseUrl: string, username: string, password: string): Promise<string> {
@@ -56,6 +58,9 @@ export async function runFlow(baseUrl: string, admin: { email: string; password:
   const read = await buyer.orders({ id: placed.data.id }).get()
   if (read.error) throw new Error(`read: ${read.error.status}`)
 
+  const me = await adminApi.users.me.get({ headers: { authorization: `Bearer ${token}` } })
+  if (me.error) throw new Error(`me: ${me.error.status}`)
+
   return {
     registered: registration.data,
     product,
@@ -64,6 +69,7 @@ export async function runFlow(baseUrl: string, admin: { email: string; password:
     replay: { id: again.data.id, replayed: again.response.headers.get('idempotent-replayed'), status: again.status },
     shortOfStock: { status: short.status, problem },
     fetched: read.data,
+    perCallUser: me.data.email,
   }
 }
 

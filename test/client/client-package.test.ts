@@ -94,6 +94,8 @@ describe('a consumer project (test/client-consumer: DOM lib, strict, `types: []`
         errors: [{ path: '/items/0/quantity', product_id: result.product.id, requested: 5, available: 1 }],
       })
       expect(result.fetched).toEqual(result.order)
+      // A per-call authorization wins over the client's token.
+      expect(result.perCallUser).toBe('buyer@client.example')
     })
   })
 })
