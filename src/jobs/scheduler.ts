@@ -3,7 +3,7 @@ import type { Cron } from 'croner'
 import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
-import { rotatingBackup } from '../db/backup.ts'
+import { rotatingBackup } from './backup-runner.ts'
 import { createIdempotencyStore } from '../modules/orders/idempotency.ts'
 import { createReportsService } from '../modules/reports/service.ts'
 
