@@ -99,7 +99,8 @@ Refuses to start (exit 69, one line) when the port is in use or another kiosk ow
 Safe while the server runs. Creates FILE's folder if needed; never overwrites an existing FILE.`,
     options: {},
     positionals: { min: 1, max: 1 },
-    run: (env, { positionals }) => backupCommand(configWithData(env), positionals[0]!),
+    // Reads the database only: DATA_DIR need not be usable (nor exist) for it.
+    run: (env, { positionals }) => backupCommand(loadConfig(env), positionals[0]!),
   },
   restore: {
     usage: 'restore FILE',

@@ -63,8 +63,8 @@ function integrityOf(path: string): string {
 export function backupDatabase(source: string, targetPath: string): BackupResult {
   const started = performance.now()
   const target = resolve(targetPath)
-  if (!existsSync(source)) throw new BackupError(`no database at ${source}`)
   checkTarget(target)
+  if (!existsSync(source)) throw new BackupError(`no database at ${source}`)
 
   const temp = join(dirname(target), `.${basename(target)}.${Bun.randomUUIDv7()}.partial`)
   try {

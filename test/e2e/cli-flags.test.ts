@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { COMMANDS } from '../../src/cli/commands.ts'
 import { migrations } from '../../src/db/migrations.gen.ts'
@@ -120,5 +120,22 @@ describe('configuration (issue 11, item 15)', () => {
     // The environment wins over ./.env.
     const env = await runKiosk(['migrate', '--status'], { dir, env: { DATA_DIR: './from-env' } })
     expect(env.stdout.split('\n')[0]).toBe(`no database at from-env/kiosk.db yet; ${migrations.length} migrations pending:`)
+  })
+})
+
+describe('kiosk migrate --status', () => {
+  test('lists applied and pending migrations and changes nothing', async () => {
+    const dir = emptyFolder()
+    const fresh = await runKiosk(['migrate', '--status'], { dir })
+    expect(fresh.code).toBe(0)
+    expect(fresh.stdout).toBe(
+      [`no database at data/kiosk.db yet; ${migrations.length} migrations pending:`, ...migrations.map((m) => `  pending  ${m.tag}`), ''].join('\n'),
+    )
+    expect(existsSync(join(dir, 'data'))).toBe(false)
+    expect((await runKiosk(['migrate'], { dir })).code).toBe(0)
+    const migrated = await runKiosk(['migrate', '--status'], { dir })
+    expect(migrated.stdout).toBe(
+      [`database data/kiosk.db: ${migrations.length} applied, 0 pending`, ...migrations.map((m) => `  applied  ${m.tag}`), ''].join('\n'),
+    )
   })
 })
