@@ -30,7 +30,7 @@ Settings (environment variables, or KEY=value lines in ./.env; the environment w
 ${describeSettings()}
 `
 
-const commandHelp = (name: string, command: Command) => `Usage: kiosk ${command.usage}
+const commandHelp = (command: Command) => `Usage: kiosk ${command.usage}
 
 ${command.help}
 
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
   const command: Command = COMMANDS[name as CommandName]
   const parsed = parseCommandArgs(name, command, args)
   if (parsed.help) {
-    console.log(commandHelp(name, command))
+    console.log(commandHelp(command))
     return EXIT.OK
   }
   return command.run(await readEnvironment(), parsed.parsed)

@@ -34,7 +34,9 @@ function verify(path: string, source: string): { migration: string; pending: str
     try {
       integrity = sqlite.query<{ integrity_check: string }, []>('PRAGMA integrity_check').all().map((row) => row.integrity_check).join('; ')
     } catch (error) {
-      throw new RestoreError(`${source} is not a SQLite database (${(error as Error).message})`)
+      const { code, message } = error as { code?: string; message: string }
+      if (code === 'SQLITE_CORRUPT') throw new RestoreError(`${source} failed its integrity check: ${message}`)
+      throw new RestoreError(`${source} is not a SQLite database (${message})`)
     }
     if (integrity !== 'ok') throw new RestoreError(`${source} failed its integrity check: ${integrity}`)
     const status = migrationStatus(sqlite)

@@ -1,10 +1,10 @@
 import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { migrations } from '../../src/db/migrations.gen.ts'
 import { seedDataFolder } from './data-folder.ts'
-import { runKiosk, startKiosk } from './harness.ts'
+import { emptyFolder, runKiosk, startKiosk } from './harness.ts'
 
 const countUsers = (path: string) => {
   const db = new Database(path, { readonly: true })
@@ -77,7 +77,15 @@ describe('kiosk restore FILE (issue 16)', () => {
     newer.run('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES (?, ?)', ['x', migrations.at(-1)!.when + 1])
     newer.close()
 
+    // A Kiosk database whose first page claims 32767 cells: SQLite finds it malformed.
+    const sound = emptyFolder()
+    expect((await runKiosk(['migrate'], { dir: sound })).code).toBe(0)
+    const bytes = readFileSync(join(sound, 'data', 'kiosk.db'))
+    bytes.writeUInt16BE(0x7fff, 103)
+    writeFileSync(join(dir, 'corrupt.db'), bytes)
+
     const cases: [string, string][] = [
+      ['corrupt.db', `kiosk restore: ${join(dir, 'corrupt.db')} failed its integrity check: database disk image is malformed\n`],
       ['missing.db', `kiosk restore: ${join(dir, 'missing.db')} is not a file\n`],
       ['garbage.db', `kiosk restore: ${join(dir, 'garbage.db')} is not a SQLite database (file is not a database)\n`],
       ['other.db', `kiosk restore: ${join(dir, 'other.db')} is not a Kiosk database (no migrations recorded)\n`],
