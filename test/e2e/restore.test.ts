@@ -21,10 +21,11 @@ describe('kiosk restore FILE (issue 16)', () => {
     const { dir, env } = seeded
     const database = join(dir, 'data', 'kiosk.db')
     const kiosk = await startKiosk({ dir, env })
-    const backup = await runKiosk(['backup', 'backups/first.db'], { dir, env })
+    // data/backups does not exist yet, as on a fresh install: backup makes it.
+    const backup = await runKiosk(['backup', 'data/backups/first.db'], { dir, env })
     expect(backup.code).toBe(0)
 
-    const refused = await runKiosk(['restore', 'backups/first.db'], { dir, env })
+    const refused = await runKiosk(['restore', 'data/backups/first.db'], { dir, env })
     expect(refused.code).toBe(69)
     expect(refused.stderr).toStartWith(`kiosk: restore refused: the data folder ${join(dir, 'data')} is in use by another kiosk (pid ${kiosk.process.pid}, "kiosk serve"`)
     expect(refused.stderr.trim().split('\n')).toHaveLength(1)
@@ -35,13 +36,13 @@ describe('kiosk restore FILE (issue 16)', () => {
     db.run("UPDATE users SET name = 'after the backup'")
     db.close()
 
-    const restored = await runKiosk(['restore', 'backups/first.db'], { dir, env })
+    const restored = await runKiosk(['restore', 'data/backups/first.db'], { dir, env })
     expect(restored.stderr).toBe('')
     expect(restored.code).toBe(0)
     const [kept] = readdirSync(join(dir, 'data')).filter((name) => /^kiosk-before-restore-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.db$/.test(name))
     expect(kept).toBeDefined()
     expect(restored.stdout).toMatch(
-      new RegExp(`^restored backups/first\\.db into ${database.replace(/[.]/g, '\\.')} \\(\\d+ bytes, integrity ok, last migration ${migrations.at(-1)!.tag}\\)\\n`),
+      new RegExp(`^restored data/backups/first\\.db into ${database.replace(/[.]/g, '\\.')} \\(\\d+ bytes, integrity ok, last migration ${migrations.at(-1)!.tag}\\)\\n`),
     )
     expect(restored.stdout).toContain(`the previous database is kept as ${join(dir, 'data', kept!)}\n`)
 
