@@ -50,7 +50,7 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
   await sweepOrphanImages(ctx)
 
-  // Before listening: a bad cron pattern stops start-up instead of a half-working server.
+  // Before listening (the settings already checked every cron pattern with croner).
   const scheduler = startScheduler(ctx)
   const app = createApp(ctx)
   await reservation?.release()
