@@ -40,6 +40,12 @@ export class DataLockedError extends Error {
   }
 }
 
+/**
+ * The connections that hold locks. A Database that nothing references is finalised by the garbage
+ * collector, which closes it and so drops its lock: held locks must stay reachable until released.
+ */
+const held = new Set<Database>()
+
 const lockPath = (dataDir: string) => join(dataDir, 'kiosk.lock')
 const holderPath = (dataDir: string) => join(dataDir, 'kiosk.lock.json')
 
@@ -67,6 +73,7 @@ export function acquireDataLock(dataDir: string, command: string, now = new Date
   const temp = `${holderPath(folder)}.${process.pid}`
   writeFileSync(temp, `${JSON.stringify(holder)}\n`)
   renameSync(temp, holderPath(folder))
+  held.add(connection)
   let released = false
   return {
     path: lockPath(folder),
@@ -76,6 +83,7 @@ export function acquireDataLock(dataDir: string, command: string, now = new Date
       if (readHolder(folder)?.pid === process.pid) rmSync(holderPath(folder), { force: true })
       connection.exec('ROLLBACK')
       connection.close()
+      held.delete(connection)
     },
   }
 }
