@@ -6,12 +6,14 @@
  * Bun's request-head ceiling is raised above Kiosk's own head limits (src/http/head-limits.ts), so
  * Kiosk answers oversized request lines and headers with problems instead of Bun's bare 431.
  * The admin dashboard needs no step here: a macro (src/dashboard/bundle.ts) bundles it while this compiles.
+ * No autoloading of .env* files or bunfig.toml from the folder it runs in: src/config.ts reads
+ * exactly one file, ./.env, under the environment, as the README says.
  */
 import { $ } from 'bun'
 import { BUN_HEAD_CEILING } from '../src/http/head-limits.ts'
 
-const workers = ['src/modules/reports/summary-worker.ts', 'src/db/backup-worker.ts']
+const workers = ['src/modules/reports/summary-worker.ts', 'src/jobs/backup-worker.ts']
 
 const outfile = process.argv[2] ?? 'dist/kiosk'
-await $`bun build src/main.ts ${workers} --compile --target bun --minify-whitespace --minify-syntax --bytecode --format esm --compile-exec-argv=${`--max-http-header-size=${BUN_HEAD_CEILING}`} --outfile ${outfile}`
+await $`bun build src/main.ts ${workers} --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --target bun --minify-whitespace --minify-syntax --bytecode --format esm --compile-exec-argv=${`--max-http-header-size=${BUN_HEAD_CEILING}`} --outfile ${outfile}`
 console.log(`built ${outfile}`)

@@ -1,3 +1,4 @@
+import { Cron } from 'croner'
 import { join } from 'node:path'
 
 /**
@@ -5,8 +6,15 @@ import { join } from 'node:path'
  * process.env; everything else receives a typed `Config`.
  */
 
+/** Every bad setting at once: one `NAME: reason` line each, so a fix is not a guessing game. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
+  readonly problems: string[]
+  constructor(problems: string | string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems
+    super(list.join('\n'))
+    this.problems = list
+  }
 }
 
 type Parser<T> = (raw: string, name: string) => T
@@ -67,11 +75,23 @@ const list: Parser<string[]> = (raw) =>
     .map((s) => s.trim())
     .filter(Boolean)
 
-/** A five- or six-field cron pattern; @elysiajs/cron (croner) validates the rest at start-up. */
+/**
+ * A five- or six-field cron pattern (UTC), checked by croner, the library @elysiajs/cron schedules
+ * with, so every command (migrate too) refuses what the scheduler would refuse at start-up.
+ */
 const cron: Parser<string> = (raw, name) => {
-  const fields = raw.trim().split(/\s+/)
+  const pattern = raw.trim()
+  const fields = pattern.split(/\s+/)
   if (fields.length < 5 || fields.length > 6) fail(name, `expected a cron pattern with 5 or 6 fields, got "${raw}"`)
-  return raw.trim()
+  let next: Date | null
+  try {
+    // No function given: croner parses and computes, schedules nothing.
+    next = new Cron(pattern, { timezone: 'Etc/UTC' }).nextRun()
+  } catch (error) {
+    return fail(name, `not a valid cron pattern "${raw}": ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (!next) fail(name, `the cron pattern "${raw}" never runs`)
+  return pattern
 }
 
 const currency: Parser<string> = (raw, name) =>
@@ -172,28 +192,57 @@ export function parseDotEnv(source: string): Record<string, string> {
   return out
 }
 
-/** Reads settings from an environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Env): Config {
+type SettingName = keyof Settings
+
+/**
+ * Parses the named settings only (a command reads what it needs: `healthcheck` has no use for
+ * JWT_SECRET). Throws one ConfigError listing every bad one.
+ */
+export function loadSettings<K extends SettingName>(env: Env, names: readonly K[]): Pick<Parsed, K> {
   const values: Record<string, unknown> = {}
-  for (const [name, spec] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+  const problems: string[] = []
+  for (const name of names) {
+    const spec = SETTINGS[name] as Setting<unknown>
     const raw = env[name]
     const source = raw === undefined || raw === '' ? spec.default : raw
-    values[name] = source === undefined ? undefined : spec.parse(source, name)
+    try {
+      values[name] = source === undefined ? undefined : spec.parse(source, name)
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      problems.push(...error.problems)
+    }
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return values as Pick<Parsed, K>
+}
+
+/** Reads every setting from an environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = []
+  let values: Partial<Parsed> = {}
+  try {
+    values = loadSettings(env, Object.keys(SETTINGS) as SettingName[])
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    problems.push(...error.problems)
   }
   const config = values as unknown as Config
-  config.DATABASE_PATH ??= join(config.DATA_DIR, 'kiosk.db')
+  if (config.DATA_DIR !== undefined) config.DATABASE_PATH ??= join(config.DATA_DIR, 'kiosk.db')
 
-  const secret = config.JWT_SECRET
+  const secret = env.JWT_SECRET === '' ? undefined : env.JWT_SECRET
   if (secret !== undefined && Buffer.byteLength(secret) < 32) {
-    fail('JWT_SECRET', 'must be at least 32 bytes')
+    problems.push('JWT_SECRET: must be at least 32 bytes')
   }
   if (secret === undefined) {
-    if (config.NODE_ENV === 'production') fail('JWT_SECRET', 'is required in production (at least 32 bytes)')
+    if (config.NODE_ENV === 'production' || (config.NODE_ENV === undefined && env.NODE_ENV === 'production')) {
+      problems.push('JWT_SECRET: is required in production (at least 32 bytes)')
+    }
     config.JWT_SECRET = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
     config.JWT_SECRET_GENERATED = true
   } else {
     config.JWT_SECRET_GENERATED = false
   }
+  if (problems.length) throw new ConfigError(problems)
   return config
 }
 

@@ -5,5 +5,5 @@
  */
 export const WORKERS = {
   reportSummary: new URL('./modules/reports/summary-worker.ts', import.meta.url).href,
-  backup: new URL('./db/backup-worker.ts', import.meta.url).href,
+  backup: new URL('./jobs/backup-worker.ts', import.meta.url).href,
 }

@@ -3,16 +3,11 @@ import { backupDatabase, BackupError } from '../db/backup.ts'
 
 /**
  * `kiosk backup FILE`: a consistent, verified copy of the database, safe while the server runs.
- * Exit 0 with a summary line; 1 with a reason (and nothing overwritten); 2 on usage errors.
+ * Exit 0 with a summary line; 1 with a reason (and nothing overwritten).
  */
-export async function backupCommand(config: Config, args: string[]): Promise<number> {
-  const files = args.filter((arg) => !arg.startsWith('-'))
-  if (files.length !== 1 || files.length !== args.length) {
-    console.error('usage: kiosk backup FILE (FILE must not exist yet)')
-    return 2
-  }
+export async function backupCommand(config: Config, file: string): Promise<number> {
   try {
-    const result = backupDatabase(config.DATABASE_PATH, files[0]!)
+    const result = backupDatabase(config.DATABASE_PATH, file)
     console.log(
       `backup written to ${result.path}: ${result.bytes} bytes, integrity ${result.integrity}, ${Math.round(result.durationMs)} ms`,
     )

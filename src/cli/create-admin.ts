@@ -10,6 +10,12 @@ import { isEmail } from '../modules/users/model.ts'
 import { hashPassword, normaliseEmail, revokeRefreshTokens } from '../modules/users/service.ts'
 import { readHiddenLine, readStdin } from './prompt.ts'
 
+export const CREATE_ADMIN_OPTIONS = {
+  email: { type: 'string' },
+  name: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+} as const
+
 /**
  * `kiosk create-admin --email E [--name N] (--password-stdin | prompt)`. Idempotent: an existing
  * account is promoted to admin, reactivated and given the new password (and `--name`, if given);
@@ -18,7 +24,7 @@ import { readHiddenLine, readStdin } from './prompt.ts'
 export async function createAdmin(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { email: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    options: CREATE_ADMIN_OPTIONS,
     strict: true,
   })
   const email = values.email ? normaliseEmail(values.email) : ''

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts'
 
 /** Asks the running server on this machine whether it is ready; silent, for HEALTHCHECK. */
-export async function healthcheck(config: Config): Promise<number> {
+export async function healthcheck(config: Pick<Config, 'PORT' | 'HOST'>): Promise<number> {
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST
   try {
     const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}/health/ready`, {

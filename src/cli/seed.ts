@@ -8,7 +8,7 @@ import { createProgress, type Progress } from './progress.ts'
 
 export const SEED_USAGE = 'seed --demo [--products N] [--users N] [--orders N] [--months M] [--password P] [--seed S] [--force]'
 
-const HELP = `Usage: kiosk ${SEED_USAGE}
+export const SEED_HELP = `Usage: kiosk ${SEED_USAGE}
 
 Fills the database with demo data: a catalog, customers, the administrator admin@kiosk.local,
 and months of orders with their lines and status history (stock consistent with them).
@@ -22,6 +22,17 @@ and months of orders with their lines and status history (stock consistent with 
   --force        seed even though the catalog has products: adds the demo data alongside them
                  (new skus; nothing existing is changed or deleted)
 `
+
+export const SEED_OPTIONS = {
+  demo: { type: 'boolean' },
+  products: { type: 'string' },
+  users: { type: 'string' },
+  orders: { type: 'string' },
+  months: { type: 'string' },
+  password: { type: 'string' },
+  seed: { type: 'string' },
+  force: { type: 'boolean' },
+} as const
 
 const COUNT_LIMITS = { products: 1_000_000, users: 100_000, orders: 2_000_000, months: 120, seed: 4_294_967_295 }
 
@@ -45,20 +56,10 @@ export async function seedCommand(
     const { values } = parseArgs({
       args,
       strict: true,
-      options: {
-        demo: { type: 'boolean' },
-        products: { type: 'string' },
-        users: { type: 'string' },
-        orders: { type: 'string' },
-        months: { type: 'string' },
-        password: { type: 'string' },
-        seed: { type: 'string' },
-        force: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: { ...SEED_OPTIONS, help: { type: 'boolean', short: 'h' } },
     })
     if (values.help) {
-      log(HELP)
+      log(SEED_HELP)
       return 0
     }
     if (!values.demo) throw new Error('only demo data can be seeded: pass --demo')
@@ -75,7 +76,7 @@ export async function seedCommand(
       skuTag: '',
     }
   } catch (error) {
-    console.error(`kiosk seed: ${(error as Error).message}\n\n${HELP}`)
+    console.error(`kiosk seed: ${(error as Error).message}\n\n${SEED_HELP}`)
     return 2
   }
 

@@ -7,12 +7,41 @@ import { startScheduler } from '../jobs/scheduler.ts'
 import { createWebhookWorker } from '../jobs/webhook-worker.ts'
 import { createEmailWorker } from '../jobs/email-worker.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
+import { acquireDataLock, DataLockedError } from './data-lock.ts'
+import { ensureDataDir } from './data-dir.ts'
+import { CliError, EXIT } from './exit.ts'
+import { listenError, reservePort } from './listen-address.ts'
+
+/**
+ * Start-up order: the data folder is usable, this process owns it (the DATA_DIR lock), the port
+ * is ours; only then the database is opened and migrated and jobs start. So a second server, on
+ * the same data or the same port, stops with one line (exit 69) having changed nothing.
+ */
+export async function serve(config: Config): Promise<number> {
+  ensureDataDir(config)
+  let lock
+  try {
+    lock = acquireDataLock(config.DATA_DIR, 'serve')
+  } catch (error) {
+    if (error instanceof DataLockedError) throw new CliError(error.message, EXIT.UNAVAILABLE)
+    throw error
+  }
+  let reservation
+  try {
+    // Port 0 asks for any free port: there is nothing to collide with.
+    reservation = config.PORT === 0 ? undefined : reservePort(config.HOST, config.PORT)
+    return await serveWithLock(config, reservation)
+  } finally {
+    await reservation?.release()
+    lock.release()
+  }
+}
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
  * (at most SHUTDOWN_TIMEOUT), stop background work, close the database, exit 0.
  */
-export async function serve(config: Config): Promise<number> {
+async function serveWithLock(config: Config, reservation: { release(): Promise<void> } | undefined): Promise<number> {
   const ctx = createContext(config)
   const { logger } = ctx
   if (config.JWT_SECRET_GENERATED) {
@@ -23,14 +52,24 @@ export async function serve(config: Config): Promise<number> {
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
   await sweepOrphanImages(ctx)
 
-  // Before listening: a bad cron pattern stops start-up instead of a half-working server.
+  // Before listening (the settings already checked every cron pattern with croner).
   const scheduler = startScheduler(ctx)
   const app = createApp(ctx)
-  app.listen({
-    port: config.PORT,
-    hostname: config.HOST,
-    ...serverOptions(ctx),
-  })
+  await reservation?.release()
+  try {
+    app.listen({
+      port: config.PORT,
+      hostname: config.HOST,
+      // Elysia's Bun adapter turns reusePort on: a second server would then share the port silently.
+      reusePort: false,
+      // No Bun default page or bare 413 ever reaches a client: see server-options.ts.
+      ...serverOptions(ctx),
+    })
+  } catch (error) {
+    await scheduler.stop()
+    ctx.close()
+    throw listenError(error, config.HOST, config.PORT)
+  }
   const server = app.server!
   logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH }, 'kiosk listening')
   const webhookWorker = createWebhookWorker(ctx)

@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, describeSettings, loadConfig, parseDotEnv, SETTINGS } from '../../src/config.ts'
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensureDataDir } from '../../src/cli/data-dir.ts'
+import { ConfigError, describeSettings, loadConfig, loadSettings, parseDotEnv, SETTINGS } from '../../src/config.ts'
 
 const SECRET = 'x'.repeat(32)
 
@@ -74,4 +78,81 @@ test('describeSettings lists every setting with its default', () => {
   const text = describeSettings()
   for (const name of Object.keys(SETTINGS)) expect(text).toContain(name)
   expect(text).toContain('(default 3000)')
+})
+
+describe('every bad setting at once (issue 11, item 15)', () => {
+  test('one ConfigError lists each bad setting, in the settings order', () => {
+    let error: unknown
+    try {
+      loadConfig({ PORT: 'abc', BODY_LIMIT: 'x', NODE_ENV: 'production', JWT_SECRET: 'short' })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems).toEqual([
+      'PORT: expected an integer, got "abc"',
+      'BODY_LIMIT: expected a size such as 1048576, 512kb or 5mb, got "x"',
+      'JWT_SECRET: must be at least 32 bytes',
+    ])
+  })
+
+  test('production without a secret is reported with the other problems', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'loud' })).toThrow(
+      new ConfigError(['LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"', 'JWT_SECRET: is required in production (at least 32 bytes)']),
+    )
+  })
+
+  test.each([
+    ['REPORT_CRON', '61 * * * *', `REPORT_CRON: not a valid cron pattern "61 * * * *": CronPattern: minute value out of range: '61'`],
+    ['BACKUP_CRON', '0 0 30 2 *', 'BACKUP_CRON: the cron pattern "0 0 30 2 *" never runs'],
+    ['BACKUP_CRON', '0 0 * 13 *', `BACKUP_CRON: not a valid cron pattern "0 0 * 13 *": CronPattern: month value out of range: '13'`],
+  ])('croner validates %s=%p', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new ConfigError(message))
+  })
+
+  test('croner accepts what the scheduler runs', () => {
+    expect(loadConfig({ REPORT_CRON: '*/5 * * * *', BACKUP_CRON: '0 30 3 * * MON-FRI' })).toMatchObject({
+      REPORT_CRON: '*/5 * * * *',
+      BACKUP_CRON: '0 30 3 * * MON-FRI',
+    })
+  })
+
+  test('loadSettings reads only the settings asked for', () => {
+    expect(loadSettings({ PORT: '8080', JWT_SECRET: 'short', BODY_LIMIT: 'x', NODE_ENV: 'production' }, ['PORT', 'HOST'])).toEqual({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+    })
+    expect(() => loadSettings({ PORT: 'x' }, ['PORT', 'HOST'])).toThrow(new ConfigError('PORT: expected an integer, got "x"'))
+  })
+})
+
+describe('ensureDataDir', () => {
+  const root = mkdtempSync(join(tmpdir(), 'kiosk-data-dir-'))
+
+  test('creates a missing DATA_DIR with its parents', () => {
+    const dir = join(root, 'a', 'b')
+    ensureDataDir({ DATA_DIR: dir, DATABASE_PATH: join(dir, 'kiosk.db') })
+    expect(statSync(dir).isDirectory()).toBe(true)
+  })
+
+  test('names DATA_DIR when it is a file, DATABASE_PATH when its folder is unusable; both at once', () => {
+    const file = join(root, 'file')
+    writeFileSync(file, '')
+    expect(() => ensureDataDir({ DATA_DIR: file, DATABASE_PATH: join(file, 'sub', 'kiosk.db') })).toThrow(
+      new ConfigError([`DATA_DIR: cannot create the folder ${file} (EEXIST)`, `DATABASE_PATH: cannot create the folder ${join(file, 'sub')} (ENOTDIR)`]),
+    )
+  })
+
+  test('names DATA_DIR when this user cannot write to it (a root-owned bind mount)', () => {
+    chmodSync(root, 0o755)
+    const dir = join(root, 'read-only')
+    mkdirSync(dir, { mode: 0o555 })
+    const script = `const { ensureDataDir } = await import(${JSON.stringify(join(import.meta.dir, '../../src/cli/data-dir.ts'))})
+      try { ensureDataDir({ DATA_DIR: ${JSON.stringify(dir)}, DATABASE_PATH: ${JSON.stringify(join(dir, 'kiosk.db'))} }) } catch (e) { console.log(e.message) }`
+    // Root may write anywhere: as root, the check runs as nobody (as a container's non-root user would).
+    const asRoot = process.getuid?.() === 0
+    const child = Bun.spawnSync([...(asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []), process.execPath, '-e', script])
+    const uid = asRoot ? 65534 : process.getuid!()
+    expect(child.stdout.toString()).toBe(`DATA_DIR: the folder ${dir} is not writable by this user (uid ${uid}); give it to that user or run as its owner\n`)
+  })
 })

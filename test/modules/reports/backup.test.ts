@@ -2,7 +2,8 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { backupDatabase, backupDatabaseOffThread, BackupError } from '../../../src/db/backup.ts'
+import { backupDatabase, BackupError } from '../../../src/db/backup.ts'
+import { backupDatabaseOffThread } from '../../../src/jobs/backup-runner.ts'
 import { createTestApp, createUser } from '../../helpers.ts'
 
 const t = createTestApp()
@@ -33,11 +34,16 @@ describe('backupDatabase', () => {
     expect(readFileSync(target, 'utf8')).toBe('do not overwrite me')
   })
 
-  test('refuses a folder that does not exist, or is not a folder', () => {
-    expect(() => backupDatabase(source, join(t.dir, 'missing', 'copy.db'))).toThrow(/does not exist/)
+  test('creates a missing folder (a fresh install has no backups folder yet)', () => {
+    const target = join(t.dir, 'missing', 'nested', 'copy.db')
+    expect(backupDatabase(source, target)).toMatchObject({ path: target, integrity: 'ok' })
+    expect(existsSync(target)).toBe(true)
+  })
+
+  test('refuses a folder that is a file', () => {
     const file = join(t.dir, 'a-file')
     writeFileSync(file, '')
-    expect(() => backupDatabase(source, join(file, 'copy.db'))).toThrow(/is not a folder/)
+    expect(() => backupDatabase(source, join(file, 'copy.db'))).toThrow(`cannot create the folder ${file}`)
   })
 
   test('refuses when there is no database to copy', () => {

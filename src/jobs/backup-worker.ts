@@ -1,5 +1,5 @@
 /** Takes one backup off the server's thread (VACUUM INTO of a large file takes seconds). */
-import { backupDatabase, BackupError } from './backup.ts'
+import { backupDatabase, BackupError } from '../db/backup.ts'
 
 declare const self: Worker
 

@@ -1,0 +1,34 @@
+import type { Config } from '../config.ts'
+import { restoreDatabase, RestoreError } from '../db/restore.ts'
+import { acquireDataLock, DataLockedError } from './data-lock.ts'
+import { ensureDataDir } from './data-dir.ts'
+import { CliError, EXIT } from './exit.ts'
+
+/**
+ * `kiosk restore FILE`: only while no server owns the data folder (it takes the DATA_DIR lock
+ * itself, so none can start meanwhile either). Exit 0 saying what it did; 1 with the reason and
+ * nothing changed; 69 when a server runs.
+ */
+export async function restoreCommand(config: Config, file: string): Promise<number> {
+  ensureDataDir(config)
+  let lock
+  try {
+    lock = acquireDataLock(config.DATA_DIR, 'restore')
+  } catch (error) {
+    if (error instanceof DataLockedError) throw new CliError(`restore refused: ${error.message}`, EXIT.UNAVAILABLE)
+    throw error
+  }
+  try {
+    const result = restoreDatabase(file, config.DATABASE_PATH, new Date())
+    console.log(`restored ${file} into ${result.restored} (${result.bytes} bytes, integrity ok, last migration ${result.migration})`)
+    console.log(result.previous ? `the previous database is kept as ${result.previous}` : 'there was no database before')
+    if (result.pending.length) console.log(`the next start applies ${result.pending.length} newer migrations: ${result.pending.join(', ')}`)
+    return EXIT.OK
+  } catch (error) {
+    if (!(error instanceof RestoreError)) throw error
+    console.error(`kiosk restore: ${error.message}`)
+    return EXIT.FAILURE
+  } finally {
+    lock.release()
+  }
+}

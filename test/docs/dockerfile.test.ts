@@ -1,0 +1,22 @@
+import { expect, test } from 'bun:test'
+import { join } from 'node:path'
+import pkg from '../../package.json'
+
+// No Docker engine (nor registry) on CI machines: the image can't be built here. What can be
+// checked is that the file says what the README says it does.
+const dockerfile = await Bun.file(join(import.meta.dir, '../../Dockerfile')).text()
+
+test('the build stage uses exactly the Bun that package.json pins, with production dependencies only', () => {
+  const pinned = /^bun@(\d+\.\d+\.\d+)$/.exec(pkg.packageManager)![1]
+  expect([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])).toEqual([`oven/bun:${pinned}`, 'debian:bookworm-slim'])
+  expect(dockerfile).toContain('RUN bun install --frozen-lockfile --production\n')
+})
+
+test('labels, volume, user and health check of the final image', () => {
+  const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))
+  for (const label of ['title', 'description', 'version']) expect(final).toContain(`org.opencontainers.image.${label}=`)
+  expect(final).toContain('ARG VERSION=' + pkg.version)
+  expect(final).toContain('USER kiosk')
+  expect(final).toContain('VOLUME /data')
+  expect(final).toMatch(/^HEALTHCHECK .* CMD \["\/app\/kiosk", "healthcheck"\]$/m)
+})
