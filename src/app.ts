@@ -16,12 +16,13 @@ import { usersModule } from './modules/users/index.ts'
 import { createUserService } from './modules/users/service.ts'
 import { reportsModule } from './modules/reports/index.ts'
 import { webhooksModule } from './modules/webhooks/index.ts'
+import { createServices, type Services } from './services.ts'
 
 /**
  * Builds the Kiosk app from an explicit context. It never listens and opens nothing: the entry
  * point (src/main.ts) serves it, tests call `app.handle()` or an Eden treaty client on it.
  */
-export function createApp(ctx: AppContext) {
+export function createApp(ctx: AppContext, services: Services = createServices(ctx)) {
   const authenticator = createAuthenticator(ctx)
   const auth = authPlugin(authenticator)
   // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
@@ -34,7 +35,7 @@ export function createApp(ctx: AppContext) {
     .use(metricsPlugin(ctx))
     .use(authModule(ctx, users, createTokenService(ctx), limiters))
     .use(usersModule(ctx, auth, users))
-    .use(catalogModule(ctx, auth))
+    .use(catalogModule({ ...services, maxImageBytes: ctx.config.IMAGE_MAX_BYTES }, auth))
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))

@@ -1,6 +1,7 @@
 import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
+import { createServices } from '../services.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { startScheduler } from '../jobs/scheduler.ts'
@@ -19,11 +20,12 @@ export async function serve(config: Config): Promise<number> {
   const applied = migrate(ctx.sqlite)
   if (applied.length) logger.info({ migrations: applied }, 'database migrated')
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
-  await sweepOrphanImages(ctx)
+  const services = createServices(ctx)
+  await sweepOrphanImages(ctx, services.catalog.store)
 
   // Before listening: a bad cron pattern stops start-up instead of a half-working server.
   const scheduler = startScheduler(ctx)
-  const app = createApp(ctx)
+  const app = createApp(ctx, services)
   app.listen({
     port: config.PORT,
     hostname: config.HOST,

@@ -1,0 +1,3 @@
+/** True for a UNIQUE constraint violation, judged by the driver's error code (never by message text). */
+export const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
