@@ -41,7 +41,10 @@ ctx.sqlite.run(
 const body = JSON.stringify({ id, sku: 'SKU-1', name: 'Oak chair', description: 'A chair', category: 'furniture', price_cents: 1999, stock: 12, active: true, image_url: null, created_at: now, updated_at: now })
 
 const modules = (context: AppContext) =>
-  catalogModule({ ...createServices(context), maxImageBytes: context.config.IMAGE_MAX_BYTES }, authPlugin(createAuthenticator(context)))
+{
+  const services = createServices(context)
+  return catalogModule(services, authPlugin(createAuthenticator(services.userStore, context)))
+}
 const variants: [string, { handle(request: Request): Promise<Response> }][] = [
   ['Elysia, constant JSON object', new Elysia().get('/products/:id', () => JSON.parse(body))],
   ['Elysia, prebuilt Response', new Elysia().get('/products/:id', () => new Response(body, { headers: { 'content-type': 'application/json' } }))],

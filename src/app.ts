@@ -6,14 +6,12 @@ import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
 import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
-import { createAuthLimiters } from './modules/auth/limits.ts'
-import { createTokenService, malformedTokenRequest } from './modules/auth/tokens.ts'
+import { malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
 import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
-import { createUserService } from './modules/users/service.ts'
 import { reportsModule } from './modules/reports/index.ts'
 import { webhooksModule } from './modules/webhooks/index.ts'
 import { createServices, type Services } from './services.ts'
@@ -23,19 +21,15 @@ import { createServices, type Services } from './services.ts'
  * point (src/main.ts) serves it, tests call `app.handle()` or an Eden treaty client on it.
  */
 export function createApp(ctx: AppContext, services: Services = createServices(ctx)) {
-  const authenticator = createAuthenticator(ctx)
-  const auth = authPlugin(authenticator)
-  // One set of login and sign-up limits per app, shared by the token endpoint and password changes.
-  const limiters = createAuthLimiters(ctx.config)
-  const users = createUserService(ctx, limiters)
+  const auth = authPlugin(createAuthenticator(services.userStore, ctx))
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
     .use(healthModule(ctx))
     .use(metricsPlugin(ctx))
-    .use(authModule(ctx, users, createTokenService(ctx), limiters))
-    .use(usersModule(ctx, auth, users))
-    .use(catalogModule({ ...services, maxImageBytes: ctx.config.IMAGE_MAX_BYTES }, auth))
+    .use(authModule(services))
+    .use(usersModule(services, auth))
+    .use(catalogModule(services, auth))
     .use(ordersModule(ctx, auth, createOrderService(ctx)))
     .use(reportsModule(ctx, auth))
     .use(webhooksModule(ctx, auth))

@@ -1,23 +1,15 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context.ts'
-import { cachedLookup, cacheKeys } from '../lib/cache.ts'
+import type { Role } from '../db/schema.ts'
+import { cachedLoad, cacheKeys } from '../lib/cache.ts'
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts'
+import type { UserAuthFacts, UserStore } from '../modules/users/store.ts'
 import { requestState } from './request-state.ts'
-
-export type Role = 'user' | 'admin'
 
 /** The authenticated caller, as handlers see it. */
 export interface CurrentUser {
   id: string
   role: Role
-}
-
-/** What a token is checked against: cached, invalidated by every change to the user. */
-export interface UserAuthFacts {
-  id: string
-  role: Role
-  active: boolean
-  tokenVersion: number
 }
 
 /** Claims of a Kiosk access token. `ver` is the user's token version when it was issued. */
@@ -41,24 +33,19 @@ const AUTH_FACTS_TTL_MS = 30_000
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
-export function createAuthenticator(ctx: AppContext) {
-  const { cache, clock, jwt, metrics, sqlite } = ctx
-  const selectFacts = sqlite.prepare<{ id: string; role: Role; active: number; token_version: number }, [string]>(
-    'SELECT id, role, active, token_version FROM users WHERE id = ?',
-  )
+export function createAuthenticator(store: Pick<UserStore, 'authFacts'>, ctx: Pick<AppContext, 'cache' | 'clock' | 'jwt' | 'metrics' | 'config'>) {
+  const { cache, clock, jwt, metrics } = ctx
 
-  /** The user's role, active flag and token version: one cached lookup, not a query per request. */
-  function userFacts(id: string): UserAuthFacts | undefined {
-    const key = cacheKeys.userAuth(id)
-    const cached = cachedLookup<UserAuthFacts>(cache, metrics, 'user-auth', key)
-    if (cached) return cached
-    const row = selectFacts.get(id)
-    if (!row) return undefined
-    const facts = { id: row.id, role: row.role, active: row.active === 1, tokenVersion: row.token_version }
-    // In-process writers invalidate this entry at once; a short lifetime bounds how long a change made by
-    // another process (kiosk create-admin on the same database) can go unseen.
-    cache.set(key, facts, { ttl: Math.min(ctx.config.CACHE_TTL, AUTH_FACTS_TTL_MS) })
-    return facts
+  /**
+   * The user's role, active flag and token version (what a token is checked against): one cached
+   * lookup, not a query per request, invalidated by every change to the user. In-process writers
+   * invalidate the entry at once; a short lifetime bounds how long a change made by another
+   * process (kiosk create-admin on the same database) can go unseen.
+   */
+  function userFacts(id: string): Promise<UserAuthFacts | undefined> {
+    return cachedLoad(cache, metrics, 'user-auth', cacheKeys.userAuth(id), () => store.authFacts(id), {
+      ttl: Math.min(ctx.config.CACHE_TTL, AUTH_FACTS_TTL_MS),
+    })
   }
 
   async function verify(request: Request): Promise<CurrentUser> {
@@ -73,7 +60,7 @@ export function createAuthenticator(ctx: AppContext) {
     if (!claims || typeof claims.sub !== 'string' || typeof claims.ver !== 'number') {
       throw invalid('signature, algorithm or expiry is wrong')
     }
-    const facts = userFacts(claims.sub)
+    const facts = await userFacts(claims.sub)
     if (!facts || !facts.active || facts.tokenVersion !== claims.ver) throw invalid('the token has been revoked')
     requestState(request).userId = facts.id
     return { id: facts.id, role: facts.role }

@@ -1,12 +1,9 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { RegisterBody, User } from '../users/model.ts'
-import type { UserService } from '../users/service.ts'
 import { RevokeBody, Revoked, TokenBody, TokenError, TokenSuccess } from './model.ts'
-import type { AuthLimiters } from './limits.ts'
-import { createAuthService } from './service.ts'
+import type { AuthService } from './service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -15,10 +12,9 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 export const OAUTH_ROUTES = ['/token', '/token/revoke']
 
 /** POST /auth/register, POST /token (RFC 6749), POST /token/revoke (RFC 7009). */
-export function authModule(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
-  const auth = createAuthService(ctx, users, tokens, limiters)
-  const address = (request: Request, server: Parameters<typeof clientAddress>[1]) =>
-    clientAddress(request, server, ctx.config.TRUST_PROXY)
+export function authModule(services: { authService: AuthService; tokens: TokenService; trustProxy: boolean }) {
+  const { authService: auth, tokens, trustProxy } = services
+  const address = (request: Request, server: Parameters<typeof clientAddress>[1]) => clientAddress(request, server, trustProxy)
 
   return new Elysia({ tags: ['Identity'] })
     .post(
@@ -69,9 +65,9 @@ export function authModule(ctx: AppContext, users: UserService, tokens: TokenSer
     )
     .post(
       '/token/revoke',
-      ({ body, set }) => {
+      async ({ body, set }) => {
         Object.assign(set.headers, NO_STORE)
-        if (typeof body.token === 'string' && body.token) tokens.revoke(body.token)
+        if (typeof body.token === 'string' && body.token) await tokens.revoke(body.token)
         return {}
       },
       {

@@ -1,5 +1,4 @@
 import { Elysia, t } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
@@ -18,7 +17,8 @@ import type { UserService } from './service.ts'
 const NoContent = t.Void({ description: 'Done' })
 
 /** The caller's own account (/users/me) and admin user management (/users). */
-export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService) {
+export function usersModule(services: { users: UserService; trustProxy: boolean }, auth: ReturnType<typeof authPlugin>) {
+  const { users, trustProxy } = services
   return new Elysia({ prefix: '/users', tags: ['Identity'] })
     .use(auth)
     .get('/me', ({ user }) => users.me(user.id), {
@@ -26,7 +26,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
       response: { 200: User },
       detail: { summary: 'The caller', description: 'The authenticated account; never its password hash.' },
     })
-    .patch('/me', ({ user, body }) => (users.me(user.id), users.update(user.id, { name: body.name, email: body.email })), {
+    .patch('/me', async ({ user, body }) => (await users.me(user.id), users.update(user.id, { name: body.name, email: body.email })), {
       auth: 'user',
       body: UpdateMeBody,
       response: { 200: User, ...problemResponses(409) },
@@ -35,7 +35,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     .post(
       '/me/password',
       async ({ user, body, request, server, status }) => {
-        const address = clientAddress(request, server, ctx.config.TRUST_PROXY)
+        const address = clientAddress(request, server, trustProxy)
         await users.changePassword(user.id, body.current_password, body.new_password, address)
         return status(204, undefined)
       },
@@ -89,8 +89,8 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     })
     .delete(
       '/:id',
-      ({ params, status }) => {
-        users.deactivate(params.id)
+      async ({ params, status }) => {
+        await users.deactivate(params.id)
         return status(204, undefined)
       },
       {
