@@ -10,7 +10,6 @@ import { malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
 import { healthModule } from './modules/health/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
-import { createOrderService } from './modules/orders/service.ts'
 import { usersModule } from './modules/users/index.ts'
 import { reportsModule } from './modules/reports/index.ts'
 import { webhooksModule } from './modules/webhooks/index.ts'
@@ -25,14 +24,14 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
-    .use(healthModule(ctx))
+    .use(healthModule(services))
     .use(metricsPlugin(ctx))
     .use(authModule(services))
     .use(usersModule(services, auth))
     .use(catalogModule(services, auth))
-    .use(ordersModule(ctx, auth, createOrderService(ctx)))
-    .use(reportsModule(ctx, auth))
-    .use(webhooksModule(ctx, auth))
+    .use(ordersModule(services, auth))
+    .use(reportsModule(services, auth))
+    .use(webhooksModule(services, auth))
   return app.use(docsPlugin(() => app))
 }
 

@@ -5,6 +5,14 @@ import { createTokenService } from './modules/auth/tokens.ts'
 import { createProductImages } from './modules/catalog/images.ts'
 import { createCatalog } from './modules/catalog/service.ts'
 import { createCatalogStore } from './modules/catalog/store/index.ts'
+import { createOrderService } from './modules/orders/service.ts'
+import { createOrderStore } from './modules/orders/store/index.ts'
+import { createReportsService } from './modules/reports/service.ts'
+import { createReportsStore } from './modules/reports/store.ts'
+import { createHealthStore } from './modules/health/store.ts'
+import { createWebhookService, type WebhookServiceOptions } from './modules/webhooks/service.ts'
+import { createWebhookStore } from './modules/webhooks/store.ts'
+import { createWebhookWorker, type WebhookWorkerOptions } from './jobs/webhook-worker.ts'
 import { createUserService } from './modules/users/service.ts'
 import { createUserStore } from './modules/users/store.ts'
 
@@ -13,7 +21,12 @@ import { createUserStore } from './modules/users/store.ts'
  * the scheduler's jobs, the webhook worker and the CLI commands all use these same objects.
  * Services reach the database only through their module's store.
  */
-export function createServices(ctx: AppContext) {
+export interface ServiceOptions {
+  webhooks?: WebhookServiceOptions
+  webhookWorker?: WebhookWorkerOptions
+}
+
+export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const catalogStore = createCatalogStore(ctx.sqlite)
   const catalog = createCatalog(catalogStore, ctx)
   const images = createProductImages(ctx, catalog)
@@ -25,6 +38,13 @@ export function createServices(ctx: AppContext) {
   const tokens = createTokenService(userStore, ctx)
   const authService = createAuthService(ctx, users, tokens, limiters)
 
+  const orders = createOrderService(createOrderStore(ctx.sqlite, ctx.clock), ctx)
+  const reports = createReportsService(createReportsStore(ctx.sqlite), ctx)
+  const webhookStore = createWebhookStore(ctx.sqlite)
+  const webhooks = createWebhookService(webhookStore, ctx, options.webhooks)
+  // Built here, started only by `kiosk serve` (tests drive it with runOnce()).
+  const webhookWorker = createWebhookWorker(webhookStore, ctx, options.webhookWorker)
+
   return {
     trustProxy: ctx.config.TRUST_PROXY,
     maxImageBytes: ctx.config.IMAGE_MAX_BYTES,
@@ -35,6 +55,12 @@ export function createServices(ctx: AppContext) {
     users,
     tokens,
     authService,
+    orders,
+    reports,
+    webhookStore,
+    webhooks,
+    webhookWorker,
+    healthStore: createHealthStore(ctx.sqlite),
   }
 }
 

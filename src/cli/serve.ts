@@ -4,8 +4,7 @@ import { createContext } from '../context.ts'
 import { createServices } from '../services.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
-import { startScheduler } from '../jobs/scheduler.ts'
-import { createWebhookWorker } from '../jobs/webhook-worker.ts'
+import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -24,7 +23,7 @@ export async function serve(config: Config): Promise<number> {
   await sweepOrphanImages(ctx, services.catalog.store)
 
   // Before listening: a bad cron pattern stops start-up instead of a half-working server.
-  const scheduler = startScheduler(ctx)
+  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services))
   const app = createApp(ctx, services)
   app.listen({
     port: config.PORT,
@@ -34,7 +33,7 @@ export async function serve(config: Config): Promise<number> {
   })
   const server = app.server!
   logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
-  const webhookWorker = createWebhookWorker(ctx)
+  const { webhookWorker } = services
   webhookWorker.start()
 
   const signal = await new Promise<string>((resolve) => {

@@ -4,8 +4,7 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from '../db/backup.ts'
-import { createIdempotencyStore } from '../modules/orders/idempotency.ts'
-import { createReportsService } from '../modules/reports/service.ts'
+import type { Services } from '../services.ts'
 
 /**
  * Background jobs on cron patterns (UTC), through @elysiajs/cron (croner). Every run is logged
@@ -39,12 +38,11 @@ export interface JobRun {
  * The one place jobs are registered. Other features add theirs to this list (the orders'
  * idempotency-key sweep, the webhooks' housekeeping), each a small function of the context.
  */
-export function scheduledJobs(ctx: AppContext): JobDefinition[] {
-  const reports = createReportsService(ctx)
-  const idempotencyKeys = createIdempotencyStore(ctx.sqlite, ctx.clock)
+export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports'>): JobDefinition[] {
+  const { reports } = services
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
-    { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => idempotencyKeys.sweep() },
+    { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',
@@ -64,7 +62,7 @@ export interface Scheduler {
   stop(): Promise<void>
 }
 
-export function startScheduler(ctx: AppContext, jobs: JobDefinition[] = scheduledJobs(ctx)): Scheduler {
+export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Scheduler {
   const { logger, metrics } = ctx
   const listeners = new Set<(run: JobRun) => void>()
   const inFlight = new Map<string, Promise<void>>()

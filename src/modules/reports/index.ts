@@ -1,18 +1,17 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { addTiming } from '../../http/request-state.ts'
 import { OrdersCsv, RangeQuery, SnapshotDocument, SnapshotInfo, SnapshotList, SnapshotParams, Summary } from './model.ts'
 import { ORDER_LINE_COLUMNS } from './csv.ts'
-import { createReportsService } from './service.ts'
+import type { ReportsService } from './service.ts'
 
 const RANGE_RULES =
   'Default range: today (UTC) and the 29 days before it. A plain date covers that whole UTC day (`to=2026-03-31` includes all of March 31); a date-time must carry an offset. `from` must not be after `to`, and the range is at most 366 days; otherwise 422.'
 
 /** Admin reports: the sales summary, the order-lines CSV and stored snapshots. Admins only. */
-export const reportsModule = (ctx: AppContext, auth: ReturnType<typeof authPlugin>) => {
-  const reports = createReportsService(ctx)
+export const reportsModule = (services: { reports: ReportsService }, auth: ReturnType<typeof authPlugin>) => {
+  const { reports } = services
   return new Elysia({ prefix: '/admin/reports', tags: ['Reports'] })
     .use(auth)
     .get('/summary', ({ query, request }) => reports.summary(query, (part, ms) => addTiming(request, part, ms)), {
