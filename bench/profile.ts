@@ -43,7 +43,7 @@ const body = JSON.stringify({ id, sku: 'SKU-1', name: 'Oak chair', description: 
 const modules = (context: AppContext) =>
 {
   const services = createServices(context)
-  return catalogModule(services, authPlugin(createAuthenticator(services.userStore, context)))
+  return catalogModule(services, authPlugin(createAuthenticator(services.stores.users, context)))
 }
 const variants: [string, { handle(request: Request): Promise<Response> }][] = [
   ['Elysia, constant JSON object', new Elysia().get('/products/:id', () => JSON.parse(body))],

@@ -20,7 +20,7 @@ import { createServices, type Services } from './services.ts'
  * point (src/main.ts) serves it, tests call `app.handle()` or an Eden treaty client on it.
  */
 export function createApp(ctx: AppContext, services: Services = createServices(ctx)) {
-  const auth = authPlugin(createAuthenticator(services.userStore, ctx))
+  const auth = authPlugin(createAuthenticator(services.stores.users, ctx))
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))

@@ -20,7 +20,7 @@ export async function serve(config: Config): Promise<number> {
   if (applied.length) logger.info({ migrations: applied }, 'database migrated')
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
   const services = createServices(ctx)
-  await sweepOrphanImages(ctx, services.catalog.store)
+  await sweepOrphanImages(ctx, services.stores.catalog)
 
   // Before listening: a bad cron pattern stops start-up instead of a half-working server.
   const scheduler = startScheduler(ctx, scheduledJobs(ctx, services))

@@ -36,7 +36,7 @@ export function createProductImages(ctx: Pick<AppContext, 'config' | 'clock' | '
   const { clock, logger } = ctx
   const dir = imagesDir(ctx)
   /** Points the row at a new image (or none); returns the key it pointed at before, or undefined when the product is gone. */
-  const swap = (id: string, image: { key: string; type: string } | null, now: string) => catalog.store.setProductImage(id, image, now)
+  const swap = (id: string, image: { key: string; type: string } | null, now: string) => catalog.setImage(id, image, now)
 
   /** Stores the bytes as the product's image. 415 unless they are a PNG, JPEG, WebP or GIF; 404 for an unknown product. */
   async function put(id: string, bytes: Uint8Array) {

@@ -135,7 +135,7 @@ export function createCatalog(store: CatalogStore, ctx: Pick<AppContext, 'cache'
     return result
   }
 
-  return { load, visible, requireRow, list, create, update, remove, invalidate, store }
+  return { load, visible, requireRow, list, create, update, remove, invalidate, setImage: store.setProductImage }
 }
 
 export type Catalog = ReturnType<typeof createCatalog>

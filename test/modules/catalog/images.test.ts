@@ -280,7 +280,7 @@ describe('sweepOrphanImages', () => {
     writeFileSync(join(dir, `${Bun.randomUUIDv7()}.png`), IMAGES.png) // written, then the process died before the row
     writeFileSync(join(dir, `.upload-${Bun.randomUUIDv7()}.gif`), 'half') // died while writing
     writeFileSync(join(dir, 'notes.txt'), 'not ours to judge')
-    expect(await sweepOrphanImages(sweeper.ctx, sweeper.services.catalog.store)).toBe(2)
+    expect(await sweepOrphanImages(sweeper.ctx, sweeper.services.stores.catalog)).toBe(2)
     expect(readdirSync(dir).sort()).toEqual([...kept, 'notes.txt'].sort())
     expect((await sweeper.request(`/products/${product.id}/image`)).status).toBe(200)
     sweeper.close()
@@ -288,9 +288,9 @@ describe('sweepOrphanImages', () => {
 
   test('is a no-op when there is no images folder', async () => {
     const empty = createTestApp()
-    expect(await sweepOrphanImages(empty.ctx, empty.services.catalog.store)).toBe(0)
+    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
     mkdirSync(join(empty.dir, 'images'))
-    expect(await sweepOrphanImages(empty.ctx, empty.services.catalog.store)).toBe(0)
+    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
     empty.close()
   })
 })
