@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
 import { detectImageType } from '../../../src/modules/catalog/image-type.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
-import { createProduct, IMAGES } from './fixtures.ts'
+import { catalogApp, createProduct, IMAGES } from './fixtures.ts'
 
 const MAX = 4096
-const t = createTestApp({ IMAGE_MAX_BYTES: `${MAX}` })
-let admin: Awaited<ReturnType<typeof createUser>>
-let customer: Awaited<ReturnType<typeof createUser>>
-beforeAll(async () => {
-  admin = await createUser(t, { role: 'admin' })
-  customer = await createUser(t)
-})
-afterAll(() => t.close())
+const { t, admin, customer } = await catalogApp({ IMAGE_MAX_BYTES: `${MAX}` })
 
 const imagesDir = () => join(t.dir, 'images')
 const storedFiles = () => (existsSync(imagesDir()) ? readdirSync(imagesDir()).sort() : [])
