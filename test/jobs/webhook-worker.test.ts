@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { createWebhookService } from '../../../src/modules/webhooks/service.ts'
-import { cleanups, runCleanups, receiver, setup } from './fixtures.ts'
-import { gate } from './receiver.ts'
+import { createWebhookService } from '../../src/modules/webhooks/service.ts'
+import { cleanups, runCleanups, receiver, setup } from '../modules/webhooks/fixtures.ts'
+import { gate } from '../modules/webhooks/receiver.ts'
 
 afterEach(runCleanups)
 

@@ -2,8 +2,8 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { backupDatabase, backupDatabaseOffThread, BackupError } from '../../../src/db/backup.ts'
-import { createTestApp, createUser } from '../../helpers.ts'
+import { backupDatabase, backupDatabaseOffThread, BackupError } from '../../src/db/backup.ts'
+import { createTestApp, createUser } from '../helpers.ts'
 
 const t = createTestApp()
 afterAll(() => t.close())

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, describeSettings, loadConfig, parseDotEnv, SETTINGS } from '../../src/config.ts'
+import { ConfigError, describeSettings, loadConfig, parseDotEnv, SETTINGS } from '../src/config.ts'
 
 const SECRET = 'x'.repeat(32)
 

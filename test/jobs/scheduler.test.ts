@@ -2,10 +2,10 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { scheduledJobs, startScheduler, type JobRun, type Scheduler } from '../../../src/jobs/scheduler.ts'
-import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
-import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
+import { scheduledJobs, startScheduler, type JobRun, type Scheduler } from '../../src/jobs/scheduler.ts'
+import { SNAPSHOT_NAME } from '../../src/modules/reports/snapshots.ts'
+import { createLogger } from '../../src/lib/logger.ts'
+import { createTestApp, createUser, json, type TestApp } from '../helpers.ts'
 
 // Every wait below ends on an event; this deadline only turns a hang into a clear failure.
 const DEADLINE_MS = 10_000
