@@ -64,3 +64,9 @@ test('isUniqueViolation matches a UNIQUE violation by its code, nothing else', (
   expect(isUniqueViolation(new Error('UNIQUE constraint failed: t.v'))).toBe(false)
   expect(isUniqueViolation('SQLITE_CONSTRAINT_UNIQUE')).toBe(false)
 })
+
+test('isUniqueViolation sees through a wrapping error', () => {
+  const driver = Object.assign(new Error('UNIQUE constraint failed: t.v'), { code: 'SQLITE_CONSTRAINT_UNIQUE' })
+  expect(isUniqueViolation(new Error('Failed query', { cause: driver }))).toBe(true)
+  expect(isUniqueViolation(new Error('Failed query', { cause: new Error('other') }))).toBe(false)
+})
