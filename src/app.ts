@@ -32,7 +32,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
     .use(ordersModule(services, auth))
     .use(reportsModule(services, auth))
     .use(webhooksModule(services, auth))
-  return app.use(docsPlugin(() => app))
+  return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -28,7 +28,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const images = createProductImages(ctx, catalog)
 
   // One set of login and sign-up limits per process, shared by the token endpoint and password changes.
-  const limiters = createAuthLimiters(ctx.config)
+  const limiters = createAuthLimiters(ctx.config, ctx.logger)
   const users = createUserService(stores.users, ctx, limiters)
   const tokens = createTokenService(stores.users, ctx)
   const authService = createAuthService(ctx, users, tokens, limiters)

@@ -8,7 +8,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { products, users } from '../src/db/schema.ts'
 import { createServices, type Services } from '../src/services.ts'
 import { ManualClock } from '../src/lib/clock.ts'
-import { createLogger } from '../src/lib/logger.ts'
+import { createLogger, type Logger } from '../src/lib/logger.ts'
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!'
 export const BASE = 'http://kiosk.test'
@@ -29,11 +29,11 @@ export interface TestApp {
  * A fresh app on a fresh, migrated SQLite database in its own temp folder. With `options.dir`, an
  * app on that folder's existing data instead (a restart); close() then leaves the folder alone.
  */
-export function createTestApp(env: Env = {}, options: { dir?: string } = {}): TestApp {
+export function createTestApp(env: Env = {}, options: { dir?: string; logger?: Logger } = {}): TestApp {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-test-'))
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
   const clock = new ManualClock(new Date())
-  const ctx = createContext(config, { clock, logger: createLogger('silent') })
+  const ctx = createContext(config, { clock, logger: options.logger ?? createLogger('silent') })
   migrate(ctx.sqlite)
   const services = createServices(ctx)
   const app = createApp(ctx, services)
@@ -158,3 +158,10 @@ export function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}):
   return row
 }
 
+
+/** A logger at `level` whose JSON lines are kept in `lines`, for tests about what is logged. */
+export function capturingLogger(level = 'warn') {
+  const lines: Record<string, any>[] = []
+  const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  return { logger, lines, security: (event: string) => lines.filter((line) => line.security === event) }
+}

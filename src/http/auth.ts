@@ -10,13 +10,19 @@ import { requestState } from './request-state.ts'
 export interface CurrentUser {
   id: string
   role: Role
+  /** The refresh-token family (login session) the access token belongs to; absent on tokens minted without one. */
+  sessionId?: string
 }
 
-/** Claims of a Kiosk access token. `ver` is the user's token version when it was issued. */
+/**
+ * Claims of a Kiosk access token. `ver` is the user's token version when it was issued; `sid` the
+ * refresh-token family (the login session) it was issued with.
+ */
 export interface AccessClaims {
   sub: string
   role: Role
   ver: number
+  sid?: string
   jti: string
   iat: number
   exp: number
@@ -33,7 +39,7 @@ const AUTH_FACTS_TTL_MS = 30_000
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
-export function createAuthenticator(store: Pick<UserStore, 'authFacts'>, ctx: Pick<AppContext, 'cache' | 'clock' | 'jwt' | 'metrics' | 'config'>) {
+export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSessionLive'>, ctx: Pick<AppContext, 'cache' | 'clock' | 'jwt' | 'metrics' | 'config'>) {
   const { cache, clock, jwt, metrics } = ctx
 
   /**
@@ -61,9 +67,16 @@ export function createAuthenticator(store: Pick<UserStore, 'authFacts'>, ctx: Pi
       throw invalid('signature, algorithm or expiry is wrong')
     }
     const facts = await userFacts(claims.sub)
-    if (!facts || !facts.active || facts.tokenVersion !== claims.ver) throw invalid('the token has been revoked')
+    if (!facts || !facts.active) throw invalid('the token has been revoked')
+    const sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
+    // A version bump revokes every refresh-token family it means to end (every path that bumps it does:
+    // role, deactivation, password); a password change keeps the caller's family, and with it the
+    // access tokens of that session. Only stale tokens pay this indexed lookup.
+    if (facts.tokenVersion !== claims.ver && !(sessionId && (await store.isSessionLive(sessionId, facts.id, clock.now().toISOString())))) {
+      throw invalid('the token has been revoked')
+    }
     requestState(request).userId = facts.id
-    return { id: facts.id, role: facts.role }
+    return { id: facts.id, role: facts.role, ...(sessionId ? { sessionId } : {}) }
   }
 
   // One verification per request, however many hooks ask (parse, transform, resolve).

@@ -42,17 +42,38 @@ const documentation = {
 
 type OpenAPIDocument = Record<string, any>
 
+export interface DocsOptions {
+  /** METRICS_TOKEN is set: GET /metrics needs it, and the document offers its scheme. */
+  metricsToken: boolean
+}
+
 /**
  * Finishes the generated document: error responses are problem+json, and every response has a
  * description (OpenAPI requires one; linters reject a document without). A `t.Void()` response
  * (204, 304) has no content (the generator emits an invalid `content: {type: "void"}`), and a
  * binary string schema with `contentMediaType` (e.g. `image/*`) is served as that media type.
  */
-function finish(document: OpenAPIDocument): OpenAPIDocument {
+function finish(document: OpenAPIDocument, options: DocsOptions): OpenAPIDocument {
   stripErrorMessages(document.paths)
   for (const operations of Object.values<Record<string, any>>(document.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
       operation.responses ??= {}
+      // `getAdminReportsOrders.csv`: generated clients turn operationIds into identifiers.
+      if (typeof operation.operationId === 'string') operation.operationId = identifier(operation.operationId)
+      for (const parameter of operation.parameters ?? []) {
+        parameter.schema = plainIntegers(parameter.schema)
+        // Swagger UI's "Try it out" pre-fills examples: a filter pre-filled changes the answer.
+        if (parameter.in === 'query') {
+          delete parameter.example
+          delete parameter.examples
+          delete parameter.schema?.examples
+          delete parameter.schema?.example
+        }
+      }
+      if (!options.metricsToken && operation.security?.some((s: Record<string, unknown>) => 'metricsToken' in s)) operation.security = []
+      else if (options.metricsToken && operation.security?.some((s: Record<string, unknown>) => 'metricsToken' in s)) {
+        operation.security = [{ metricsToken: [] }]
+      }
       // OAuth clients post forms; routes marked so accept JSON too, and both are documented.
       if (operation['x-form-or-json'] && operation.requestBody?.content?.['application/json']) {
         const json = operation.requestBody.content['application/json']
@@ -86,10 +107,88 @@ function finish(document: OpenAPIDocument): OpenAPIDocument {
         // A string body with its own media type (e.g. text/csv) is documented under that type.
         const text = response.content?.['text/plain']
         if (text?.schema?.contentMediaType) response.content = { [text.schema.contentMediaType]: text }
+        // Responses are always sent as JSON numbers: the coercion a shared schema allows is not theirs.
+        for (const media of Object.values<any>(response.content ?? {})) media.schema = plainIntegers(media.schema)
       }
     }
   }
+  nullableEnums(document.paths)
+  document.components.schemas = { ...document.components.schemas, ...nullableEnums(plainIntegers(document.components.schemas)) }
+  hoistNamedSchemas(document)
+  if (!options.metricsToken) delete document.components.securitySchemes.metricsToken
   return document
+}
+
+/** `getAdminReportsOrders.csv` → `getAdminReportsOrdersCsv`. */
+const identifier = (id: string) => id.replace(/[^A-Za-z0-9]+([A-Za-z0-9]?)/g, (_, next: string) => next.toUpperCase())
+
+/** Elysia's coercing integer (`t.Integer`, `t.Numeric`): `anyOf: [{type: string, format: integer|numeric}, {type: integer}]`. */
+const isCoercingNumber = (node: any): boolean =>
+  Array.isArray(node?.anyOf) &&
+  node.anyOf.length === 2 &&
+  node.anyOf[0]?.type === 'string' &&
+  (node.anyOf[0]?.format === 'integer' || node.anyOf[0]?.format === 'numeric') &&
+  (node.anyOf[1]?.type === 'integer' || node.anyOf[1]?.type === 'number')
+
+/**
+ * Documents Elysia's coercing integers as what they are on the wire: a path or query parameter is
+ * text serialising an integer (OpenAPI's `type: integer` parameter), a response member a JSON number.
+ * Never applied to request bodies, whose schemas are documented as they validate (see lib/schema.ts).
+ */
+function plainIntegers(node: any): any {
+  if (Array.isArray(node)) return node.map(plainIntegers)
+  if (!node || typeof node !== 'object') return node
+  if (isCoercingNumber(node)) {
+    const { anyOf, ...outer } = node
+    return { ...outer, ...anyOf[1] }
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, plainIntegers(value)]))
+}
+
+/**
+ * `t.Union([enum, t.Null()])` comes out as `type: [string, null]` with an `enum` that lacks null,
+ * which no value of null can pass: null joins the enum.
+ */
+function nullableEnums<T>(node: T): T {
+  if (Array.isArray(node)) node.forEach(nullableEnums)
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, any>
+    if (Array.isArray(record.enum) && Array.isArray(record.type) && record.type.includes('null') && !record.enum.includes(null)) {
+      record.enum.push(null)
+    }
+    Object.values(record).forEach(nullableEnums)
+  }
+  return node
+}
+
+/**
+ * Every schema with a `title` (the resources and request bodies of the model files, `Problem`) is
+ * moved into `components.schemas` under that name and referenced with `$ref`, so generated clients
+ * get importable types. An occurrence may differ from the named schema only in its `description`
+ * (a response's own wording), which stays beside the `$ref`. One that differs otherwise (two models
+ * sharing a name by mistake) stays inline, so the document is never wrong; a test finds it.
+ */
+function hoistNamedSchemas(document: OpenAPIDocument) {
+  const named: Record<string, any> = document.components.schemas
+  const canonical = (schema: any) => JSON.stringify({ ...schema, description: undefined })
+  const visit = (node: any): any => {
+    if (Array.isArray(node)) return node.map(visit)
+    if (!node || typeof node !== 'object') return node
+    const inner = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, visit(value)]))
+    const name = typeof inner.title === 'string' && inner.type === 'object' ? inner.title : undefined
+    if (!name) return inner
+    const existing = named[name]
+    if (existing && canonical(existing) !== canonical(inner)) return inner
+    if (!existing) named[name] = inner
+    return inner.description && inner.description !== named[name].description
+      ? { $ref: `#/components/schemas/${name}`, description: inner.description }
+      : { $ref: `#/components/schemas/${name}` }
+  }
+  document.paths = visit(document.paths)
+  for (const [name, schema] of Object.entries<any>({ ...named })) {
+    // Named schemas nest (an Order holds OrderLines): their own members are referenced too.
+    named[name] = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'title' ? value : visit(value)]))
+  }
 }
 
 const isProblemSchema = (schema: any): boolean =>
@@ -159,6 +258,7 @@ const PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Kiosk API</title>
+  <link rel="icon" href="/docs/assets/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
@@ -167,6 +267,9 @@ const PAGE = `<!doctype html>
   <script src="/docs/assets/init.js"></script>
 </body>
 </html>`
+
+/** The docs page's icon: a small shop awning, inline so it travels inside the executable. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f6feb"/><path d="M6 12h20l-2-6H8z" fill="#fff"/><path d="M8 14h16v12H8z" fill="#fff" opacity=".85"/><path d="M13 18h6v8h-6z" fill="#1f6feb"/></svg>`
 
 const INIT = `window.ui = SwaggerUIBundle({
   url: '/docs/json',
@@ -186,7 +289,7 @@ const DOCS_CSP =
  * the OpenAPI plugin's generator builds from every route's schemas). `getApp` is the finished app,
  * so the document covers the routes registered after this plugin too.
  */
-export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, any>) {
+export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, any>, options: DocsOptions = { metricsToken: false }) {
   let cached: { routes: number; document: OpenAPIDocument } | undefined
   const build = () => {
     const app = getApp()
@@ -200,8 +303,8 @@ export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, an
       ...documentation,
       servers: [{ url: '/', description: 'This server' }],
       paths,
-      components: { ...documentation.components, schemas: { ...components.schemas, Problem: ProblemSchema } },
-    })
+      components: { securitySchemes: { ...documentation.components.securitySchemes }, schemas: { ...components.schemas, Problem: structuredClone(ProblemSchema) } },
+    }, options)
     cached = { routes: app.routes.length, document }
     return document
   }
@@ -221,6 +324,11 @@ export function docsPlugin(getApp: () => Elysia<any, any, any, any, any, any, an
     )
     .get('/docs/assets/swagger-ui.css', asset(swaggerCss, 'text/css; charset=utf-8'), { detail: { hide: true } })
     .get('/docs/assets/swagger-ui-bundle.js', asset(swaggerBundle, 'text/javascript; charset=utf-8'), { detail: { hide: true } })
+    .get(
+      '/docs/assets/favicon.svg',
+      () => new Response(FAVICON, { headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' } }),
+      { detail: { hide: true } },
+    )
     .get(
       '/docs/assets/init.js',
       ({ set }) => {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
 import { systemResolver, type Resolver } from '../lib/ssrf.ts'
+import { logSecurityEvent } from '../lib/security-log.ts'
 import { attemptDelivery, type AttemptOutcome } from '../modules/webhooks/delivery.ts'
 import type { Claimed as Claim, WebhookStore } from '../modules/webhooks/store.ts'
 
@@ -69,7 +70,35 @@ export function createWebhookWorker(
     return claims
   }
 
+  /**
+   * Webhooks whose last attempt failed. The first failure after a success (or of a new webhook) is
+   * a security event: an endpoint that starts failing may have been taken over or gone away. Bounded
+   * by the number of webhooks; forgotten at restart (the first failure after it is reported again).
+   */
+  const failing = new Set<string>()
+  function noteEndpointHealth(claim: Claim, outcome: AttemptOutcome) {
+    if (outcome.result === 'failed' && outcome.refused) {
+      logSecurityEvent(
+        logger,
+        'ssrf_refused',
+        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, reason: outcome.refused },
+        'webhook target refused at delivery',
+      )
+    }
+    if (outcome.result === 'delivered') failing.delete(claim.webhook_id)
+    else if (!failing.has(claim.webhook_id)) {
+      failing.add(claim.webhook_id)
+      logSecurityEvent(
+        logger,
+        'webhook_failing',
+        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, status_code: outcome.statusCode, error: truncate(outcome.error) },
+        'webhook endpoint started failing',
+      )
+    }
+  }
+
   async function record(claim: Claim, outcome: AttemptOutcome) {
+    noteEndpointHealth(claim, outcome)
     const now = clock.now()
     const iso = now.toISOString()
     let status: 'pending' | 'delivered' | 'failed'

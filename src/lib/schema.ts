@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import { t, type TSchema } from 'elysia'
 
 /*
@@ -33,19 +34,21 @@ export const PageQuery = {
   cursor: t.Optional(t.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s next_cursor' })),
 }
 
-/** `{ items, next_cursor }` for a list of `item`. */
-export const Page = <T extends TSchema>(item: T, description: string) =>
+/**
+ * A JSON integer, for bodies and responses: TypeBox's own `Integer`, which takes numbers without a
+ * fraction only and documents itself as plain `type: integer`. Elysia's `t.Integer` (like
+ * `t.Numeric`) also takes numeric strings ("100") and documents `anyOf: [string, integer]`: right
+ * for path and query parameters, which are text, and only there.
+ */
+export const JsonInt = (options: { minimum?: number; maximum?: number; error?: string; description?: string; examples?: number[] } = {}) =>
+  Type.Integer(options)
+
+/** `{ items, next_cursor }` for a list of `item`, named `title` in the OpenAPI document. */
+export const Page = <T extends TSchema>(item: T, title: string, description: string) =>
   t.Object(
     {
       items: t.Array(item),
       next_cursor: t.Union([t.String(), t.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' }),
     },
-    { description },
+    { title, description, additionalProperties: false },
   )
-
-/**
- * A JSON integer. Elysia's t.Integer also takes numeric strings ("100") in bodies; this one takes
- * numbers without a fraction only, and documents itself as `type: integer`.
- */
-export const JsonInt = (options: { minimum: number; maximum?: number; error?: string; description?: string; examples?: number[] }) =>
-  t.Number({ ...options, multipleOf: 1, type: 'integer' })

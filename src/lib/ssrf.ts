@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises'
+import ipaddr from 'ipaddr.js'
 
 /*
  * Server-side request forgery guard for outbound webhook targets. A target is refused when its
@@ -8,7 +9,8 @@ import { lookup } from 'node:dns/promises'
  *
  * Hosts are taken from a WHATWG-parsed URL, which already canonicalises the odd IPv4 spellings
  * (http://2130706433/, http://0x7f.1/, http://017700000001/ all become 127.0.0.1) and writes IPv6
- * literals in brackets, compressed ([::ffff:127.0.0.1] becomes [::ffff:7f00:1]).
+ * literals in brackets, compressed ([::ffff:127.0.0.1] becomes [::ffff:7f00:1]). Addresses are
+ * parsed and classified by ipaddr.js (its table of IANA special-purpose ranges), not by hand.
  */
 
 /** Resolves a host name to every address it has (IPv4 and IPv6). */
@@ -17,108 +19,122 @@ export type Resolver = (hostname: string) => Promise<string[]>
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address)
 
-/** Dotted-decimal IPv4 to a 32-bit unsigned integer, or null. */
-export function parseIPv4(text: string): number | null {
-  const parts = text.split('.')
-  if (parts.length !== 4) return null
-  let value = 0
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null
-    value = value * 256 + Number(part)
-  }
-  return value
+type IPv4 = ipaddr.IPv4
+type IPv6 = ipaddr.IPv6
+
+const cidr4 = (text: string) => ipaddr.IPv4.parseCIDR(text)
+const cidr6 = (text: string) => ipaddr.IPv6.parseCIDR(text)
+
+/**
+ * The documentation ranges (RFC 5737 TEST-NETs, RFC 3849) route nowhere on the Internet and reach
+ * nothing internal; they stay acceptable so examples and tests can use them as public targets.
+ */
+const DOCUMENTATION = [cidr4('192.0.2.0/24'), cidr4('198.51.100.0/24'), cidr4('203.0.113.0/24')]
+const BENCHMARKING_V4 = cidr4('198.18.0.0/15')
+const IETF_PROTOCOL_V4 = cidr4('192.0.0.0/24')
+/** Global unicast IPv6 (RFC 4291 §2.4): anything outside it is reserved by IANA. */
+const GLOBAL_UNICAST_V6 = cidr6('2000::/3')
+const DOCUMENTATION_V6 = cidr6('2001:db8::/32')
+const IPV4_COMPATIBLE = cidr6('::/96')
+const NAT64_LOCAL = cidr6('64:ff9b:1::/48')
+
+/** What each of ipaddr.js's special IPv4 ranges is, in a refusal message. */
+const IPV4_RANGE_LABELS: Record<string, string> = {
+  unspecified: 'an unspecified ("this network") address',
+  broadcast: 'a reserved or broadcast address',
+  multicast: 'a multicast address',
+  linkLocal: 'a link-local address (cloud metadata lives there)',
+  loopback: 'a loopback address',
+  carrierGradeNat: 'a carrier-grade NAT (shared) address',
+  private: 'a private address',
+  reserved: 'a reserved address',
+  as112: 'an AS112 (DNS sink) address',
+  amt: 'an AMT relay address',
 }
 
-/** IPv6 text (with `::` and an optional dotted IPv4 tail or zone) to eight 16-bit groups, or null. */
-export function parseIPv6(text: string): number[] | null {
-  let rest = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
-  const tail: number[] = []
-  const dotted = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(rest)
-  if (dotted) {
-    const v4 = parseIPv4(dotted[1]!)
-    if (v4 === null) return null
-    tail.push(Math.floor(v4 / 65536), v4 % 65536)
-    rest = rest.slice(0, rest.length - dotted[1]!.length)
-    if (rest.endsWith(':') && !rest.endsWith('::')) rest = rest.slice(0, -1)
-  }
-  const halves = rest.split('::')
-  if (halves.length > 2) return null
-  const groups = (half: string) => (half === '' ? [] : half.split(':'))
-  const head = groups(halves[0]!)
-  const after = halves.length === 2 ? groups(halves[1]!) : []
-  const hex = (group: string) => (/^[0-9a-f]{1,4}$/i.test(group) ? parseInt(group, 16) : NaN)
-  const explicit = [...head, ...after].map(hex)
-  if (explicit.some(Number.isNaN)) return null
-  const missing = 8 - explicit.length - tail.length
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null
-  return [...head.map(hex), ...new Array<number>(missing).fill(0), ...after.map(hex), ...tail]
+const IPV6_RANGE_LABELS: Record<string, string> = {
+  unspecified: 'an unspecified address',
+  linkLocal: 'a link-local address',
+  multicast: 'a multicast address',
+  loopback: 'a loopback address',
+  uniqueLocal: 'a private (unique local) address',
+  deprecatedSiteLocal: 'a site-local (deprecated) address',
+  discard: 'a discard-only address',
+  teredo: 'a Teredo tunnelling address',
+  benchmarking: 'a benchmarking address',
+  amt: 'an AMT relay address',
+  as112v6: 'an AS112 (DNS sink) address',
+  deprecatedOrchid: 'an ORCHID (non-routable) address',
+  orchid2: 'an ORCHID (non-routable) address',
+  droneRemoteIdProtocolEntityTags: 'a drone remote ID (non-routable) address',
+  segmentRouting: 'a segment routing address',
+  reserved: 'a reserved address',
 }
 
-const cidr4 = (base: string, bits: number) => ({ base: parseIPv4(base)!, size: 2 ** (32 - bits) })
-
-const IPV4_BLOCKED: { range: ReturnType<typeof cidr4>; label: string }[] = [
-  { range: cidr4('0.0.0.0', 8), label: 'an unspecified ("this network") address' },
-  { range: cidr4('10.0.0.0', 8), label: 'a private address' },
-  { range: cidr4('100.64.0.0', 10), label: 'a carrier-grade NAT (shared) address' },
-  { range: cidr4('127.0.0.0', 8), label: 'a loopback address' },
-  { range: cidr4('169.254.0.0', 16), label: 'a link-local address (cloud metadata lives there)' },
-  { range: cidr4('172.16.0.0', 12), label: 'a private address' },
-  { range: cidr4('192.0.0.0', 24), label: 'an IETF protocol address' },
-  { range: cidr4('192.168.0.0', 16), label: 'a private address' },
-  { range: cidr4('198.18.0.0', 15), label: 'a benchmarking address (used for internal fake-IP DNS)' },
-  { range: cidr4('224.0.0.0', 4), label: 'a multicast address' },
-  { range: cidr4('240.0.0.0', 4), label: 'a reserved or broadcast address' },
-]
-
-function blockedIPv4(value: number): string | null {
-  const hit = IPV4_BLOCKED.find(({ range }) => value >= range.base && value < range.base + range.size)
-  return hit ? hit.label : null
+function blockedIPv4(address: IPv4): string | null {
+  if (DOCUMENTATION.some((range) => address.match(range))) return null
+  if (address.match(BENCHMARKING_V4)) return 'a benchmarking address (used for internal fake-IP DNS)'
+  if (address.match(IETF_PROTOCOL_V4)) return 'an IETF protocol address'
+  const range = address.range()
+  return range === 'unicast' ? null : (IPV4_RANGE_LABELS[range] ?? `a special-purpose (${range}) address`)
 }
 
-const embeddedIPv4 = (high: number, low: number) => high * 65536 + low
+/** The IPv4 address in the last 32 bits of an IPv6 address. */
+const lastIPv4 = (address: IPv6) => ipv4Of(address.parts[6]!, address.parts[7]!)
+const ipv4Of = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255])
 
-function blockedIPv6(g: number[]): string | null {
-  const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0)
-  if (g.every((x) => x === 0)) return 'an unspecified address'
-  if (zeroUpTo(7) && g[7] === 1) return 'a loopback address'
-  // ::ffff:a.b.c.d (IPv4-mapped) reaches the IPv4 address itself.
-  if (zeroUpTo(5) && g[5] === 0xffff) {
-    const inner = blockedIPv4(embeddedIPv4(g[6]!, g[7]!))
-    return inner ? `an IPv4-mapped ${inner.replace(/^an? /, '')}` : null
+/** The IPv4 a translating form reaches, judged as that address: "an IPv4-mapped loopback address". */
+const embedded = (form: string, inner: IPv4) => {
+  const reason = blockedIPv4(inner)
+  return reason ? `${form} ${reason.replace(/^an? /, '')}` : null
+}
+/** The same for a tunnel or gateway prefix: "a 6to4 form of a loopback address". */
+const tunnelled = (form: string, inner: IPv4) => {
+  const reason = blockedIPv4(inner)
+  return reason ? `${form} ${reason}` : null
+}
+
+function blockedIPv6(address: IPv6): string | null {
+  const range = address.range()
+  // Forms whose traffic reaches an embedded IPv4 address are as good as that address.
+  if (range === 'ipv4Mapped') return embedded('an IPv4-mapped', lastIPv4(address))
+  if (range === 'rfc6145') return embedded('an IPv4-translated', lastIPv4(address))
+  if (range === 'rfc6052') {
+    if (address.match(NAT64_LOCAL)) return 'a local-use NAT64 address'
+    return tunnelled('a NAT64 form of', lastIPv4(address))
   }
-  if (zeroUpTo(6)) return 'an IPv4-compatible (deprecated) address'
-  // NAT64 well-known prefix: the gateway forwards to the embedded IPv4 address.
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
-    const inner = blockedIPv4(embeddedIPv4(g[6]!, g[7]!))
-    return inner ? `a NAT64 form of ${inner}` : null
+  if (range === '6to4') {
+    return tunnelled('a 6to4 form of', ipv4Of(address.parts[1]!, address.parts[2]!))
   }
-  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return 'a local-use NAT64 address'
-  // 6to4 relays reach the IPv4 address in groups 1-2.
-  if (g[0] === 0x2002) {
-    const inner = blockedIPv4(embeddedIPv4(g[1]!, g[2]!))
-    return inner ? `a 6to4 form of ${inner}` : null
-  }
-  if (g[0] === 0x2001 && g[1] === 0) return 'a Teredo tunnelling address'
-  if (g[0] === 0x100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return 'a discard-only address'
-  const first = g[0]!
-  if ((first & 0xfe00) === 0xfc00) return 'a private (unique local) address'
-  if ((first & 0xffc0) === 0xfe80) return 'a link-local address'
-  if ((first & 0xffc0) === 0xfec0) return 'a site-local (deprecated) address'
-  if ((first & 0xff00) === 0xff00) return 'a multicast address'
+  if (range !== 'unicast') return IPV6_RANGE_LABELS[range] ?? `a special-purpose (${range}) address`
+  if (address.match(IPV4_COMPATIBLE)) return 'an IPv4-compatible (deprecated) address'
+  if (address.match(DOCUMENTATION_V6)) return null
+  if (!address.match(GLOBAL_UNICAST_V6)) return 'an address outside global unicast space'
+  return null
+}
+
+/**
+ * An IP address in canonical text (as URL.hostname and DNS give them, IPv6 optionally in
+ * brackets or with a zone), parsed by ipaddr.js; null for anything else. IPv4 must be four
+ * decimal parts: the odd spellings never reach here (the URL parser rewrites them).
+ */
+export function parseAddress(text: string): IPv4 | IPv6 | null {
+  const bare = text.replace(/^\[(.*)\]$/, '$1')
+  if (ipaddr.IPv4.isValidFourPartDecimal(bare)) return ipaddr.IPv4.parse(bare)
+  if (bare.includes(':') && ipaddr.IPv6.isValid(bare)) return ipaddr.IPv6.parse(bare)
   return null
 }
 
 /** Why an IP address is not an acceptable target (e.g. "a loopback address"), or null when it is public. */
-export function blockedAddressReason(address: string): string | null {
-  const v4 = parseIPv4(address)
-  if (v4 !== null) return blockedIPv4(v4)
-  const v6 = parseIPv6(address)
-  if (v6 !== null) return blockedIPv6(v6)
-  return 'not an IP address'
+export function blockedAddressReason(text: string): string | null {
+  const address = parseAddress(text)
+  if (!address) return 'not an IP address'
+  return address.kind() === 'ipv4' ? blockedIPv4(address as IPv4) : blockedIPv6(address as IPv6)
 }
 
 /** True for a host that is an IP literal (IPv6 in brackets, as URL.hostname has it). */
-export const isIpLiteral = (hostname: string) => parseIPv4(hostname) !== null || (hostname.startsWith('[') && parseIPv6(hostname) !== null)
+export const isIpLiteral = (hostname: string) =>
+  ipaddr.IPv4.isValidFourPartDecimal(hostname) || (hostname.startsWith('[') && parseAddress(hostname) !== null)
 
 /** `localhost` and its subdomains (RFC 6761) name this machine whatever DNS says. */
 const isLocalhostName = (hostname: string) => {

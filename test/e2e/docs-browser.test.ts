@@ -61,6 +61,9 @@ describe.skipIf(!available)('GET /docs in Chromium', () => {
     // Authorize with the password flow.
     await page.locator('button.authorize').first().click()
     const dialog = page.locator('.dialog-ux')
+    // Only the schemes a reader can use: a bearer token and the password flow (no metrics token here).
+    await dialog.locator('.auth-container').first().waitFor({ timeout: 10_000 })
+    expect((await dialog.locator('.auth-container h4').allTextContents()).map((text) => text.split(/\s/)[0]).sort()).toEqual(['bearer', 'oauth2'])
     const oauth = dialog.locator('.auth-container', { hasText: 'oauth2' })
     await oauth.locator('input#oauth_username').fill(user.email)
     await oauth.locator('input#oauth_password').fill(user.password)
@@ -79,4 +82,20 @@ describe.skipIf(!available)('GET /docs in Chromium', () => {
 
     expect(foreign).toEqual([])
   }, 90_000)
+
+  test('has a favicon from the executable, and "Try it out" on GET /products pre-fills no filter', async () => {
+    const page = await browser.newPage()
+    const icon = page.waitForResponse((response) => response.url().endsWith('/docs/assets/favicon.svg'))
+    await page.goto(`${kiosk.url}/docs`)
+    const iconResponse = await icon
+    expect(iconResponse.status()).toBe(200)
+    expect(iconResponse.headers()['content-type']).toBe('image/svg+xml')
+    const operation = page.locator('#operations-Catalog-getProducts')
+    await operation.waitFor({ timeout: 20_000 })
+    await operation.locator('.opblock-summary').click()
+    const values = await operation.locator('.parameters input[type=text]').evaluateAll((inputs) =>
+      Object.fromEntries(inputs.map((input) => [input.closest('tr')?.getAttribute('data-param-name'), (input as unknown as { value: string }).value])),
+    )
+    expect(values).toEqual({ q: '', category: '', min_price: '', max_price: '', limit: '20', cursor: '' })
+  }, 60_000)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { blockedAddressReason, inspectTarget, parseIPv6, type Resolver } from '../../src/lib/ssrf.ts'
+import { blockedAddressReason, inspectTarget, parseAddress, type Resolver } from '../../src/lib/ssrf.ts'
 import { pinToAddress } from '../../src/modules/webhooks/delivery.ts'
 import { vetTargetUrl } from '../../src/modules/webhooks/service.ts'
 
@@ -63,12 +63,29 @@ describe('blockedAddressReason: IPv6 classes', () => {
     ['::ffff:10.0.0.1', /IPv4-mapped private/],
     ['::ffff:a9fe:a9fe', /IPv4-mapped link-local/],
     ['::ffff:0.0.0.0', /IPv4-mapped unspecified/],
-    ['::127.0.0.1', /IPv4-compatible/],
+    // ipaddr.js reads the dotted form as IPv4-mapped; refused either way.
+    ['::127.0.0.1', /IPv4-(compatible|mapped)/],
+    ['::7f00:1', /IPv4-compatible/],
     ['64:ff9b::7f00:1', /NAT64 form of a loopback/],
     ['64:ff9b::192.168.0.1', /NAT64 form of a private/],
     ['2002:7f00:1::', /6to4 form of a loopback/],
     ['2002:a9fe:a9fe::1', /6to4 form of a link-local/],
     ['2001:0::1', /Teredo/],
+    // IPv4-translated (RFC 6145/7915, ::ffff:0:a.b.c.d): what http://[::ffff:0:7f00:1]/ is.
+    ['::ffff:0:7f00:1', /IPv4-translated loopback/],
+    ['::ffff:0:127.0.0.1', /IPv4-translated loopback/],
+    ['::ffff:0:a9fe:a9fe', /IPv4-translated link-local/],
+    ['::ffff:0:a00:1', /IPv4-translated private/],
+    ['64:ff9b::a9fe:a9fe', /NAT64 form of a link-local/],
+    ['64:ff9b:1::1', /local-use NAT64/],
+    ['2002:c0a8:1::', /6to4 form of a private/],
+    ['2001:2::1', /benchmarking/],
+    ['5f00::1', /segment routing/],
+    ['100::1', /discard-only/],
+    ['fec0::1', /site-local/],
+    ['1::1', /outside global unicast/],
+    ['::ffff:100.64.0.1', /IPv4-mapped carrier-grade NAT/],
+    ['::ffff:198.18.0.1', /IPv4-mapped benchmarking/],
   ]
   for (const [address, reason] of cases) {
     test(`refuses ${address}`, () => {
@@ -76,7 +93,7 @@ describe('blockedAddressReason: IPv6 classes', () => {
     })
   }
 
-  for (const address of ['2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1']) {
+  for (const address of ['2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '::ffff:0:808:808', '64:ff9b::808:808', '2002:808:808::1']) {
     test(`accepts the public ${address}`, () => {
       expect(blockedAddressReason(address)).toBeNull()
     })
@@ -89,12 +106,13 @@ describe('blockedAddressReason: IPv6 classes', () => {
     expect(blockedAddressReason('256.0.0.1')).toBe('not an IP address')
   })
 
-  test('parses the IPv6 spellings into the same groups', () => {
+  test('parses the IPv6 spellings into the same address', () => {
     const mapped = [0, 0, 0, 0, 0, 0xffff, 0x7f00, 1]
-    expect(parseIPv6('::ffff:127.0.0.1')).toEqual(mapped)
-    expect(parseIPv6('[::ffff:7f00:1]')).toEqual(mapped)
-    expect(parseIPv6('0:0:0:0:0:ffff:7f00:0001')).toEqual(mapped)
-    expect(parseIPv6('1:2:3:4:5:6:7:8:9')).toBeNull()
+    for (const spelling of ['::ffff:127.0.0.1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:0001']) {
+      expect((parseAddress(spelling) as { parts: number[] } | null)?.parts).toEqual(mapped)
+    }
+    expect(parseAddress('1:2:3:4:5:6:7:8:9')).toBeNull()
+    expect(parseAddress('0x7f.1')).toBeNull()
   })
 })
 
@@ -110,6 +128,9 @@ describe('inspectTarget: URL hosts', () => {
     ['http://0/', /0\.0\.0\.0 is an unspecified/],
     ['http://3232235521/', /192\.168\.0\.1 is a private/],
     ['http://[::ffff:127.0.0.1]/', /IPv4-mapped loopback/],
+    ['http://[::ffff:0:7f00:1]/', /IPv4-translated loopback/],
+    ['http://[::ffff:0:169.254.169.254]/', /IPv4-translated link-local/],
+    ['http://[64:ff9b::127.0.0.1]/', /NAT64 form of a loopback/],
     ['http://[::ffff:169.254.169.254]/latest', /IPv4-mapped link-local/],
     ['http://[::1]:8080/', /loopback/],
     ['http://[::]/', /unspecified/],

@@ -1,8 +1,10 @@
 import { Elysia } from 'elysia'
 import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
+import { requestState } from '../../http/request-state.ts'
 import { RegisterBody, User } from '../users/model.ts'
 import { RevokeBody, Revoked, TokenBody, TokenError, TokenSuccess } from './model.ts'
+import { callerOf } from './caller.ts'
 import type { AuthService } from './service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
@@ -14,13 +16,13 @@ export const OAUTH_ROUTES = ['/token', '/token/revoke']
 /** POST /auth/register, POST /token (RFC 6749), POST /token/revoke (RFC 7009). */
 export function authModule(services: { authService: AuthService; tokens: TokenService; trustProxy: boolean }) {
   const { authService: auth, tokens, trustProxy } = services
-  const address = (request: Request, server: Parameters<typeof clientAddress>[1]) => clientAddress(request, server, trustProxy)
+  const caller = (request: Request, server: Parameters<typeof clientAddress>[1]) => callerOf(request, server, trustProxy)
 
   return new Elysia({ tags: ['Identity'] })
     .post(
       '/auth/register',
       async ({ body, request, server, status, set }) => {
-        const user = await auth.register(body, address(request, server))
+        const user = await auth.register(body, caller(request, server))
         set.headers.location = `/users/me`
         return status(201, user)
       },
@@ -43,12 +45,12 @@ export function authModule(services: { authService: AuthService; tokens: TokenSe
           const username = text(body.username)
           const password = text(body.password)
           if (!username || !password) throw new OAuthError('invalid_request', 'username and password are required.')
-          return auth.login(username, password, address(request, server))
+          return auth.login(username, password, caller(request, server))
         }
         if (grant === 'refresh_token') {
           const refreshToken = text(body.refresh_token)
           if (!refreshToken) throw new OAuthError('invalid_request', 'refresh_token is required.')
-          return tokens.refresh(refreshToken)
+          return tokens.refresh(refreshToken, requestState(request).requestId)
         }
         throw new OAuthError('unsupported_grant_type', 'Supported grant types: password, refresh_token.')
       },
@@ -59,7 +61,7 @@ export function authModule(services: { authService: AuthService; tokens: TokenSe
           'x-form-or-json': true,
           summary: 'OAuth2 token endpoint',
           description:
-            'RFC 6749 token endpoint, form-encoded or JSON. `grant_type=password` (the default) with `username` (the email) and `password`, or `grant_type=refresh_token` with `refresh_token`. Refresh tokens rotate on every use; presenting a rotated one revokes its whole family. Errors are RFC 6749 §5.2 bodies. Failed logins are rate limited per account and per client address (429 problem with Retry-After).',
+            'RFC 6749 token endpoint, form-encoded or JSON. `grant_type=password` (the default) with `username` (the email) and `password`, or `grant_type=refresh_token` with `refresh_token`. Refresh tokens rotate on every use; presenting a rotated one revokes its whole family. Errors are RFC 6749 §5.2 bodies. Failed logins are rate limited per account and client address, per address, and per account from addresses it has not logged in from (429 problem with Retry-After).',
         },
       },
     )

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.ts'
 import { ForbiddenError } from '../../lib/errors.ts'
 import { hashPassword, normaliseEmail, type UserService } from '../users/service.ts'
-import { limitedPasswordCheck, tooManyAttempts, type AuthLimiters } from './limits.ts'
+import { countRegistration, limitedPasswordCheck, type AuthLimiters, type Caller } from './limits.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 /** Sign-up and password login, with the rate limits and constant-cost checks they need. */
@@ -12,23 +12,21 @@ export function createAuthService(ctx: Pick<AppContext, 'clock' | 'config'>, use
   const dummy = () => (dummyHash ??= hashPassword(crypto.randomUUID()))
 
   return {
-    async register(input: { email: string; password: string; name: string }, address: string) {
+    async register(input: { email: string; password: string; name: string }, caller: Caller) {
       if (!config.SIGNUP_ENABLED) throw new ForbiddenError('Sign-up is disabled on this server.')
-      const now = clock.now().getTime()
-      const wait = limiters.registrationsPerAddress.retryAfter(address, now)
-      if (wait) throw tooManyAttempts(wait)
-      limiters.registrationsPerAddress.hit(address, now)
+      await countRegistration(limiters, clock, caller)
       return users.create({ ...input, role: 'user' })
     },
 
-    async login(username: string, password: string, address: string) {
+    async login(username: string, password: string, caller: Caller) {
       const account = normaliseEmail(username)
       const user = await users.findByEmail(account)
       // A deactivated account fails like a wrong password, after the same work, and counts as a failure.
       const valid = await limitedPasswordCheck(
         limiters,
         clock,
-        { account, address },
+        account,
+        caller,
         async () => (await Bun.password.verify(password, user?.passwordHash ?? (await dummy()))) && user?.active === true,
       )
       // Read again after the slow check: a password change or a deactivation committed meanwhile

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.ts'
 import type { UserRow, UserStore } from '../users/store.ts'
 import { ProtocolError } from '../../lib/errors.ts'
+import { logSecurityEvent } from '../../lib/security-log.ts'
 
 /**
  * RFC 6749 §5.2 errors of the token endpoint. They are protocol vocabulary, not HTTP: the route
@@ -35,13 +36,21 @@ const sha256 = (value: string) => new Bun.CryptoHasher('sha256').update(value).d
  * Access tokens (JWT, HS256) and refresh tokens (opaque, stored as SHA-256, rotated on every use;
  * presenting an already-rotated token revokes its whole family, per the OAuth 2.0 Security BCP).
  */
-export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'clock' | 'config' | 'jwt'>) {
+export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'clock' | 'config' | 'jwt' | 'logger'>) {
   const { clock, config, jwt } = ctx
 
-  async function accessToken(user: { id: string; role: string; tokenVersion: number }) {
+  /** `sid` names the refresh-token family, so a password change can keep the caller's session (see http/auth.ts). */
+  async function accessToken(user: { id: string; role: string; tokenVersion: number }, familyId: string) {
     const now = Math.floor(clock.now().getTime() / 1000)
     const expiresIn = Math.floor(config.ACCESS_TOKEN_TTL / 1000)
-    const token = await jwt.sign({ sub: user.id, role: user.role, ver: user.tokenVersion, jti: Bun.randomUUIDv7(), exp: now + expiresIn })
+    const token = await jwt.sign({
+      sub: user.id,
+      role: user.role,
+      ver: user.tokenVersion,
+      sid: familyId,
+      jti: Bun.randomUUIDv7(),
+      exp: now + expiresIn,
+    })
     return { token, expiresIn }
   }
 
@@ -60,8 +69,8 @@ export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'cloc
     return { token, row }
   }
 
-  async function respond(user: { id: string; role: string; tokenVersion: number }, refreshToken: string): Promise<TokenResponse> {
-    const { token, expiresIn } = await accessToken(user)
+  async function respond(user: { id: string; role: string; tokenVersion: number }, familyId: string, refreshToken: string): Promise<TokenResponse> {
+    const { token, expiresIn } = await accessToken(user, familyId)
     return { access_token: token, token_type: 'bearer', expires_in: expiresIn, refresh_token: refreshToken }
   }
 
@@ -70,21 +79,32 @@ export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'cloc
     async issue(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>): Promise<TokenResponse> {
       // Each login starts a family; the user's expired tokens go now, so the table stays bounded.
       await store.pruneRefreshTokens(user.id, clock.now().toISOString())
-      const { token, row } = newRefresh(user.id, Bun.randomUUIDv7())
+      const familyId = Bun.randomUUIDv7()
+      const { token, row } = newRefresh(user.id, familyId)
       await store.insertRefreshToken(row)
-      return respond(user, token)
+      return respond(user, familyId, token)
     },
 
     /** Rotates a refresh token. The check and the rotation are one transaction, so of two concurrent uses one wins. */
-    async refresh(presented: string): Promise<TokenResponse> {
+    async refresh(presented: string, requestId?: string): Promise<TokenResponse> {
       let next = ''
       const outcome = await store.rotateRefreshToken(sha256(presented), clock.now().toISOString(), (user) => {
         const minted = newRefresh(user.id, user.familyId)
         next = minted.token
         return minted.row
       })
-      if ('error' in outcome) throw new OAuthError('invalid_grant', outcome.error)
-      return respond(outcome.user, next)
+      if ('error' in outcome) {
+        if (outcome.reused) {
+          logSecurityEvent(
+            ctx.logger,
+            'refresh_token_reuse',
+            { request_id: requestId, user_id: outcome.reused.userId, family_id: outcome.reused.familyId },
+            'a rotated refresh token was presented again; its family is revoked',
+          )
+        }
+        throw new OAuthError('invalid_grant', outcome.error)
+      }
+      return respond(outcome.user, outcome.familyId, next)
     },
 
     /** RFC 7009: revokes a refresh token and its rotation family; unknown tokens are ignored. */

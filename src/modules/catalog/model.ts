@@ -20,7 +20,7 @@ const Sku = t.String({
 })
 const Name = chars(1, 200, { description: 'Product name', example: 'Sturdy oak chair' })
 const Description = chars(0, 5000, { description: 'Free text' })
-const Category = chars(1, 100, { description: 'Category (exact-match filter on lists)', example: 'furniture' })
+const Category = chars(1, 100, { description: 'Category (exact-match filter on lists)' })
 const PriceCents = Int({
   minimum: 0,
   maximum: PRICE_MAX,
@@ -53,7 +53,7 @@ export const Product = t.Object(
 )
 export type ProductJson = Static<typeof Product>
 
-export const ProductPage = Page(Product, 'A page of products')
+export const ProductPage = Page(Product, 'ProductPage', 'A page of products')
 
 export const CreateProduct = t.Object(
   {
@@ -65,7 +65,7 @@ export const CreateProduct = t.Object(
     stock: t.Optional(Stock),
     active: t.Optional(t.Boolean({ description: 'Default true' })),
   },
-  { description: 'A new product; description defaults to "", category to null, stock to 0, active to true' },
+  { title: 'ProductCreate', description: 'A new product; description defaults to "", category to null, stock to 0, active to true' },
 )
 export type CreateProductInput = Static<typeof CreateProduct>
 
@@ -79,7 +79,7 @@ export const UpdateProduct = t.Object(
     stock: t.Optional(Stock),
     active: t.Optional(t.Boolean()),
   },
-  { description: 'The fields to change; absent fields keep their value, unknown fields are ignored' },
+  { title: 'ProductUpdate', description: 'The fields to change; absent fields keep their value, unknown fields are ignored' },
 )
 export type UpdateProductInput = Static<typeof UpdateProduct>
 

@@ -9,10 +9,13 @@ export const OrderStatus = t.Union(
   { description: 'pending → paid → shipped → delivered; pending or paid → cancelled' },
 )
 
-const OrderLineInput = t.Object({
-  product_id: t.String({ minLength: 1, maxLength: 100, description: 'A product id' }),
-  quantity: JsonInt({ minimum: 1, maximum: MAX_QUANTITY, error: `must be an integer from 1 to ${MAX_QUANTITY}`, description: '1..1000' }),
-})
+const OrderLineInput = t.Object(
+  {
+    product_id: t.String({ minLength: 1, maxLength: 100, description: 'A product id' }),
+    quantity: JsonInt({ minimum: 1, maximum: MAX_QUANTITY, error: `must be an integer from 1 to ${MAX_QUANTITY}`, description: '1..1000' }),
+  },
+  { title: 'OrderLineInput' },
+)
 
 export const CreateOrderBody = t.Object({
   items: t.Array(OrderLineInput, {
@@ -22,7 +25,7 @@ export const CreateOrderBody = t.Object({
     description: '1..100 lines, each product at most once; prices come from the catalog',
   }),
   note: t.Optional(chars(0, 1000, { description: 'Free text for the shop' })),
-})
+}, { title: 'OrderCreate' })
 
 /** `Idempotency-Key`: 1..255 visible ASCII characters. */
 export const CreateOrderHeaders = t.Object({
@@ -35,21 +38,27 @@ export const CreateOrderHeaders = t.Object({
   ),
 })
 
-export const OrderLine = t.Object({
-  product_id: Id,
-  sku: t.String(),
-  name: t.String(),
-  unit_price_cents: t.Integer(),
-  quantity: t.Integer(),
-  line_total_cents: t.Integer(),
-})
+export const OrderLine = t.Object(
+  {
+    product_id: Id,
+    sku: t.String({ description: 'The sku when the order was placed' }),
+    name: t.String({ description: 'The product name when the order was placed' }),
+    unit_price_cents: JsonInt({ minimum: 0, description: 'Unit price when the order was placed' }),
+    quantity: JsonInt({ minimum: 1 }),
+    line_total_cents: JsonInt({ minimum: 0, description: 'unit_price_cents × quantity' }),
+  },
+  { title: 'OrderLine', additionalProperties: false, description: 'One line of an order: a snapshot of the product' },
+)
 
-export const HistoryEntry = t.Object({
-  from: t.Union([OrderStatus, t.Null()], { description: 'null for the creation' }),
-  to: OrderStatus,
-  at: Timestamp,
-  by: Id,
-})
+export const HistoryEntry = t.Object(
+  {
+    from: t.Union([OrderStatus, t.Null()], { description: 'null for the creation' }),
+    to: OrderStatus,
+    at: Timestamp,
+    by: Id,
+  },
+  { title: 'OrderHistoryEntry', additionalProperties: false, description: 'One status change' },
+)
 
 export const Order = t.Object(
   {
@@ -57,18 +66,18 @@ export const Order = t.Object(
     user_id: Id,
     status: OrderStatus,
     items: t.Array(OrderLine),
-    total_cents: t.Integer(),
+    total_cents: JsonInt({ minimum: 0, description: 'Sum of the line totals' }),
     currency: t.String({ description: 'ISO 4217, the store currency' }),
     note: t.Union([t.String(), t.Null()]),
     history: t.Array(HistoryEntry, { description: 'Every status change, oldest first' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { description: 'An order', additionalProperties: false },
+  { title: 'Order', description: 'An order', additionalProperties: false },
 )
 export type OrderView = typeof Order.static
 
-export const OrderPage = Page(Order, 'A page of orders, newest first')
+export const OrderPage = Page(Order, 'OrderPage', 'A page of orders, newest first')
 
 const DateOrTime = t.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
@@ -85,4 +94,4 @@ export const OrderListQuery = t.Object({
 })
 
 export const OrderIdParams = t.Object({ id: Id })
-export const UpdateOrderBody = t.Object({ status: OrderStatus })
+export const UpdateOrderBody = t.Object({ status: OrderStatus }, { title: 'OrderStatusUpdate' })

@@ -6,7 +6,12 @@ import type { OrderLineRow } from './store.ts'
  * injection"): a cell a spreadsheet would evaluate gets a leading apostrophe, so it shows as text.
  */
 
-const FORMULA_START = /^[=+\-@\t\r]/
+/**
+ * A formula trigger, `= + - @` or the fullwidth and small forms spreadsheets also accept
+ * (＝ U+FF1D, ﹦ U+FE66, ＋ U+FF0B, ﹢ U+FE62, － U+FF0D, ﹣ U+FE63, ＠ U+FF20, ﹫ U+FE6B), even after
+ * leading whitespace (spreadsheets trim it before parsing); or a cell that starts with TAB or CR.
+ */
+const FORMULA_START = /^(?:[\s\u3000]*[=+\-@\uFF1D\uFE66\uFF0B\uFE62\uFF0D\uFE63\uFF20\uFE6B]|[\t\r])/
 const NEEDS_QUOTES = /[",\r\n]/
 
 /** One cell: neutralised, then quoted when it holds a quote, comma, CR or LF. */

@@ -39,7 +39,7 @@ export const reportsModule = (services: { reports: ReportsService }, auth: Retur
         response: { 200: OrdersCsv, ...problemResponses(401, 403, 422) },
         detail: {
           summary: 'Order lines as CSV',
-          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}; \`line\` numbers an order's lines from 1. Cells starting with =, +, -, @, TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
+          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}; \`line\` numbers an order's lines from 1. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
         },
       },
     )

@@ -1,24 +1,22 @@
 import { t } from 'elysia'
 import { orderStatuses } from '../../db/schema.ts'
-import { Timestamp } from '../../lib/schema.ts'
+import { JsonInt, Timestamp } from '../../lib/schema.ts'
 import { MAX_RANGE_DAYS, RANGE_VALUE_DESCRIPTION } from './range.ts'
 
-const Cents = (description: string) => t.Integer({ minimum: 0, description })
-const Count = (description: string) => t.Integer({ minimum: 0, description })
+const Cents = (description: string) => JsonInt({ minimum: 0, description })
+const Count = (description: string) => JsonInt({ minimum: 0, description })
 
 export const RangeQuery = t.Object({
   from: t.Optional(
     t.String({
       maxLength: 64,
       description: `First day or instant of the range, inclusive. ${RANGE_VALUE_DESCRIPTION}. Default: 30 days before \`to\``,
-      examples: ['2026-03-01'],
     }),
   ),
   to: t.Optional(
     t.String({
       maxLength: 64,
       description: `Last day (inclusive: the whole UTC day) or instant (inclusive) of the range. ${RANGE_VALUE_DESCRIPTION}. Default: the end of today (UTC). At most ${MAX_RANGE_DAYS} days after \`from\``,
-      examples: ['2026-03-31'],
     }),
   ),
 })
@@ -80,29 +78,29 @@ export const Summary = t.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false, description: 'The sales summary of the range' },
+  { title: 'Summary', additionalProperties: false, description: 'The sales summary of the range' },
 )
 export type Summary = typeof Summary.static
 
 export const SnapshotInfo = t.Object(
   {
     name: t.String({ description: 'File name; download it at /admin/reports/snapshots/{name}', examples: ['summary-2026-11-28T00-00-00-000Z.json'] }),
-    size: t.Integer({ minimum: 0, description: 'Bytes' }),
+    size: JsonInt({ minimum: 0, description: 'Bytes' }),
     created_at: Timestamp,
   },
-  { additionalProperties: false, description: 'A stored report snapshot' },
+  { title: 'Snapshot', additionalProperties: false, description: 'A stored report snapshot' },
 )
 export type SnapshotInfo = typeof SnapshotInfo.static
 
 export const SnapshotList = t.Object(
   { items: t.Array(SnapshotInfo, { description: 'Newest first; at most SNAPSHOT_KEEP' }) },
-  { additionalProperties: false, description: 'The stored snapshots' },
+  { title: 'SnapshotList', additionalProperties: false, description: 'The stored snapshots' },
 )
 
 /** What a snapshot file holds. */
 export const SnapshotDocument = t.Object(
   { name: t.String(), created_at: Timestamp, summary: Summary },
-  { additionalProperties: false, description: 'The snapshot file: the summary of the 30 days up to its creation' },
+  { title: 'SnapshotDocument', additionalProperties: false, description: 'The snapshot file: the summary of the 30 days up to its creation' },
 )
 export type SnapshotDocument = typeof SnapshotDocument.static
 
@@ -113,5 +111,5 @@ export const SnapshotParams = t.Object({
 export const OrdersCsv = t.String({
   contentMediaType: 'text/csv',
   description:
-    'RFC 4180 CSV (UTF-8, CRLF), a header row then one row per order line, oldest order first. Cells starting with =, +, -, @, TAB or CR are prefixed with an apostrophe so spreadsheets show them as text',
+    'RFC 4180 CSV (UTF-8, CRLF), a header row then one row per order line, oldest order first. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR are prefixed with an apostrophe so spreadsheets show them as text',
 })

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../../http/auth.ts'
-import { clientAddress } from '../../http/client-address.ts'
+import { callerOf } from '../auth/caller.ts'
 import { problemResponses } from '../../http/problem.ts'
 import {
   ChangePasswordBody,
@@ -35,8 +35,8 @@ export function usersModule(services: { users: UserService; trustProxy: boolean 
     .post(
       '/me/password',
       async ({ user, body, request, server, status }) => {
-        const address = clientAddress(request, server, trustProxy)
-        await users.changePassword(user.id, body.current_password, body.new_password, address)
+        const caller = callerOf(request, server, trustProxy)
+        await users.changePassword(user.id, body.current_password, body.new_password, caller, user.sessionId)
         return status(204, undefined)
       },
       {
@@ -46,7 +46,7 @@ export function usersModule(services: { users: UserService; trustProxy: boolean 
         detail: {
           summary: 'Change the password',
           description:
-            'Requires the current password (422 when wrong; wrong guesses count as failed logins of the account, so 429 with Retry-After after too many). Every session of the user is revoked: refresh tokens and outstanding access tokens, the one used for this call included; log in again.',
+            'Requires the current password (422 when wrong; wrong guesses count as failed logins of the account, so 429 with Retry-After after too many). Every other session of the user is revoked (their refresh tokens and access tokens, at once); the session that made the call keeps its access token and its refresh token. An access token minted without a session (no `sid` claim) keeps nothing.',
         },
       },
     )

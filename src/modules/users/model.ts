@@ -37,22 +37,22 @@ export const User = t.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { description: 'A user account (never its password hash)', additionalProperties: false },
+  { title: 'User', description: 'A user account (never its password hash)', additionalProperties: false },
 )
 export type UserView = typeof User.static
 
-export const UserPage = Page(User, 'A page of users, newest first')
+export const UserPage = Page(User, 'UserPage', 'A page of users, newest first')
 
-export const RegisterBody = t.Object({ email: Email, password: Password, name: Name })
-export const CreateUserBody = t.Object({ email: Email, password: Password, name: Name, role: Role })
-export const UpdateMeBody = t.Object({ name: t.Optional(Name), email: t.Optional(Email) })
+export const RegisterBody = t.Object({ email: Email, password: Password, name: Name }, { title: 'Registration' })
+export const CreateUserBody = t.Object({ email: Email, password: Password, name: Name, role: Role }, { title: 'UserCreate' })
+export const UpdateMeBody = t.Object({ name: t.Optional(Name), email: t.Optional(Email) }, { title: 'ProfileUpdate' })
 export const UpdateUserBody = t.Object({
   name: t.Optional(Name),
   email: t.Optional(Email),
   role: t.Optional(Role),
   active: t.Optional(t.Boolean()),
-})
-export const ChangePasswordBody = t.Object({ current_password: chars(1, 128), new_password: Password })
+}, { title: 'UserUpdate' })
+export const ChangePasswordBody = t.Object({ current_password: chars(1, 128), new_password: Password }, { title: 'PasswordChange' })
 
 export const UserListQuery = t.Object({
   ...PageQuery,

@@ -4,7 +4,7 @@ import type { Role } from '../../db/schema.ts'
 import { cacheKeys, invalidate } from '../../lib/cache.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationFailedError } from '../../lib/errors.ts'
-import { limitedPasswordCheck, type AuthLimiters } from '../auth/limits.ts'
+import { limitedPasswordCheck, type AuthLimiters, type Caller } from '../auth/limits.ts'
 import type { UserView } from './model.ts'
 import type { UserRow, UserStore } from './store.ts'
 
@@ -96,17 +96,18 @@ export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock
 
   /**
    * Wrong current passwords count as failed logins of the account (and the address), so a
-   * stolen access token can't be used to guess the password without limit.
+   * stolen access token can't be used to guess the password without limit. Every session but
+   * `keepSession` (the caller's refresh-token family) is revoked; the version bump ends every
+   * other access token, and the caller's survives because its family stays live.
    */
-  async function changePassword(id: string, currentPassword: string, newPassword: string, address: string) {
+  async function changePassword(id: string, currentPassword: string, newPassword: string, caller: Caller, keepSession?: string) {
     const user = await require(id)
-    const keys = { account: user.email, address }
-    if (!(await limitedPasswordCheck(limiters, clock, keys, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
+    if (!(await limitedPasswordCheck(limiters, clock, user.email, caller, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
       throw new ValidationFailedError('The current password is wrong.', [{ path: '/current_password', message: 'wrong password' }])
     }
     const passwordHash = await hashPassword(newPassword)
     const at = now()
-    await store.setPassword(id, passwordHash, at)
+    await store.setPassword(id, passwordHash, at, keepSession)
     forgetAuthFacts(id)
   }
 

@@ -43,8 +43,9 @@ export interface NewRefreshToken {
 }
 
 export type Rotation =
-  | { error: string }
-  | { user: { id: string; role: Role; tokenVersion: number }; next: NewRefreshToken }
+  /** `reused`: a rotated token was presented again (its family is now revoked). */
+  | { error: string; reused?: { userId: string; familyId: string } }
+  | { user: { id: string; role: Role; tokenVersion: number }; familyId: string; next: NewRefreshToken }
 
 export interface UserStore {
   findUser(id: string): Promise<UserRow | undefined>
@@ -60,8 +61,8 @@ export interface UserStore {
    * every live refresh token of the user. Throws the UNIQUE violation when the email is taken.
    */
   updateUser(id: string, changes: UserChanges, revoke: boolean): Promise<void>
-  /** New password hash, token version bumped, every refresh token revoked: one transaction. */
-  setPassword(id: string, passwordHash: string, at: string): Promise<void>
+  /** New password hash, token version bumped, every refresh token but family `keepSession`'s revoked: one transaction. */
+  setPassword(id: string, passwordHash: string, at: string, keepSession?: string): Promise<void>
   /**
    * The create-admin command: promotes, reactivates and re-keys an existing account (token
    * version bumped, refresh tokens revoked, in one transaction), or inserts a new admin.
@@ -77,6 +78,8 @@ export interface UserStore {
    * its whole family.
    */
   rotateRefreshToken(tokenHash: string, now: string, next: (user: { id: string; familyId: string }) => NewRefreshToken): Promise<Rotation>
+  /** True while the user's refresh-token family `familyId` has a token neither revoked nor expired. */
+  isSessionLive(familyId: string, userId: string, now: string): Promise<boolean>
   /** Revokes the family of the token with this hash; unknown hashes change nothing. */
   revokeRefreshFamily(tokenHash: string, now: string): Promise<void>
 }
@@ -93,6 +96,12 @@ export function createUserStore(sqlite: Database, db: Db): UserStore {
     return row ? { id: row.id, role: row.role, active: row.active === 1, tokenVersion: row.token_version } : undefined
   }
   const revokeAll = sqlite.prepare<void, [string, string]>('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+  const revokeAllBut = sqlite.prepare<void, [string, string, string]>(
+    'UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND family_id != ?',
+  )
+  const liveSession = sqlite.prepare<{ one: number }, [string, string, string]>(
+    'SELECT 1 AS one FROM refresh_tokens WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? LIMIT 1',
+  )
   const findRefresh = sqlite.prepare<RefreshRow, [string]>(
     'SELECT id, user_id, family_id, expires_at, rotated_at, revoked_at FROM refresh_tokens WHERE token_hash = ?',
   )
@@ -156,13 +165,14 @@ export function createUserStore(sqlite: Database, db: Db): UserStore {
         if (revoke) revokeAll.run(changes.updatedAt, id)
       })
     },
-    async setPassword(id, passwordHash, at) {
+    async setPassword(id, passwordHash, at, keepSession) {
       immediateTransaction(sqlite, () => {
         db.update(users)
           .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: at })
           .where(eq(users.id, id))
           .run()
-        revokeAll.run(at, id)
+        if (keepSession) revokeAllBut.run(at, id, keepSession)
+        else revokeAll.run(at, id)
       })
     },
     async upsertAdmin({ email, name, passwordHash, at }) {
@@ -204,7 +214,7 @@ export function createUserStore(sqlite: Database, db: Db): UserStore {
         if (row.rotated_at) {
           // Reuse of a rotated token means it leaked: end the whole family.
           revokeFamily.run(now, row.family_id)
-          return { error: 'The refresh token has already been used; its session is revoked.' }
+          return { error: 'The refresh token has already been used; its session is revoked.', reused: { userId: row.user_id, familyId: row.family_id } }
         }
         if (row.expires_at <= now) return { error: 'The refresh token has expired.' }
         const user = facts(row.user_id)
@@ -212,8 +222,11 @@ export function createUserStore(sqlite: Database, db: Db): UserStore {
         markRotated.run(now, row.id)
         const token = next({ id: user.id, familyId: row.family_id })
         mint(token)
-        return { user: { id: user.id, role: user.role, tokenVersion: user.tokenVersion }, next: token }
+        return { user: { id: user.id, role: user.role, tokenVersion: user.tokenVersion }, familyId: row.family_id, next: token }
       })
+    },
+    async isSessionLive(familyId, userId, now) {
+      return liveSession.get(familyId, userId, now) !== null
     },
     async revokeRefreshFamily(tokenHash, now) {
       const row = findRefresh.get(tokenHash)

@@ -9,7 +9,7 @@ export type AttemptOutcome =
   /** Worth trying again later (network error, timeout, 408, 429, 5xx). */
   | { result: 'retry'; statusCode: number | null; error: string; retryAfterMs?: number }
   /** Final: retrying can't help (another 4xx, a redirect, a refused target). */
-  | { result: 'failed'; statusCode: number | null; error: string }
+  | { result: 'failed'; statusCode: number | null; error: string; refused?: string }
 
 export interface AttemptRequest {
   url: string
@@ -98,7 +98,9 @@ export async function attemptDelivery(request: AttemptRequest, options: AttemptO
       if (signal.aborted) return timedOut()
       return { result: 'retry', statusCode: null, error: `DNS lookup failed: ${describe(error)}` }
     }
-    if (!verdict.ok) return { result: 'failed', statusCode: null, error: `target refused, no request sent: ${verdict.reason}` }
+    if (!verdict.ok) {
+      return { result: 'failed', statusCode: null, error: `target refused, no request sent: ${verdict.reason}`, refused: verdict.reason }
+    }
     const pinned = pinToAddress(target, verdict.addresses)
     requestUrl = pinned.url
     if (pinned.host) headers.host = pinned.host

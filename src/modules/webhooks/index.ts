@@ -1,3 +1,4 @@
+import { requestState } from '../../http/request-state.ts'
 import { Elysia, t } from 'elysia'
 import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
@@ -17,8 +18,8 @@ export const webhooksModule = (services: { webhooks: WebhookService }, auth: Ret
     .use(auth)
     .post(
       '',
-      async ({ body, set, status }) => {
-        const created = await service.create(body)
+      async ({ body, request, set, status }) => {
+        const created = await service.create(body, requestState(request).requestId)
         set.headers.location = `/admin/webhooks/${created.id}`
         return status(201, created)
       },

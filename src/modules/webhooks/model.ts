@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { deliveryStatuses, eventTypes } from '../../db/schema.ts'
-import { chars, Id, Page, Timestamp } from '../../lib/schema.ts'
+import { chars, Id, JsonInt, Page, Timestamp } from '../../lib/schema.ts'
 
 export const URL_MAX = 2048
 
@@ -25,7 +25,7 @@ export const CreateWebhookBody = t.Object({
     example: 'https://hooks.example.com/kiosk',
   }),
   events: Events,
-})
+}, { title: 'WebhookCreate' })
 
 const webhookFields = {
   id: Id,
@@ -35,7 +35,11 @@ const webhookFields = {
   created_at: Timestamp,
 }
 
-export const Webhook = t.Object(webhookFields, { description: 'A webhook subscription (its secret is never shown again)' })
+export const Webhook = t.Object(webhookFields, {
+  title: 'Webhook',
+  additionalProperties: false,
+  description: 'A webhook subscription (its secret is never shown again)',
+})
 
 export const CreatedWebhook = t.Object(
   {
@@ -45,10 +49,10 @@ export const CreatedWebhook = t.Object(
       examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
     }),
   },
-  { description: 'The created webhook, with its signing secret' },
+  { title: 'WebhookCreated', additionalProperties: false, description: 'The created webhook, with its signing secret' },
 )
 
-export const WebhookPage = Page(Webhook, 'A page of webhooks, newest first')
+export const WebhookPage = Page(Webhook, 'WebhookPage', 'A page of webhooks, newest first')
 
 export const Delivery = t.Object(
   {
@@ -58,16 +62,16 @@ export const Delivery = t.Object(
     status: t.UnionEnum([...deliveryStatuses], {
       description: 'pending (waiting for its next attempt), delivering (an attempt in flight), delivered, failed (final)',
     }),
-    attempts: t.Integer({ description: 'Attempts made so far' }),
-    last_status_code: t.Union([t.Integer(), t.Null()], { description: 'HTTP status of the last attempt; null when no response came' }),
+    attempts: JsonInt({ minimum: 0, description: 'Attempts made so far' }),
+    last_status_code: t.Union([JsonInt(), t.Null()], { description: 'HTTP status of the last attempt; null when no response came' }),
     last_error: t.Union([t.String(), t.Null()], { description: 'Why the last attempt failed; null when it succeeded or none was made' }),
     next_attempt_at: t.Union([Timestamp, t.Null()], { description: 'When the next attempt is due; null once delivered or failed' }),
     delivered_at: t.Union([Timestamp, t.Null()], { description: 'When a 2xx came back' }),
   },
-  { description: 'One event on its way to one webhook' },
+  { title: 'Delivery', additionalProperties: false, description: 'One event on its way to one webhook' },
 )
 
-export const DeliveryPage = Page(Delivery, 'A page of deliveries, newest first')
+export const DeliveryPage = Page(Delivery, 'DeliveryPage', 'A page of deliveries, newest first')
 
 export const WebhookParams = t.Object({ id: Id })
 

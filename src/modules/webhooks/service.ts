@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.ts'
 import type { EventType } from '../../db/schema.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
 import { NotFoundError, ValidationFailedError } from '../../lib/errors.ts'
+import { logSecurityEvent } from '../../lib/security-log.ts'
 import { inspectTarget, systemResolver, type Resolver } from '../../lib/ssrf.ts'
 import { URL_MAX, type CreatedWebhookView, type DeliveryView, type WebhookView } from './model.ts'
 import { generateSecret } from './signing.ts'
@@ -32,7 +33,7 @@ const invalidUrl = (message: string) =>
  */
 export async function vetTargetUrl(
   raw: string,
-  options: { allowPrivate: boolean; resolve: Resolver; lookupTimeoutMs: number },
+  options: { allowPrivate: boolean; resolve: Resolver; lookupTimeoutMs: number; onRefused?: (reason: string) => void },
 ): Promise<string> {
   let url: URL
   try {
@@ -56,13 +57,14 @@ export async function vetTargetUrl(
       .catch(() => null)
       .finally(() => clearTimeout(timer))
     if (verdict && !verdict.ok) {
+      options.onRefused?.(verdict.reason)
       throw invalidUrl(`${verdict.reason}; webhook targets must be public addresses (WEBHOOK_ALLOW_PRIVATE=true allows private ones)`)
     }
   }
   return url.href
 }
 
-export function createWebhookService(store: WebhookStore, ctx: Pick<AppContext, 'clock' | 'config'>, options: WebhookServiceOptions = {}) {
+export function createWebhookService(store: WebhookStore, ctx: Pick<AppContext, 'clock' | 'config' | 'logger'>, options: WebhookServiceOptions = {}) {
   const { clock, config } = ctx
   const resolve = options.resolve ?? systemResolver
   const lookupTimeoutMs = options.lookupTimeoutMs ?? 3_000
@@ -82,8 +84,10 @@ export function createWebhookService(store: WebhookStore, ctx: Pick<AppContext, 
   }
 
   return {
-    async create(input: { url: string; events: EventType[] }): Promise<CreatedWebhookView> {
-      const url = await vetTargetUrl(input.url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve, lookupTimeoutMs })
+    async create(input: { url: string; events: EventType[] }, requestId?: string): Promise<CreatedWebhookView> {
+      const onRefused = (reason: string) =>
+        logSecurityEvent(ctx.logger, 'ssrf_refused', { request_id: requestId, url: input.url, reason }, 'webhook target refused')
+      const url = await vetTargetUrl(input.url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve, lookupTimeoutMs, onRefused })
       const id = Bun.randomUUIDv7()
       const secret = generateSecret()
       const now = clock.now().toISOString()

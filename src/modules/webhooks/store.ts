@@ -18,6 +18,7 @@ export type DeliveryRow = Pick<
 /** A delivery due for an attempt, with what the attempt needs. */
 export interface DueDelivery {
   id: string
+  webhook_id: string
   status: 'pending' | 'delivering'
   attempts: number
   event_id: string
@@ -112,7 +113,7 @@ export function createWebhookStore(sqlite: Database): WebhookStore {
      WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'delivering' AND lease_until <= ?2) LIMIT 1`,
   )
   const markDispatched = sqlite.prepare<void, [string, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ?')
-  const dueColumns = `d.id, d.status, d.attempts, d.event_id, w.url, w.secret, o.type, o.payload, o.created_at AS event_created_at
+  const dueColumns = `d.id, d.webhook_id, d.status, d.attempts, d.event_id, w.url, w.secret, o.type, o.payload, o.created_at AS event_created_at
      FROM webhook_deliveries d
      JOIN webhooks w ON w.id = d.webhook_id
      JOIN outbox o ON o.id = d.event_id`

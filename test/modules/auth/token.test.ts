@@ -204,7 +204,8 @@ describe('the OpenAPI document of the token endpoints', () => {
     for (const path of ['/token', '/token/revoke']) {
       const content = doc.paths[path].post.responses['400'].content
       expect(Object.keys(content)).toEqual(['application/json'])
-      expect(content['application/json'].schema.properties.error.enum).toEqual(['invalid_request', 'invalid_grant', 'unsupported_grant_type'])
+      expect(content['application/json'].schema.$ref).toBe('#/components/schemas/TokenError')
+      expect(doc.components.schemas.TokenError.properties.error.enum).toEqual(['invalid_request', 'invalid_grant', 'unsupported_grant_type'])
     }
     const limited = doc.paths['/token'].post.responses['429'].content
     expect(Object.keys(limited)).toEqual(['application/problem+json'])

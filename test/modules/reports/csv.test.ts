@@ -29,6 +29,10 @@ describe('csvCell', () => {
     expect(csvCell('@SUM(A1:A2)')).toBe("'@SUM(A1:A2)")
     expect(csvCell('\tlead')).toBe("'\tlead")
     expect(csvCell('\rlead')).toBe(`"'\rlead"`)
+    expect(csvCell('\uFF1D1')).toBe("'\uFF1D1")
+    expect(csvCell('\uFE66x')).toBe("'\uFE66x")
+    expect(csvCell('  -1')).toBe("'  -1")
+    expect(csvCell('a=1')).toBe('a=1')
   })
 
   test('quotes cells with a quote, comma, CR or LF and leaves others bare', () => {
@@ -50,6 +54,15 @@ const hostile = [
   '@SUM(A1:A9)',
   '\tTabbed',
   '\rCarriage',
+  '\uFF1DHYPERLINK("http://evil.example")',
+  '\uFE66cmd',
+  '\uFF0B1',
+  '\uFF0D1',
+  '\uFF20SUM(A1)',
+  ' =1+1',
+  '\t =2',
+  '\r\n@3',
+  '\u3000\uFF1D4',
   'Comma, "quoted" and\r\nnew line',
   'Ünïcödé ☕ 🍩',
 ]
@@ -108,10 +121,19 @@ describe('GET /admin/reports/orders.csv', () => {
       "'@SUM(A1:A9)",
       "'\tTabbed",
       "'\rCarriage",
+      `'\uFF1DHYPERLINK("http://evil.example")`,
+      "'\uFE66cmd",
+      "'\uFF0B1",
+      "'\uFF0D1",
+      "'\uFF20SUM(A1)",
+      "' =1+1",
+      "'\t =2",
+      "'\r\n@3",
+      "'\u3000\uFF1D4",
       'Comma, "quoted" and\r\nnew line',
       'Ünïcödé ☕ 🍩',
     ])
-    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/)
+    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^(?:\s*[=+\-@\uFF1D\uFE66\uFF0B\uFF0D\uFF20]|[\t\r])/)
   })
 
   test('a range without orders is just the header', async () => {

@@ -65,15 +65,56 @@ describe('PATCH /users/me', () => {
 })
 
 describe('POST /users/me/password', () => {
-  test('changes the password and revokes every session, the current one included', async () => {
+  const login = async (user: { email: string }, password: string) => {
+    const response = await t.request('/token', { method: 'POST', json: { username: user.email, password } })
+    expect(response.status).toBe(200)
+    return json<{ access_token: string; refresh_token: string }>(response)
+  }
+  const refresh = (refreshToken: string) =>
+    t.request('/token', { method: 'POST', json: { grant_type: 'refresh_token', refresh_token: refreshToken } })
+
+  test("keeps the caller's session and revokes every other one", async () => {
     const user = await createUser(t)
-    const login = await json(await t.request('/token', { method: 'POST', json: { username: user.email, password: user.password } }))
-    const response = await t.request('/users/me/password', { method: 'POST', token: user.token, json: { current_password: user.password, new_password: 'a brand new password' } })
+    const caller = await login(user, user.password)
+    const other = await login(user, user.password)
+    const response = await t.request('/users/me/password', {
+      method: 'POST',
+      token: caller.access_token,
+      json: { current_password: user.password, new_password: 'a brand new password' },
+    })
     expect(response.status).toBe(204)
+    // The caller's access token still works, and its refresh token still rotates into a working pair.
+    expect((await t.request('/users/me', { token: caller.access_token })).status).toBe(200)
+    const rotated = await refresh(caller.refresh_token)
+    expect(rotated.status).toBe(200)
+    const next = await json(rotated)
+    expect((await t.request('/users/me', { token: next.access_token })).status).toBe(200)
+    expect((await refresh(next.refresh_token)).status).toBe(200)
+    // The other login's access and refresh tokens fail, and so does a token minted outside any session.
+    await expectProblem(await t.request('/users/me', { token: other.access_token }), 401)
+    expect(await json(await refresh(other.refresh_token))).toEqual({ error: 'invalid_grant', error_description: 'The refresh token is invalid or has been revoked.' })
     await expectProblem(await t.request('/users/me', { token: user.token }), 401)
-    await expectProblem(await t.request('/users/me', { token: login.access_token }), 401)
-    expect((await t.request('/token', { method: 'POST', json: { grant_type: 'refresh_token', refresh_token: login.refresh_token } })).status).toBe(400)
-    expect((await t.request('/token', { method: 'POST', json: { username: user.email, password: 'a brand new password' } })).status).toBe(200)
+    // The new password logs in; the old one doesn't.
+    await login(user, 'a brand new password')
+    expect((await t.request('/token', { method: 'POST', json: { username: user.email, password: user.password } })).status).toBe(400)
+  })
+
+  test("the kept session still ends when an admin later changes the account's role", async () => {
+    const admin = await createUser(t, { role: 'admin' })
+    const user = await createUser(t)
+    const caller = await login(user, user.password)
+    await t.request('/users/me/password', { method: 'POST', token: caller.access_token, json: { current_password: user.password, new_password: 'a brand new password' } })
+    expect((await t.request(`/users/${user.id}`, { method: 'PATCH', token: admin.token, json: { role: 'admin' } })).status).toBe(200)
+    await expectProblem(await t.request('/users/me', { token: caller.access_token }), 401)
+    expect((await refresh(caller.refresh_token)).status).toBe(400)
+  })
+
+  test("a revoked caller's session (logout) doesn't outlive a password change made from it", async () => {
+    const user = await createUser(t)
+    const caller = await login(user, user.password)
+    await t.request('/users/me/password', { method: 'POST', token: caller.access_token, json: { current_password: user.password, new_password: 'a brand new password' } })
+    expect((await t.request('/token/revoke', { method: 'POST', json: { token: caller.refresh_token } })).status).toBe(200)
+    await expectProblem(await t.request('/users/me', { token: caller.access_token }), 401)
   })
 
   test('422 when the current password is wrong, changing nothing', async () => {

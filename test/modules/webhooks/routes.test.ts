@@ -70,6 +70,10 @@ describe('POST /admin/webhooks', () => {
     ['loopback in decimal', { url: 'http://2130706433/', events: ['order.created'] }],
     ['loopback in hex', { url: 'http://0x7f.1/', events: ['order.created'] }],
     ['IPv4-mapped IPv6 loopback', { url: 'http://[::ffff:127.0.0.1]/', events: ['order.created'] }],
+    ['IPv4-translated IPv6 loopback', { url: 'http://[::ffff:0:7f00:1]/', events: ['order.created'] }],
+    ['IPv4-translated IPv6 metadata address', { url: 'http://[::ffff:0:a9fe:a9fe]/', events: ['order.created'] }],
+    ['NAT64 loopback', { url: 'http://[64:ff9b::7f00:1]/', events: ['order.created'] }],
+    ['6to4 private', { url: 'http://[2002:c0a8:101::1]/', events: ['order.created'] }],
     ['IPv6 loopback', { url: 'http://[::1]/', events: ['order.created'] }],
   ]
   for (const [what, body] of invalid) {

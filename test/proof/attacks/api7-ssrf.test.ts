@@ -16,6 +16,8 @@ const targets = [
   'http://0x7f.0.0.1/hook',
   'http://0/hook',
   'http://[::ffff:127.0.0.1]/hook',
+  'http://[::ffff:0:7f00:1]/',
+  'http://[::ffff:0:127.0.0.1]/hook',
   'http://[fe80::1]/hook',
   'http://100.64.0.1/hook',
   'file:///etc/passwd',
