@@ -1,10 +1,12 @@
 import type { Database } from 'bun:sqlite'
+import type { RawRow } from '../../../db/rows.ts'
+import type { idempotencyKeys } from '../../../db/schema.ts'
 import type { Clock } from '../../../lib/clock.ts'
 import { KEY_LIFETIME_MS } from '../idempotency.ts'
 
 /** Stored first responses per (user, key). Only 201s are stored: a failed attempt may be retried with the same key. */
 export function createIdempotencyStore(sqlite: Database, clock: Clock) {
-  const select = sqlite.prepare<{ request_hash: string; response_body: string; created_at: string }, [string, string]>(
+  const select = sqlite.prepare<Pick<RawRow<typeof idempotencyKeys>, 'request_hash' | 'response_body' | 'created_at'>, [string, string]>(
     'SELECT request_hash, response_body, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?',
   )
   const remove = sqlite.prepare<void, [string, string]>('DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?')
