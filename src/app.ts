@@ -1,14 +1,19 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
+import { authGate } from './http/auth-gate.ts'
+import { bodyPlugin } from './http/body.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
 import { requestPlugin } from './http/request.ts'
 import { authModule, OAUTH_ROUTES } from './modules/auth/index.ts'
+import { recoveryRoutes } from './modules/auth/recovery-routes.ts'
 import { malformedTokenRequest } from './modules/auth/tokens.ts'
 import { catalogModule } from './modules/catalog/index.ts'
+import { emailModule } from './modules/email/index.ts'
 import { healthModule } from './modules/health/index.ts'
+import { rootModule } from './modules/root/index.ts'
 import { ordersModule } from './modules/orders/index.ts'
 import { usersModule } from './modules/users/index.ts'
 import { reportsModule } from './modules/reports/index.ts'
@@ -20,18 +25,33 @@ import { createServices, type Services } from './services.ts'
  * point (src/main.ts) serves it, tests call `app.handle()` or an Eden treaty client on it.
  */
 export function createApp(ctx: AppContext, services: Services = createServices(ctx)) {
-  const auth = authPlugin(createAuthenticator(services.stores.users, ctx))
+  const authenticator = createAuthenticator(services.stores.users, ctx)
+  const auth = authPlugin(authenticator)
+  // The finished app's route table, for the body reader's auth gate (bound once the app exists).
+  let routes = (): { method: string; path: string; hooks: object }[] => []
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
     .use(requestPlugin(ctx))
+    .use(
+      bodyPlugin({
+        limit: ctx.config.BODY_LIMIT,
+        formRoutes: OAUTH_ROUTES,
+        ownReaders: ['PUT /products/:id/image'],
+        gate: authGate(authenticator, () => routes()),
+      }),
+    )
+    .use(rootModule())
     .use(healthModule(services))
     .use(metricsPlugin(ctx))
     .use(authModule(services))
+    .use(recoveryRoutes(services, auth))
     .use(usersModule(services, auth))
     .use(catalogModule(services, auth))
     .use(ordersModule(services, auth))
     .use(reportsModule(services, auth))
     .use(webhooksModule(services, auth))
+    .use(emailModule(services, auth))
+  routes = () => app.routes
   return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }
 

@@ -98,6 +98,7 @@ export const SETTINGS = {
   DATABASE_PATH: setting(text, undefined, 'SQLite database file (default $DATA_DIR/kiosk.db)'),
   JWT_SECRET: setting(text, undefined, 'HS256 key for access tokens; ≥ 32 bytes, required in production'),
   ACCESS_TOKEN_TTL: setting(duration(1000), '15m', 'access token lifetime'),
+  TOKEN_CLOCK_SKEW: setting(duration(0), '60s', 'how far in the future an access token\'s iat may be (clock skew) before it is refused'),
   REFRESH_TOKEN_TTL: setting(duration(1000), '30d', 'refresh token lifetime'),
   SIGNUP_ENABLED: setting(bool, 'true', 'allow POST /auth/register'),
   LOGIN_MAX_FAILURES: setting(int(1), '5', 'failed logins per account from one client address in LOGIN_WINDOW'),
@@ -115,6 +116,7 @@ export const SETTINGS = {
   CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
   CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),
   IMAGE_MAX_BYTES: setting(bytes, '5mb', 'largest product image'),
+  IMAGE_MAX_PIXELS: setting(int(1), '40000000', 'largest product image in pixels (width × height, from its header)'),
   LOW_STOCK_THRESHOLD: setting(int(0), '5', 'stock at or under which a product is low (reports, webhooks)'),
   REPORT_CRON: setting(cron, '0 0 * * *', 'when the report snapshot job runs (UTC)'),
   SNAPSHOT_KEEP: setting(int(1), '30', 'report snapshots kept'),
@@ -125,17 +127,33 @@ export const SETTINGS = {
   WEBHOOK_TIMEOUT_MS: setting(int(100, 120_000), '5000', 'timeout of one webhook attempt'),
   WEBHOOK_CONCURRENCY: setting(int(1, 64), '4', 'webhook deliveries in flight at once'),
   WEBHOOK_ALLOW_PRIVATE: setting(bool, 'false', 'allow webhook targets on private, loopback or link-local addresses'),
+  SMTP_URL: setting(
+    (raw, name) => (/^smtps?:\/\/[^\s/]+/.test(raw.trim()) ? raw.trim() : fail(name, `expected smtp://user:pass@host:port or smtps://…, got "${raw}"`)),
+    undefined,
+    'SMTP server for outgoing email (smtp://user:pass@host:587, STARTTLS when offered; smtps:// for TLS); without it email routes answer 503',
+  ),
+  MAIL_FROM: setting(text, 'Kiosk <no-reply@localhost>', 'From address of outgoing email'),
+  PUBLIC_URL: setting(
+    (raw, name) => (/^https?:\/\/[^\s]+$/.test(raw.trim()) ? raw.trim().replace(/\/+$/, '') : fail(name, `expected an http(s) URL, got "${raw}"`)),
+    'http://localhost:3000',
+    'the shop front end that links in emails point to',
+  ),
+  PASSWORD_RESET_TTL: setting(duration(60_000), '30m', 'lifetime of a password reset token'),
+  EMAIL_VERIFY_TTL: setting(duration(60_000), '2d', 'lifetime of an email verification token'),
+  REQUIRE_VERIFIED_EMAIL: setting(bool, 'false', 'POST /orders is 403 for users whose email is not verified'),
+  EMAIL_MAX_ATTEMPTS: setting(int(1, 50), '8', 'delivery attempts before an email is failed'),
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof SETTINGS
 type Parsed = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never }
 
-export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN'> {
+export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN' | 'SMTP_URL'> {
   DATABASE_PATH: string
   JWT_SECRET: string
   /** True when JWT_SECRET was generated for this process (development only). */
   JWT_SECRET_GENERATED: boolean
   METRICS_TOKEN: string | undefined
+  SMTP_URL: string | undefined
 }
 
 export type Env = Record<string, string | undefined>

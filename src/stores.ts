@@ -1,5 +1,7 @@
 import type { AppContext } from './context.ts'
+import { createRecoveryStore } from './modules/auth/recovery-store.ts'
 import { createCatalogStore } from './modules/catalog/store/index.ts'
+import { createEmailStore } from './modules/email/store.ts'
 import { createHealthStore } from './modules/health/store.ts'
 import { createOrderStore } from './modules/orders/store/index.ts'
 import { createReportsStore } from './modules/reports/store.ts'
@@ -12,6 +14,7 @@ import { createWebhookStore } from './modules/webhooks/store.ts'
  */
 export function createStores(ctx: Pick<AppContext, 'sqlite' | 'db' | 'clock'>) {
   const { sqlite, db, clock } = ctx
+  const email = createEmailStore(sqlite)
   return {
     catalog: createCatalogStore(sqlite),
     users: createUserStore(sqlite, db),
@@ -19,6 +22,8 @@ export function createStores(ctx: Pick<AppContext, 'sqlite' | 'db' | 'clock'>) {
     reports: createReportsStore(sqlite),
     webhooks: createWebhookStore(sqlite),
     health: createHealthStore(sqlite),
+    email,
+    recovery: createRecoveryStore(sqlite, email),
   }
 }
 

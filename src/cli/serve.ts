@@ -5,6 +5,7 @@ import { createServices } from '../services.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
+import { listeningUrls, serverOptions } from '../http/server-options.ts'
 
 /**
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
@@ -28,13 +29,13 @@ export async function serve(config: Config): Promise<number> {
   app.listen({
     port: config.PORT,
     hostname: config.HOST,
-    // Bun's own ceiling; the request plugin answers oversized bodies with a problem before this.
-    maxRequestBodySize: Math.max(config.BODY_LIMIT, config.IMAGE_MAX_BYTES) + 64 * 1024,
+    ...serverOptions(ctx),
   })
   const server = app.server!
-  logger.info({ url: server.url.href, database: config.DATABASE_PATH }, 'kiosk listening')
-  const { webhookWorker } = services
+  logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH }, 'kiosk listening')
+  const { webhookWorker, emailWorker } = services
   webhookWorker.start()
+  emailWorker.start()
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
@@ -42,7 +43,7 @@ export async function serve(config: Config): Promise<number> {
   })
   logger.info({ signal }, 'shutting down: draining in-flight requests')
   // The worker stops polling now and finishes its attempts in flight while requests drain.
-  const workerStopped = webhookWorker.stop()
+  const workerStopped = Promise.all([webhookWorker.stop(), emailWorker.stop()])
   // Stop accepting, wait until no request is in flight (bounded by SHUTDOWN_TIMEOUT), then close
   // what is left: idle keep-alive sockets and clients still sending a body we already refused.
   void server.stop(false)

@@ -16,5 +16,10 @@ export const migrations: EmbeddedMigration[] = [
     "tag": "0002_catalog_indexes",
     "when": 1795890492178,
     "sql": "DROP INDEX `products_name_id_idx`;--> statement-breakpoint\nCREATE INDEX `products_name_nocase_id_idx` ON `products` (\"name\" COLLATE NOCASE,`id`);--> statement-breakpoint\nCREATE INDEX `products_category_price_idx` ON `products` (`category`,`price_cents`,`id`);--> statement-breakpoint\nCREATE INDEX `products_category_name_idx` ON `products` (`category`,\"name\" COLLATE NOCASE,`id`);"
+  },
+  {
+    "tag": "0003_mushy_union_jack",
+    "when": 1796161619790,
+    "sql": "CREATE TABLE `account_tokens` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`user_id` text NOT NULL,\n\t`purpose` text NOT NULL,\n\t`token_hash` text NOT NULL,\n\t`email` text NOT NULL,\n\t`expires_at` text NOT NULL,\n\t`created_at` text NOT NULL,\n\t`used_at` text,\n\tFOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,\n\tCONSTRAINT \"account_tokens_purpose_check\" CHECK(\"account_tokens\".\"purpose\" in ('password_reset', 'verify_email', 'change_email'))\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `account_tokens_hash_unique` ON `account_tokens` (`token_hash`);--> statement-breakpoint\nCREATE INDEX `account_tokens_user_purpose_idx` ON `account_tokens` (`user_id`,`purpose`);--> statement-breakpoint\nCREATE TABLE `emails` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`to_address` text NOT NULL,\n\t`subject` text NOT NULL,\n\t`template` text NOT NULL,\n\t`text_body` text,\n\t`html_body` text,\n\t`status` text DEFAULT 'pending' NOT NULL,\n\t`attempts` integer DEFAULT 0 NOT NULL,\n\t`last_error` text,\n\t`next_attempt_at` text,\n\t`lease_until` text,\n\t`created_at` text NOT NULL,\n\t`sent_at` text,\n\tCONSTRAINT \"emails_status_check\" CHECK(\"emails\".\"status\" in ('pending', 'sending', 'sent', 'failed'))\n);\n--> statement-breakpoint\nCREATE INDEX `emails_due_idx` ON `emails` (`status`,`next_attempt_at`);--> statement-breakpoint\nCREATE INDEX `emails_created_id_idx` ON `emails` (`created_at`,`id`);--> statement-breakpoint\nALTER TABLE `users` ADD `email_verified_at` text;"
   }
 ]

@@ -27,6 +27,8 @@ export const users = sqliteTable(
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     /** Bumped on deactivation, password or role change: access tokens carrying an older value die. */
     tokenVersion: integer('token_version').notNull().default(0),
+    /** When the current email was proven by a verification link; null while unverified. */
+    emailVerifiedAt: text('email_verified_at'),
     ...timestamps,
   },
   (t) => [
@@ -226,5 +228,66 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex('webhook_deliveries_event_unique').on(t.webhookId, t.eventId),
     index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+  ],
+)
+
+export const accountTokenPurposes = ['password_reset', 'verify_email', 'change_email'] as const
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number]
+
+/**
+ * One-time tokens mailed to a user (password reset, email verification, email change). Only the
+ * SHA-256 of a token is stored; `email` is the address it was sent to (for change_email, the new one).
+ */
+export const accountTokens = sqliteTable(
+  'account_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: accountTokenPurposes }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    email: text('email').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    createdAt: text('created_at').notNull(),
+    /** Set when the token is used, or superseded by a newer one: it never works again. */
+    usedAt: text('used_at'),
+  },
+  (t) => [
+    uniqueIndex('account_tokens_hash_unique').on(t.tokenHash),
+    index('account_tokens_user_purpose_idx').on(t.userId, t.purpose),
+    check('account_tokens_purpose_check', sql`${t.purpose} in ('password_reset', 'verify_email', 'change_email')`),
+  ],
+)
+
+export const emailStatuses = ['pending', 'sending', 'sent', 'failed'] as const
+export type EmailStatus = (typeof emailStatuses)[number]
+
+/**
+ * The mail outbox: a message is written in the transaction of the change that causes it and sent
+ * by the email worker. Bodies carry one-time links, so they are erased once the message is sent or failed.
+ */
+export const emails = sqliteTable(
+  'emails',
+  {
+    id: text('id').primaryKey(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    template: text('template').notNull(),
+    textBody: text('text_body'),
+    htmlBody: text('html_body'),
+    status: text('status', { enum: emailStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: text('next_attempt_at'),
+    /** A claim by a worker; a claim older than its lease is taken over after a crash. */
+    leaseUntil: text('lease_until'),
+    createdAt: text('created_at').notNull(),
+    sentAt: text('sent_at'),
+  },
+  (t) => [
+    index('emails_due_idx').on(t.status, t.nextAttemptAt),
+    index('emails_created_id_idx').on(t.createdAt, t.id),
+    check('emails_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
   ],
 )

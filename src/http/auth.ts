@@ -36,6 +36,9 @@ const invalid = (description: string) =>
 
 const AUTH_FACTS_TTL_MS = 30_000
 
+/** OpenAPI extension naming the role a route requires (read back by the body reader's auth gate). */
+export const REQUIRED_ROLE = 'x-required-role'
+
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
@@ -65,6 +68,12 @@ export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSess
     })) as Partial<AccessClaims> | false
     if (!claims || typeof claims.sub !== 'string' || typeof claims.ver !== 'number') {
       throw invalid('signature, algorithm or expiry is wrong')
+    }
+    // jose checks exp and nbf against the clock, but not iat: a token "issued" in the future is forged
+    // or from a host whose clock is wrong, and would outlive its TTL; refuse it beyond the skew.
+    // @elysiajs/jwt stamps iat from the wall clock (never the context's), so iat is judged by it too.
+    if (typeof claims.iat !== 'number' || claims.iat * 1000 > Date.now() + ctx.config.TOKEN_CLOCK_SKEW) {
+      throw invalid('the token was issued in the future')
     }
     const facts = await userFacts(claims.sub)
     if (!facts || !facts.active) throw invalid('the token has been revoked')
@@ -111,7 +120,7 @@ export function authPlugin(authenticator: Authenticator) {
   const { authenticate, authorize } = authenticator
   return new Elysia({ name: 'kiosk/auth' }).macro({
     auth: (need: Role) => ({
-      detail: { security: SECURED },
+      detail: { security: SECURED, [REQUIRED_ROLE]: need },
       async parse({ request }) {
         await authorize(request, need)
       },

@@ -21,6 +21,7 @@ export const TAGS = [
   { name: 'Orders', description: 'Ordering, status and history' },
   { name: 'Reports', description: 'Admin reports and snapshots' },
   { name: 'Webhooks', description: 'Outbound event subscriptions' },
+  { name: 'Email', description: 'The outgoing mail outbox' },
   { name: 'Operations', description: 'Health and metrics' },
 ]
 
@@ -225,13 +226,17 @@ const CROSS_CUTTING: Record<string, string> = {
   '403': 'Forbidden: authenticated but not allowed (problem details)',
   '404': 'Not Found: no such resource, or not yours (problem details)',
   '413': 'Payload Too Large: the body is over the limit (problem details)',
+  '414': 'URI Too Long: the request target is over 8 KiB (problem details)',
+  '415': 'Unsupported Media Type: the body is not application/json (the token endpoints also take forms) (problem details)',
   '422': 'Unprocessable Content: validation failed; `errors` names each field (problem details)',
+  '431': 'Request Header Fields Too Large: the header fields are over 16 KiB (problem details)',
 }
 
 function crossCuttingStatuses(operation: any): string[] {
-  const statuses: string[] = []
+  // Any request can be refused for the size of its head (src/http/head-limits.ts).
+  const statuses: string[] = ['414', '431']
   const parameters: any[] = operation.parameters ?? []
-  if (operation.requestBody) statuses.push('400', '413', '422')
+  if (operation.requestBody) statuses.push('400', '413', '415', '422')
   if (parameters.some((p) => p.in === 'query')) statuses.push('422')
   if (parameters.some((p) => p.in === 'path')) statuses.push('404', '422')
   const security: Record<string, unknown>[] = operation.security ?? []

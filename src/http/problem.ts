@@ -8,12 +8,14 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ProtocolError,
+  ServiceUnavailableError,
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
   type FieldError,
 } from '../lib/errors.ts'
+import { BodyTooLargeError } from './body-limit.ts'
 import { requestState, serverTiming } from './request-state.ts'
 
 /** RFC 9457 problem details, as every error response carries them. */
@@ -52,13 +54,26 @@ const kinds = {
   404: { status: 404, slug: 'not-found', title: 'Not Found' },
   409: { status: 409, slug: 'conflict', title: 'Conflict' },
   413: { status: 413, slug: 'payload-too-large', title: 'Payload Too Large' },
+  414: { status: 414, slug: 'uri-too-long', title: 'URI Too Long' },
   415: { status: 415, slug: 'unsupported-media-type', title: 'Unsupported Media Type' },
   422: { status: 422, slug: 'validation-failed', title: 'Unprocessable Content' },
   429: { status: 429, slug: 'rate-limited', title: 'Too Many Requests' },
+  431: { status: 431, slug: 'header-fields-too-large', title: 'Request Header Fields Too Large' },
   500: { status: 500, slug: 'internal', title: 'Internal Server Error' },
+  503: { status: 503, slug: 'unavailable', title: 'Service Unavailable' },
 } satisfies Record<number, ProblemKind>
 
 export type ProblemStatus = keyof typeof kinds
+
+/** The request line (414) or the header fields (431) are over Kiosk's limits (src/http/head-limits.ts). */
+export class RequestHeadTooLargeError extends DomainError {
+  constructor(
+    message: string,
+    readonly status: 414 | 431,
+  ) {
+    super(message)
+  }
+}
 
 const domainStatus = (error: DomainError): ProblemStatus => {
   if (error instanceof NotFoundError) return 404
@@ -70,6 +85,8 @@ const domainStatus = (error: DomainError): ProblemStatus => {
   if (error instanceof PayloadTooLargeError) return 413
   if (error instanceof UnsupportedMediaTypeError) return 415
   if (error instanceof TooManyRequestsError) return 429
+  if (error instanceof ServiceUnavailableError) return 503
+  if (error instanceof RequestHeadTooLargeError) return error.status
   return 500
 }
 
@@ -118,7 +135,8 @@ const validationErrors = (error: ValidationError): FieldError[] => {
     seen.add(key)
     out.push({ path, message, in: error.type })
   }
-  return out.length ? out : [{ path: '/', message: error.message, in: error.type }]
+  // A fixed message: Elysia's own error.message differs with NODE_ENV, and NODE_ENV must not change answers.
+  return out.length ? out : [{ path: '/', message: 'is invalid', in: error.type }]
 }
 
 /** The problem for any thrown value; unexpected errors become a generic 500. */
@@ -135,6 +153,7 @@ export function toProblem(
     const headers: Record<string, string> = {}
     if (cause instanceof UnauthorizedError) headers['www-authenticate'] = cause.challenge
     if (cause instanceof TooManyRequestsError) headers['retry-after'] = String(cause.retryAfterSeconds)
+    if (cause instanceof BodyTooLargeError && cause.closeConnection) headers.connection = 'close'
     if (status === 500) log.error({ err: cause }, 'unmapped domain error')
     return { problem: problemBody(request, status, status === 500 ? 'An unexpected error occurred.' : cause.message, cause.errors), headers }
   }
@@ -166,6 +185,14 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 }
 
 /**
+ * A body that does not parse or validate: Elysia's own parse errors, and the body reader's 400s.
+ * A 401, 413 or 415 thrown while the body was read is not that, and stays a problem everywhere.
+ */
+const isMalformedBody = (code: string | number, error: unknown) =>
+  code === 'VALIDATION' ||
+  (code === 'PARSE' && !(error instanceof Error && error.cause instanceof DomainError && !(error.cause instanceof BadRequestError)))
+
+/**
  * One plugin maps every failure, from any layer, to problem+json. Two exceptions, both fixed by
  * a protocol: a ProtocolError is answered with its own body, and on `protocolRoutes` (the OAuth
  * token endpoints) a body that does not parse or validate becomes `malformed()`.
@@ -175,7 +202,7 @@ export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[];
     const protocolError =
       error instanceof ProtocolError
         ? error
-        : (code === 'VALIDATION' || code === 'PARSE') && options.malformed && options.protocolRoutes?.includes(route)
+        : isMalformedBody(code, error) && options.malformed && options.protocolRoutes?.includes(route)
           ? options.malformed()
           : undefined
     if (protocolError) {

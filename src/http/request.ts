@@ -2,7 +2,8 @@ import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
 import pino from 'pino'
 import type { AppContext } from '../context.ts'
-import { PayloadTooLargeError } from '../lib/errors.ts'
+import { checkDeclaredLength } from './body-limit.ts'
+import { checkRequestHead } from './head-limits.ts'
 import { beginRequest, requestState, serverTiming } from './request-state.ts'
 
 /** Sent on every response; the docs page replaces the CSP with the one its UI needs. */
@@ -75,10 +76,11 @@ export function requestPlugin(ctx: AppContext) {
       Object.assign(set.headers, SECURITY_HEADERS)
       set.headers['x-request-id'] = state.requestId
 
-      const length = Number(request.headers.get('content-length') ?? 0)
+      checkRequestHead(request)
       const isImageUpload = request.method === 'PUT' && IMAGE_UPLOAD.test(pathOf(request.url))
-      const limit = isImageUpload ? config.IMAGE_MAX_BYTES + MULTIPART_SLACK : config.BODY_LIMIT
-      if (length > limit) throw new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`)
+      // A declared length over the limit is refused before anything is read; bodies without one are
+      // counted while they stream (src/http/body.ts, the image upload's reader).
+      checkDeclaredLength(request, isImageUpload ? config.IMAGE_MAX_BYTES + MULTIPART_SLACK : config.BODY_LIMIT)
     })
     .onAfterHandle({ as: 'global' }, ({ request, set }) => {
       set.headers['server-timing'] = serverTiming(request)

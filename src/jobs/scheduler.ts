@@ -38,11 +38,13 @@ export interface JobRun {
  * The one place jobs are registered. Other features add theirs to this list (the orders'
  * idempotency-key sweep, the webhooks' housekeeping), each a small function of the context.
  */
-export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports'>): JobDefinition[] {
+export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
   const { reports } = services
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
+    // Used, superseded and expired reset/verification tokens never work again: their hashes go.
+    { name: 'account-token-sweep', pattern: '45 * * * *', run: () => services.stores.recovery.sweep(ctx.clock.now().toISOString()) },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',

@@ -37,6 +37,8 @@ export class UnauthorizedError extends DomainError {
   }
 }
 export class BadRequestError extends DomainError {}
+/** A feature this server is not configured for (email without SMTP_URL). */
+export class ServiceUnavailableError extends DomainError {}
 export class PayloadTooLargeError extends DomainError {}
 export class UnsupportedMediaTypeError extends DomainError {}
 export class TooManyRequestsError extends DomainError {

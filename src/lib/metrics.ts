@@ -82,6 +82,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    emailAttempts: new Counter({
+      name: 'email_attempts_total',
+      help: 'Email delivery attempts by outcome (sent, retry, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
   }
 }
 

@@ -135,7 +135,7 @@ describe('Swagger UI', () => {
       expect({ path, body: filled }).toEqual({ path, body: bare })
     }
     // Only page sizes are pre-filled, with the default the server uses anyway.
-    expect(prefilled).toEqual(['/users?limit=20', '/products?limit=20', '/orders?limit=20', '/admin/webhooks?limit=20'])
+    expect(prefilled).toEqual(['/users?limit=20', '/products?limit=20', '/orders?limit=20', '/admin/webhooks?limit=20', '/admin/emails?limit=20'])
   })
 
   test('the page has a favicon, served by the app itself', async () => {

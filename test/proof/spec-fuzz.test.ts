@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats'
 import fc from 'fast-check'
 import { seedDataFolder } from '../e2e/data-folder.ts'
 import { startKiosk, type RunningKiosk } from '../e2e/harness.ts'
+import { startSmtp, type TestSmtp } from '../modules/email/smtp-server.ts'
 import { hostileValue, nastyStrings, resolveRef, validValue, type Document, type Schema } from './openapi-arbitraries.ts'
 
 /*
@@ -34,6 +35,8 @@ interface GeneratedRequest {
 }
 
 let kiosk: RunningKiosk
+// Email is configured (a real SMTP server on loopback), so the email routes run their real paths instead of 503.
+let smtp: TestSmtp
 let doc: Document
 const ids = new Set<string>(['00000000-0000-7000-8000-000000000000'])
 
@@ -44,7 +47,8 @@ beforeAll(async () => {
   })
   for (const product of seeded.products) ids.add(product.id)
   for (const user of seeded.users) ids.add(user.id)
-  kiosk = await startKiosk({ dir: seeded.dir, env: { ...seeded.env, WEBHOOK_ALLOW_PRIVATE: 'false' } })
+  smtp = await startSmtp()
+  kiosk = await startKiosk({ dir: seeded.dir, env: { ...seeded.env, WEBHOOK_ALLOW_PRIVATE: 'false', SMTP_URL: smtp.url } })
   doc = (await (await fetch(`${kiosk.url}/docs/json`)).json()) as Document
   tokens.admin = seeded.users[0]!.token
   tokens.user = seeded.users[1]!.token
@@ -52,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kiosk?.stop()
+  await smtp?.close()
 })
 
 const tokens = { admin: '', user: '' }

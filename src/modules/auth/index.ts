@@ -31,7 +31,7 @@ export function authModule(services: { authService: AuthService; tokens: TokenSe
         response: { 201: User, ...problemResponses(403, 409, 429) },
         detail: {
           summary: 'Create an account',
-          description: 'Anyone may register (403 when SIGNUP_ENABLED=false); the role is always `user`. The email is lower-cased. Rate limited per client address (429).',
+          description: 'Anyone may register (403 when SIGNUP_ENABLED=false); the role is always `user`. The email is lower-cased. Rate limited per client address (429). When email is configured (SMTP_URL), a verification email is queued in the same transaction (`email_verified` is false until its link is used).',
         },
       },
     )

@@ -74,6 +74,12 @@ export async function countRegistration(limiters: AuthLimiters, clock: Clock, ca
   if (wait) refuse(limiters, 'registrations', caller.address, caller, now, wait)
 }
 
+/** Forgets an account's failed logins: its ceiling, and its pair with `address`. */
+export async function clearLoginFailures(limiters: AuthLimiters, account: string, address: string) {
+  await limiters.failuresPerPair.reset(`${account} ${address}`)
+  await limiters.failuresPerAccount.reset(account)
+}
+
 /**
  * A password check under the failed-login limits of `account` from the caller's address (a login,
  * or the current password of a password change). The attempt is counted before the slow hash check

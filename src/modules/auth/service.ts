@@ -2,10 +2,11 @@ import type { AppContext } from '../../context.ts'
 import { ForbiddenError } from '../../lib/errors.ts'
 import { hashPassword, normaliseEmail, type UserService } from '../users/service.ts'
 import { countRegistration, limitedPasswordCheck, type AuthLimiters, type Caller } from './limits.ts'
+import type { RecoveryService } from './recovery.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 /** Sign-up and password login, with the rate limits and constant-cost checks they need. */
-export function createAuthService(ctx: Pick<AppContext, 'clock' | 'config'>, users: UserService, tokens: TokenService, limiters: AuthLimiters) {
+export function createAuthService(ctx: Pick<AppContext, 'clock' | 'config'>, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
   const { clock, config } = ctx
   // Verified against when the email is unknown, so an unknown account costs what a wrong password costs.
   let dummyHash: Promise<string> | undefined
@@ -15,7 +16,7 @@ export function createAuthService(ctx: Pick<AppContext, 'clock' | 'config'>, use
     async register(input: { email: string; password: string; name: string }, caller: Caller) {
       if (!config.SIGNUP_ENABLED) throw new ForbiddenError('Sign-up is disabled on this server.')
       await countRegistration(limiters, clock, caller)
-      return users.create({ ...input, role: 'user' })
+      return users.create({ ...input, role: 'user' }, recovery?.verificationOnSignUp())
     },
 
     async login(username: string, password: string, caller: Caller) {

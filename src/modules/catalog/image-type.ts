@@ -141,3 +141,81 @@ export function detectImageType(bytes: Uint8Array): ImageType | null {
           : null
   return type && !containsMarkup(bytes) ? type : null
 }
+
+const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8)
+const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16)
+
+/** JPEG start-of-frame markers (SOF0..SOF15 but DHT, JPG and DAC), which carry the frame's size. */
+const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc
+
+function jpegSize(b: Uint8Array): [number, number] | null {
+  let pos = 2
+  while (pos + 9 <= b.length) {
+    const marker = b[pos + 1]!
+    if (b[pos] !== 0xff) return null
+    if (marker === 0xff) {
+      pos++
+      continue
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      pos += 2
+      continue
+    }
+    if (isStartOfFrame(marker)) return [u16be(b, pos + 7), u16be(b, pos + 5)]
+    if (marker === 0xda) return null
+    pos += 2 + u16be(b, pos + 2)
+  }
+  return null
+}
+
+/** The GIF's canvas: the logical screen, grown to hold every frame (decoders size their buffers so). */
+function gifSize(b: Uint8Array): [number, number] {
+  let width = u16le(b, 6)
+  let height = u16le(b, 8)
+  const colourTable = (packed: number) => (packed & 0x80 ? 3 * (1 << ((packed & 7) + 1)) : 0)
+  let pos = 13 + colourTable(b[10]!)
+  const skipSubBlocks = () => {
+    while (pos < b.length && b[pos] !== 0) pos += 1 + b[pos]!
+    pos++
+  }
+  while (pos < b.length && b[pos] !== 0x3b) {
+    if (b[pos] === 0x21) {
+      pos += 2
+      skipSubBlocks()
+    } else if (b[pos] === 0x2c && pos + 10 <= b.length) {
+      width = Math.max(width, u16le(b, pos + 1) + u16le(b, pos + 5))
+      height = Math.max(height, u16le(b, pos + 3) + u16le(b, pos + 7))
+      pos += 10 + colourTable(b[pos + 9]!) + 1
+      skipSubBlocks()
+    } else {
+      break
+    }
+  }
+  return [width, height]
+}
+
+function webpSize(b: Uint8Array): [number, number] | null {
+  if (ascii(b, 12, 'VP8X') && b.length >= 30) return [u24le(b, 24) + 1, u24le(b, 27) + 1]
+  if (ascii(b, 12, 'VP8L') && b.length >= 25 && b[20] === 0x2f) {
+    const bits = u32le(b, 21)
+    return [(bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1]
+  }
+  if (ascii(b, 12, 'VP8 ') && b.length >= 30) return [u16le(b, 26) & 0x3fff, u16le(b, 28) & 0x3fff]
+  return null
+}
+
+/**
+ * Width × height as the image's header states them (what a decoder would allocate for), for a
+ * buffer detectImageType accepted; null when the header does not say.
+ */
+export function imagePixels(bytes: Uint8Array, type: ImageType): number | null {
+  const size =
+    type === 'image/png'
+      ? ([u32be(bytes, 16), u32be(bytes, 20)] as [number, number])
+      : type === 'image/jpeg'
+        ? jpegSize(bytes)
+        : type === 'image/gif'
+          ? gifSize(bytes)
+          : webpSize(bytes)
+  return size ? size[0] * size[1] : null
+}

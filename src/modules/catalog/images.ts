@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AppContext } from '../../context.ts'
-import { NotFoundError, UnsupportedMediaTypeError } from '../../lib/errors.ts'
-import { detectImageType, IMAGE_TYPES } from './image-type.ts'
+import { NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../../lib/errors.ts'
+import { detectImageType, IMAGE_TYPES, imagePixels } from './image-type.ts'
 import { toProductJson, type CachedProduct } from './product.ts'
 import type { Catalog } from './service.ts'
 import type { CatalogStore } from './store/index.ts'
@@ -43,6 +43,13 @@ export function createProductImages(ctx: Pick<AppContext, 'config' | 'clock' | '
     await catalog.requireRow(id)
     const type = detectImageType(bytes)
     if (!type) throw new UnsupportedMediaTypeError('The image must be a PNG, JPEG, WebP or GIF file.')
+    // A small file can declare a huge canvas (a decompression bomb for whoever decodes it).
+    const pixels = imagePixels(bytes, type)
+    if (pixels !== null && pixels > ctx.config.IMAGE_MAX_PIXELS) {
+      throw new ValidationFailedError(`The image is larger than ${ctx.config.IMAGE_MAX_PIXELS} pixels.`, [
+        { path: '/', message: `${pixels} pixels, more than ${ctx.config.IMAGE_MAX_PIXELS}`, in: 'body' },
+      ])
+    }
     mkdirSync(dir, { recursive: true })
     const key = `${Bun.randomUUIDv7()}.${IMAGE_TYPES[type]}`
     const temp = join(dir, `${TEMP_PREFIX}${key}`)

@@ -1,4 +1,5 @@
 import { BadRequestError, PayloadTooLargeError, ValidationFailedError } from '../../lib/errors.ts'
+import { BodyTooLargeError, readLimited } from '../../http/body-limit.ts'
 import { MULTIPART_SLACK } from '../../http/request.ts'
 
 /*
@@ -9,24 +10,11 @@ import { MULTIPART_SLACK } from '../../http/request.ts'
 
 const tooLarge = (max: number) => new PayloadTooLargeError(`The image is larger than ${max} bytes.`)
 
-/** Reads at most `cap` bytes of a stream; throws 413 (and cancels the stream) past it. */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, cap: number, max: number): Promise<Uint8Array> {
-  if (!stream) return new Uint8Array(0)
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > cap) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(max)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks, total)
-}
+/** At most `cap` bytes of the body; past it, 413 naming `max` (the refused rest is discarded, see body-limit.ts). */
+const readCapped = (stream: ReadableStream<Uint8Array> | null, cap: number, max: number) =>
+  readLimited(stream, cap, 'image').catch((error: unknown) => {
+    throw error instanceof BodyTooLargeError && cap !== max ? new BodyTooLargeError(max, error.closeConnection, 'image') : error
+  })
 
 /** The uploaded bytes; 413 over `max`, 400 for a malformed form, 422 for a form without `file`. */
 export async function readImageUpload(request: Request, max: number): Promise<Uint8Array> {

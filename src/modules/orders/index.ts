@@ -5,17 +5,19 @@ import { ForbiddenError } from '../../lib/errors.ts'
 import { dateRange } from './dates.ts'
 import { CreateOrderBody, CreateOrderHeaders, Order, OrderIdParams, OrderListQuery, OrderPage, UpdateOrderBody } from './model.ts'
 import type { OrderService } from './service.ts'
+import type { RecoveryService } from '../auth/recovery.ts'
 
 const orderPath = (id: string) => `/orders/${id}`
 
 /** Ordering, the caller's orders (all of them for admins), cancellation and status changes. */
-export function ordersModule(services: { orders: OrderService }, auth: ReturnType<typeof authPlugin>) {
-  const { orders } = services
+export function ordersModule(services: { orders: OrderService; recovery?: RecoveryService }, auth: ReturnType<typeof authPlugin>) {
+  const { orders, recovery } = services
   return new Elysia({ prefix: '/orders', tags: ['Orders'] })
     .use(auth)
     .post(
       '',
       async ({ user, body, headers, set, status }) => {
+        await recovery?.requireVerifiedToOrder(user.id)
         const { order, replayed } = await orders.create(user, body, headers['idempotency-key'])
         set.headers.location = orderPath(order.id)
         if (replayed) set.headers['idempotent-replayed'] = 'true'
@@ -25,11 +27,11 @@ export function ordersModule(services: { orders: OrderService }, auth: ReturnTyp
         auth: 'user',
         body: CreateOrderBody,
         headers: CreateOrderHeaders,
-        response: { 201: Order, ...problemResponses(409) },
+        response: { 201: Order, ...problemResponses(403, 409) },
         detail: {
           summary: 'Place an order',
           description:
-            'One transaction: every line\'s stock is checked and taken, or nothing is. Prices come from the catalog. Unknown or inactive products and repeated products are 422 naming the line. Not enough stock is 409 whose `errors` name each short line with `product_id`, `requested` and `available`. With `Idempotency-Key`, the same key and body from the same user within 24 h return the first 201 again with `Idempotent-Replayed: true` and create nothing; the same key with another body is 422. Only successful (201) responses are remembered.',
+            'One transaction: every line\'s stock is checked and taken, or nothing is. Prices come from the catalog. Unknown or inactive products and repeated products are 422 naming the line. Not enough stock is 409 whose `errors` name each short line with `product_id`, `requested` and `available`. With `Idempotency-Key`, the same key and body from the same user within 24 h return the first 201 again with `Idempotent-Replayed: true` and create nothing; the same key with another body is 422. Only successful (201) responses are remembered. With REQUIRE_VERIFIED_EMAIL=true, a user whose email is not verified gets 403.',
         },
       },
     )

@@ -12,13 +12,19 @@ import {
   UserListQuery,
   UserPage,
 } from './model.ts'
-import type { UserService } from './service.ts'
+import type { RecoveryService } from '../auth/recovery.ts'
+import { hashPassword, type UserService } from './service.ts'
 
 const NoContent = t.Void({ description: 'Done' })
 
 /** The caller's own account (/users/me) and admin user management (/users). */
-export function usersModule(services: { users: UserService; trustProxy: boolean }, auth: ReturnType<typeof authPlugin>) {
-  const { users, trustProxy } = services
+export function usersModule(
+  services: { users: UserService; trustProxy: boolean; recovery?: RecoveryService; smtpConfigured: boolean },
+  auth: ReturnType<typeof authPlugin>,
+) {
+  const { users, trustProxy, recovery } = services
+  // With email configured, a new address waits for its verification link; without, it applies at once (unverified).
+  const emailChangeWaitsForLink = recovery !== undefined && services.smtpConfigured
   return new Elysia({ prefix: '/users', tags: ['Identity'] })
     .use(auth)
     .get('/me', ({ user }) => users.me(user.id), {
@@ -26,12 +32,24 @@ export function usersModule(services: { users: UserService; trustProxy: boolean 
       response: { 200: User },
       detail: { summary: 'The caller', description: 'The authenticated account; never its password hash.' },
     })
-    .patch('/me', async ({ user, body }) => (await users.me(user.id), users.update(user.id, { name: body.name, email: body.email })), {
-      auth: 'user',
-      body: UpdateMeBody,
-      response: { 200: User, ...problemResponses(409) },
-      detail: { summary: 'Update the caller', description: 'Only `name` and `email` can change here; 409 when the email is taken.' },
-    })
+    .patch(
+      '/me',
+      async ({ user, body }) => {
+        await users.me(user.id)
+        if (body.email !== undefined && emailChangeWaitsForLink) await recovery!.requestEmailChange(user.id, body.email)
+        return users.update(user.id, { name: body.name, email: emailChangeWaitsForLink ? undefined : body.email })
+      },
+      {
+        auth: 'user',
+        body: UpdateMeBody,
+        response: { 200: User, ...problemResponses(409) },
+        detail: {
+          summary: 'Update the caller',
+          description:
+            'Only `name` and `email` can change here; 409 when the email is taken. When email is configured (SMTP_URL), a new `email` is not applied yet: a verification link goes to the new address, and the account keeps its old email (which still signs in) until POST /auth/verify-email with that link\'s token makes the new one the account\'s email, verified. Without SMTP_URL the new email applies at once, with `email_verified: false`.',
+        },
+      },
+    )
     .post(
       '/me/password',
       async ({ user, body, request, server, status }) => {
@@ -76,7 +94,10 @@ export function usersModule(services: { users: UserService; trustProxy: boolean 
       response: { 200: User, ...problemResponses(404) },
       detail: { summary: 'A user' },
     })
-    .patch('/:id', ({ params, body }) => users.update(params.id, body), {
+    .patch('/:id', async ({ params, body }) => {
+      const { password, ...patch } = body
+      return users.update(params.id, { ...patch, passwordHash: password === undefined ? undefined : await hashPassword(password) })
+    }, {
       auth: 'admin',
       params: UserIdParams,
       body: UpdateUserBody,
@@ -84,7 +105,7 @@ export function usersModule(services: { users: UserService; trustProxy: boolean 
       detail: {
         summary: 'Update a user',
         description:
-          'Changing `role` or `active` revokes the user\'s tokens at once. 409 when the email is taken or when the change would leave no active administrator.',
+          'Changing `role` or `active`, or setting `password`, revokes the user\'s tokens at once (every session and refresh-token family). A changed `email` is unverified. 409 when the email is taken or when the change would leave no active administrator.',
       },
     })
     .delete(

@@ -34,6 +34,7 @@ export const User = t.Object(
     name: t.String(),
     role: Role,
     active: t.Boolean(),
+    email_verified: t.Boolean({ description: 'Whether the owner has followed a verification link sent to `email`' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -51,6 +52,7 @@ export const UpdateUserBody = t.Object({
   email: t.Optional(Email),
   role: t.Optional(Role),
   active: t.Optional(t.Boolean()),
+  password: t.Optional(Password),
 }, { title: 'UserUpdate' })
 export const ChangePasswordBody = t.Object({ current_password: chars(1, 128), new_password: Password }, { title: 'PasswordChange' })
 

@@ -14,6 +14,7 @@ export const toUserView = (row: UserRow): UserView => ({
   name: row.name,
   role: row.role,
   active: row.active,
+  email_verified: row.emailVerifiedAt !== null,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
 })
@@ -41,14 +42,18 @@ export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock
   /** Role, active flag and token version are read by every authenticated request through a cache. */
   const forgetAuthFacts = (id: string) => invalidate(cache, cacheKeys.userAuth(id))
 
-  async function create(input: { email: string; password: string; name: string; role: Role }): Promise<UserView> {
+  /** `alsoInTransaction` runs (synchronously) in the transaction that inserts the user: registration queues its verification email there. */
+  async function create(
+    input: { email: string; password: string; name: string; role: Role },
+    alsoInTransaction?: (user: UserRow) => void,
+  ): Promise<UserView> {
     const email = normaliseEmail(input.email)
     if (await findByEmail(email)) throw emailTaken()
     const passwordHash = await hashPassword(input.password)
     const at = now()
-    const row: UserRow = { id: Bun.randomUUIDv7(), email, name: input.name.trim() || input.name, passwordHash, role: input.role, active: true, tokenVersion: 0, createdAt: at, updatedAt: at }
+    const row: UserRow = { id: Bun.randomUUIDv7(), email, name: input.name.trim() || input.name, passwordHash, role: input.role, active: true, tokenVersion: 0, emailVerifiedAt: null, createdAt: at, updatedAt: at }
     try {
-      await store.insertUser(row)
+      await store.insertUser(row, alsoInTransaction)
     } catch (error) {
       // Two registrations for one email raced past the check above.
       if (isUniqueViolation(error)) throw emailTaken()
@@ -66,7 +71,8 @@ export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock
     return { items: page.map(toUserView), next_cursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null }
   }
 
-  async function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean }): Promise<UserView> {
+  /** `passwordHash` (an admin setting a password) revokes the user's sessions, as a role change does. */
+  async function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean; passwordHash?: string }): Promise<UserView> {
     const current = await require(id)
     const next = { ...current }
     if (patch.name !== undefined) next.name = patch.name
@@ -74,7 +80,10 @@ export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock
       next.email = normaliseEmail(patch.email)
       const owner = await findByEmail(next.email)
       if (owner && owner.id !== id) throw emailTaken()
+      // A new address is unproven until its owner follows a verification link.
+      if (next.email !== current.email) next.emailVerifiedAt = null
     }
+    if (patch.passwordHash !== undefined) next.passwordHash = patch.passwordHash
     if (patch.role !== undefined) next.role = patch.role
     if (patch.active !== undefined) next.active = patch.active
     const stopsBeingActiveAdmin = current.role === 'admin' && current.active && (next.role !== 'admin' || !next.active)
@@ -82,10 +91,22 @@ export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock
       throw new ConflictError('This would leave no active administrator.')
     }
     // A role change or a deactivation must end every outstanding token at once.
-    const revokes = next.role !== current.role || next.active !== current.active
+    const revokes = next.role !== current.role || next.active !== current.active || patch.passwordHash !== undefined
     next.updatedAt = now()
     try {
-      await store.updateUser(id, { name: next.name, email: next.email, role: next.role, active: next.active, updatedAt: next.updatedAt }, revokes)
+      await store.updateUser(
+        id,
+        {
+          name: next.name,
+          email: next.email,
+          role: next.role,
+          active: next.active,
+          passwordHash: next.passwordHash,
+          emailVerifiedAt: next.emailVerifiedAt,
+          updatedAt: next.updatedAt,
+        },
+        revokes,
+      )
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken()
       throw error

@@ -31,7 +31,7 @@ export interface UserFilter {
   before?: [createdAt: string, id: string]
 }
 
-export type UserChanges = Pick<UserRow, 'name' | 'email' | 'role' | 'active' | 'updatedAt'>
+export type UserChanges = Pick<UserRow, 'name' | 'email' | 'role' | 'active' | 'passwordHash' | 'emailVerifiedAt' | 'updatedAt'>
 
 export interface NewRefreshToken {
   id: string
@@ -51,8 +51,11 @@ export interface UserStore {
   findUser(id: string): Promise<UserRow | undefined>
   findUserByEmail(email: string): Promise<UserRow | undefined>
   authFacts(id: string): Promise<UserAuthFacts | undefined>
-  /** Throws the driver's UNIQUE violation when the email is taken. */
-  insertUser(row: UserRow): Promise<void>
+  /**
+   * Throws the driver's UNIQUE violation when the email is taken. `alsoInTransaction` runs,
+   * synchronously, in the insert's transaction (registration queues its verification email there).
+   */
+  insertUser(row: UserRow, alsoInTransaction?: (row: UserRow) => void): Promise<void>
   /** Up to `limit` rows newest first. */
   listUsers(filter: UserFilter): Promise<UserRow[]>
   countOtherActiveAdmins(id: string): Promise<number>
@@ -126,8 +129,11 @@ export function createUserStore(sqlite: Database, db: Db): UserStore {
     async authFacts(id) {
       return facts(id)
     },
-    async insertUser(row) {
-      db.insert(users).values(row).run()
+    async insertUser(row, alsoInTransaction) {
+      immediateTransaction(sqlite, () => {
+        db.insert(users).values(row).run()
+        alsoInTransaction?.(row)
+      })
     },
     async listUsers(filter) {
       const filters: (SQL | undefined)[] = []

@@ -12,7 +12,7 @@ describe('POST /auth/register', () => {
     expect(response.status).toBe(201)
     const user = await json(response)
     expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'user', active: true })
-    expect(Object.keys(user).sort()).toEqual(['active', 'created_at', 'email', 'id', 'name', 'role', 'updated_at'])
+    expect(Object.keys(user).sort()).toEqual(['active', 'created_at', 'email', 'email_verified', 'id', 'name', 'role', 'updated_at'])
     const stored = t.ctx.sqlite.query<{ password_hash: string }, [string]>('SELECT password_hash FROM users WHERE id = ?').get(user.id)!
     expect(stored.password_hash).toStartWith('$argon2id$')
   })

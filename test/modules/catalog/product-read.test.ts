@@ -99,7 +99,8 @@ describe('GET /products/{id}', () => {
   })
 
   test('is 404 for an unknown id, a path-like id and an overlong id', async () => {
-    for (const id of [Bun.randomUUIDv7(), '..%2F..%2Fetc%2Fpasswd', '..', '%00', 'x'.repeat(2000), "1' OR '1'='1"]) {
+    // (A bare `..` is not in the list: the URL parser resolves /products/.. to /, the index.)
+    for (const id of [Bun.randomUUIDv7(), '..%2F..%2Fetc%2Fpasswd', '%00', 'x'.repeat(2000), "1' OR '1'='1"]) {
       await expectProblem(await t.request(`/products/${id}`), 404)
     }
   })

@@ -15,7 +15,7 @@ describe('GET /users/me', () => {
   test('returns the caller without secrets', async () => {
     const user = await createUser(t, { name: 'Me' })
     const me = await json(await t.request('/users/me', { token: user.token }))
-    expect(me).toEqual({ id: user.id, email: user.email, name: 'Me', role: 'user', active: true, created_at: user.createdAt, updated_at: user.updatedAt })
+    expect(me).toEqual({ id: user.id, email: user.email, name: 'Me', role: 'user', active: true, email_verified: false, created_at: user.createdAt, updated_at: user.updatedAt })
   })
 
   test('401 with WWW-Authenticate without a token', async () => {

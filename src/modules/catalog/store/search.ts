@@ -39,6 +39,8 @@ export interface ListRequest extends ListFilters {
 }
 
 const WORD = /[\p{L}\p{N}]/u
+/** Control characters separate words: FTS5 reads a NUL as the end of the query ("unterminated string"). */
+const SEPARATORS = /[\s\p{Cc}]+/u
 
 /**
  * The FTS5 query for what a user typed: each whitespace-separated word becomes a quoted phrase
@@ -47,7 +49,7 @@ const WORD = /[\p{L}\p{N}]/u
  * dropped. Returns null when nothing searchable is left.
  */
 export function toFtsQuery(q: string): string | null {
-  const words = q.split(/\s+/).filter((word) => WORD.test(word))
+  const words = q.toWellFormed().split(SEPARATORS).filter((word) => WORD.test(word))
   if (!words.length) return null
   return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
 }
@@ -164,7 +166,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
       return sqlite.query<T, [Record<string, any>]>(sql).all(params)
     } catch (error) {
       // Quoting makes every query literal; should FTS5 still refuse one, it is the caller's input.
-      if (error instanceof Error && /fts5/i.test(error.message)) {
+      if (error instanceof Error && params.$match !== undefined && /fts5|unterminated string|malformed match/i.test(error.message)) {
         throw new ValidationFailedError('The search query could not be used.', [{ path: '/q', message: 'unsupported search', in: 'query' }])
       }
       throw error

@@ -1,0 +1,32 @@
+import { createSlidingWindowLimiter, type RateLimiter } from '../../lib/rate-limit.ts'
+import type { Clock } from '../../lib/clock.ts'
+import { tooManyAttempts } from './limits.ts'
+
+const HOUR = 3_600_000
+
+/** Limits of the routes that send email, so they can't be used to flood an inbox or the SMTP server. */
+export interface RecoveryLimiters {
+  resetsPerAddress: RateLimiter
+  resetsPerEmail: RateLimiter
+  resendsPerUser: RateLimiter
+}
+
+export const RECOVERY_LIMITS = { resetsPerAddress: 10, resetsPerEmail: 3, resendsPerUser: 3, windowMs: HOUR }
+
+export function createRecoveryLimiters(): RecoveryLimiters {
+  const { windowMs } = RECOVERY_LIMITS
+  return {
+    resetsPerAddress: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resetsPerAddress, windowMs }),
+    resetsPerEmail: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resetsPerEmail, windowMs }),
+    resendsPerUser: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resendsPerUser, windowMs }),
+  }
+}
+
+/** Counts one request against every (limiter, key) pair, or throws 429 (counting nothing) when any is full. */
+export async function takeOrThrow(clock: Clock, checks: [RateLimiter, string][]): Promise<void> {
+  const now = clock.now().getTime()
+  const waits = await Promise.all(checks.map(([limiter, key]) => limiter.retryAfter(key, now)))
+  const wait = Math.max(0, ...waits)
+  if (wait) throw tooManyAttempts(wait)
+  for (const [limiter, key] of checks) await limiter.take(key, now)
+}
