@@ -5,6 +5,7 @@
  * Worker entry points (src/workers.ts) are built in as entry points of their own.
  * Bun's request-head ceiling is raised above Kiosk's own head limits (src/http/head-limits.ts), so
  * Kiosk answers oversized request lines and headers with problems instead of Bun's bare 431.
+ * The admin dashboard needs no step here: a macro (src/dashboard/bundle.ts) bundles it while this compiles.
  */
 import { $ } from 'bun'
 import { BUN_HEAD_CEILING } from '../src/http/head-limits.ts'

@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
 import { authGate } from './http/auth-gate.ts'
 import { bodyPlugin } from './http/body.ts'
+import { dashboardPlugin } from './http/dashboard.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
 import { problemPlugin } from './http/problem.ts'
@@ -51,6 +52,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
     .use(reportsModule(services, auth))
     .use(webhooksModule(services, auth))
     .use(emailModule(services, auth))
+    .use(dashboardPlugin())
   routes = () => app.routes
   return app.use(docsPlugin(() => app, { metricsToken: Boolean(ctx.config.METRICS_TOKEN) }))
 }

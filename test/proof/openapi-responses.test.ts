@@ -106,6 +106,9 @@ describe('every response matches the served OpenAPI document', () => {
     // Operations
     await call('GET', '/')
     await call('GET', '/health/live')
+    const page = await (await call('GET', '/dashboard')).text()
+    await call('GET', /\/dashboard\/assets\/[^"']+/.exec(page)![0])
+    await call('GET', /\/dashboard\/styles\/[^"']+/.exec(page)![0])
     await call('GET', '/health/ready')
     await call('GET', '/metrics')
 

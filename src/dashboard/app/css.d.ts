@@ -1,0 +1,2 @@
+// CSS imported for its side effect: Bun's bundler puts it in the page's stylesheet.
+declare module '*.css'
