@@ -36,7 +36,8 @@ export function createSummaryRunner(databasePath: string) {
 
   const start = () => {
     const started = new Worker(WORKERS.reportSummary)
-    started.unref()
+    // Bun's Worker has unref(); the cast keeps this compiling where a DOM lib makes `Worker` the browser's.
+    ;(started as Worker & { unref(): void }).unref()
     started.onmessage = (event: MessageEvent<SummaryReply>) => {
       const reply = event.data
       const waiter = pending.get(reply.id)
