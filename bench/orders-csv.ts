@@ -4,7 +4,8 @@
  * and RSS after every chunk.
  */
 import { openDatabase } from '../src/db/client.ts'
-import { ordersCsvStream, prepareCsvQueries } from '../src/modules/reports/csv.ts'
+import { ordersCsvStream } from '../src/modules/reports/csv.ts'
+import { createReportsStore } from '../src/modules/reports/store.ts'
 import { parseRange } from '../src/modules/reports/range.ts'
 import { reportDatabase } from './report-data.ts'
 
@@ -23,7 +24,7 @@ let bytes = 0
 let chunks = 0
 let records = 0
 const started = performance.now()
-const reader = ordersCsvStream(prepareCsvQueries(sqlite), range).getReader()
+const reader = ordersCsvStream(createReportsStore(sqlite).orderLines, range).getReader()
 for (let part = await reader.read(); !part.done; part = await reader.read()) {
   bytes += part.value.byteLength
   chunks++

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.ts'
 import { createContext, type AppContext } from '../src/context.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { authPlugin, createAuthenticator } from '../src/http/auth.ts'
+import { createServices } from '../src/services.ts'
 import { problemPlugin } from '../src/http/problem.ts'
 import { requestPlugin } from '../src/http/request.ts'
 import { createLogger } from '../src/lib/logger.ts'
@@ -39,7 +40,11 @@ ctx.sqlite.run(
 )
 const body = JSON.stringify({ id, sku: 'SKU-1', name: 'Oak chair', description: 'A chair', category: 'furniture', price_cents: 1999, stock: 12, active: true, image_url: null, created_at: now, updated_at: now })
 
-const modules = (context: AppContext) => catalogModule(context, authPlugin(createAuthenticator(context)))
+const modules = (context: AppContext) =>
+{
+  const services = createServices(context)
+  return catalogModule(services, authPlugin(createAuthenticator(services.stores.users, context)))
+}
 const variants: [string, { handle(request: Request): Promise<Response> }][] = [
   ['Elysia, constant JSON object', new Elysia().get('/products/:id', () => JSON.parse(body))],
   ['Elysia, prebuilt Response', new Elysia().get('/products/:id', () => new Response(body, { headers: { 'content-type': 'application/json' } }))],

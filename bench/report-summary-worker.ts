@@ -1,6 +1,7 @@
 import { openDatabase } from '../src/db/client.ts'
 import type { ReportRange } from '../src/modules/reports/range.ts'
-import { prepareSummaryQueries, SUMMARY_PARTS, type PartName, type SummaryQueries } from '../src/modules/reports/summary.ts'
+import { prepareSummaryQueries, type SummaryQueries } from '../src/modules/reports/store.ts'
+import { SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
 
 // A summary worker for bench/report-summary.ts: its own read-only connection, parts on request.
 declare const self: Worker

@@ -6,7 +6,8 @@
 import { openDatabase } from '../src/db/client.ts'
 import { parseRange, type ReportRange } from '../src/modules/reports/range.ts'
 import { createSummaryRunner } from '../src/modules/reports/summary-runner.ts'
-import { computeSummary, prepareSummaryQueries, SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
+import { prepareSummaryQueries } from '../src/modules/reports/store.ts'
+import { computeSummary, SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
 import { reportDatabase } from './report-data.ts'
 
 const orders = Number(process.argv[2] ?? 400_000)

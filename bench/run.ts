@@ -3,7 +3,10 @@
  * Bun.serve baseline serving the same bytes, alternately, for several rounds; prints one table
  * (medians over rounds) and writes it as JSON to bench/results/<timestamp>.json. Not a test.
  *
- *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME] [--rebuild]
+ *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME] [--rebuild] [--against EXECUTABLE]
+ *
+ * `--against` measures a second Kiosk executable (say, a build of another branch) in the same
+ * rounds, alternating with this one, and adds its ratios and this build's ratio to it.
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
  * a shared machine move a lot between runs: compare the ratios of one run, not runs.
@@ -35,12 +38,14 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 })
 const rounds = Number(flags.rounds)
 const seconds = Number(flags.seconds)
 const warmup = Number(flags.warmup)
 const connections = Number(flags.connections)
+const AGAINST = flags.against ? resolve(flags.against) : undefined
 const scenarios = SCENARIOS.filter((s) => !flags.only || s.name.includes(flags.only))
 
 async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
@@ -56,11 +61,13 @@ interface Server {
   stop(): Promise<void>
 }
 
-async function startServer(kind: 'kiosk' | 'baseline', dataDir: string, listBodyFile: string): Promise<Server> {
+type Kind = 'kiosk' | 'baseline' | 'against'
+
+async function startServer(kind: Kind, dataDir: string, listBodyFile: string): Promise<Server> {
   const port = freePort()
   const command =
-    kind === 'kiosk'
-      ? [EXECUTABLE, 'serve']
+    kind !== 'baseline'
+      ? [kind === 'against' ? AGAINST! : EXECUTABLE, 'serve']
       : [process.execPath, join(ROOT, 'bench/baseline.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port), '--list-body', listBodyFile]
   const child = Bun.spawn(pinned(SERVER_CPU, command), {
     cwd: dataDir,
@@ -101,14 +108,14 @@ interface Sample extends WrkResult {
   cacheHitRatio?: number
 }
 
-async function measure(server: Server, kind: 'kiosk' | 'baseline', scenario: Scenario, ctx: Omit<ScenarioContext, 'server' | 'url'>): Promise<Sample> {
-  const target = await scenario.target({ ...ctx, server: kind, url: server.url })
+async function measure(server: Server, kind: Kind, scenario: Scenario, ctx: Omit<ScenarioContext, 'server' | 'url'>): Promise<Sample> {
+  const target = await scenario.target({ ...ctx, server: kind === 'baseline' ? 'baseline' : 'kiosk', url: server.url })
   const check = await fetch(`${server.url}${target.script ? '/health/live' : target.path}`)
   if (check.status !== 200) throw new Error(`${kind} answered ${check.status} to ${target.path}`)
   const load = { url: `${server.url}${target.path}`, connections: scenario.connections ?? connections, cpu: LOAD_CPU, script: target.script }
   await runWrk({ ...load, seconds: warmup })
   resetPeakRss(server.process.pid)
-  const before = kind === 'kiosk' ? await cacheLookups(server.url) : undefined
+  const before = kind !== 'baseline' ? await cacheLookups(server.url) : undefined
   const result = await runWrk({ ...load, seconds })
   const rssMiB = peakRssMiB(server.process.pid)
   if (!before) return { ...result, rssMiB }
@@ -155,11 +162,12 @@ const ctx = {
 const listBodyFile = join(workDir, 'list-body.json')
 
 // --- rounds: Kiosk and the baseline alternately, the order swapped every round ---------------
-type Kind = 'kiosk' | 'baseline'
-const samples = new Map<string, Record<Kind, Sample[]>>(scenarios.map((s) => [s.name, { kiosk: [], baseline: [] }]))
+const samples = new Map<string, Record<Kind, Sample[]>>(scenarios.map((s) => [s.name, { kiosk: [], baseline: [], against: [] }]))
+const kinds: Kind[] = AGAINST ? ['kiosk', 'against', 'baseline'] : ['kiosk', 'baseline']
 const started = performance.now()
 for (let round = 1; round <= rounds; round++) {
-  const order: Kind[] = round % 2 ? ['kiosk', 'baseline'] : ['baseline', 'kiosk']
+  // Who goes first rotates every round (round 1 starts with Kiosk, which writes the list body).
+  const order = kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]!)
   for (const kind of order) {
     if (kind === 'baseline' && !existsSync(listBodyFile)) continue // first round starts with Kiosk, which writes it
     const server = await startServer(kind, workDir, listBodyFile)
@@ -199,15 +207,17 @@ const summarise = (list: Sample[]) => ({
   rounds: list.map((s) => Math.round(s.requestsPerSecond)),
 })
 const results = scenarios.map((scenario) => {
-  const { kiosk, baseline } = samples.get(scenario.name)!
+  const { kiosk, baseline, against } = samples.get(scenario.name)!
   // The ratio of each round (same machine state), then the median of those.
-  const ratios = kiosk.map((k, i) => (baseline[i] ? k.requestsPerSecond / baseline[i]!.requestsPerSecond : Number.NaN))
+  const ratioOf = (list: Sample[], to: Sample[]) =>
+    to.length ? Math.round(median(list.map((k, i) => (to[i] ? k.requestsPerSecond / to[i]!.requestsPerSecond : Number.NaN))) * 100) / 100 : null
   return {
     scenario: scenario.name,
     note: scenario.note,
     kiosk: summarise(kiosk),
     baseline: baseline.length ? summarise(baseline) : null,
-    ratio: baseline.length ? Math.round(median(ratios) * 100) / 100 : null,
+    ratio: ratioOf(kiosk, baseline),
+    against: against.length ? { ...summarise(against), ratio: ratioOf(against, baseline), thisBuildOverAgainst: ratioOf(kiosk, against) } : undefined,
   }
 })
 
@@ -215,6 +225,7 @@ const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === u
 const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'ratio', 'cache hits']
 const rows = results.flatMap((r) => [
   [r.scenario, 'kiosk', r.kiosk.requestsPerSecond.toLocaleString('en-US'), fmt(r.kiosk.p50Ms), fmt(r.kiosk.p99Ms), fmt(r.kiosk.peakRssMiB, 0), fmt(r.ratio), r.kiosk.cacheHitRatio === undefined ? '–' : `${Math.round(r.kiosk.cacheHitRatio * 100)}%`],
+  ...(r.against ? [['', '--against', r.against.requestsPerSecond.toLocaleString('en-US'), fmt(r.against.p50Ms), fmt(r.against.p99Ms), fmt(r.against.peakRssMiB, 0), fmt(r.against.ratio), r.against.cacheHitRatio === undefined ? '–' : `${Math.round(r.against.cacheHitRatio * 100)}%`]] : []),
   ...(r.baseline ? [['', 'Bun.serve', r.baseline.requestsPerSecond.toLocaleString('en-US'), fmt(r.baseline.p50Ms), fmt(r.baseline.p99Ms), fmt(r.baseline.peakRssMiB, 0), '1.00', '']] : []),
 ])
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
@@ -226,6 +237,9 @@ console.log(
     `executable ${(coldStart.executableBytes / 1024 / 1024).toFixed(1)} MiB; cold start (exec to first 200, median of ${coldStart.samplesMs.length}) ${coldStart.medianMs.toFixed(0)} ms; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s of load`,
 )
+if (AGAINST) {
+  console.log(`this build ÷ ${AGAINST} (median of per-round ratios): ${results.map((r) => `${r.scenario} ${fmt(r.against?.thisBuildOverAgainst)}`).join(', ')}`)
+}
 const orders = results.find((r) => r.scenario === 'order creation')
 if (orders && insertCeiling) {
   console.log(
@@ -233,7 +247,7 @@ if (orders && insertCeiling) {
       `${insertCeiling.toLocaleString('en-US')} single-INSERT transactions/s (${(orders.kiosk.requestsPerSecond / insertCeiling).toFixed(2)}x)`,
   )
 }
-const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0), 0)
+const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0) + (r.against?.errors ?? 0), 0)
 if (errors) console.log(`WARNING: ${errors} non-2xx responses or socket errors during the runs`)
 
 const timestamp = new Date().toISOString().replace(/[:.]/g, '-')
@@ -242,7 +256,7 @@ mkdirSync(resultsDir, { recursive: true })
 const report = {
   timestamp: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, bun: Bun.version, platform: `${process.platform} ${process.arch}` },
-  settings: { rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
+  settings: { against: AGAINST ?? null, rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
   executable: { bytes: coldStart.executableBytes },
   coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs },
   insertCeiling,

@@ -6,6 +6,7 @@ import { loadConfig, type Env } from '../src/config.ts'
 import { createContext, type AppContext } from '../src/context.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { products, users } from '../src/db/schema.ts'
+import { createServices, type Services } from '../src/services.ts'
 import { ManualClock } from '../src/lib/clock.ts'
 import { createLogger, type Logger } from '../src/lib/logger.ts'
 
@@ -15,6 +16,8 @@ export const BASE = 'http://kiosk.test'
 export interface TestApp {
   app: ReturnType<typeof createApp>
   ctx: AppContext
+  /** The app's own stores and services (built once, as in a running process). */
+  services: Services
   clock: ManualClock
   dir: string
   /** app.handle on a path relative to the app, with JSON bodies encoded. */
@@ -32,10 +35,12 @@ export function createTestApp(env: Env = {}, options: { dir?: string; logger?: L
   const clock = new ManualClock(new Date())
   const ctx = createContext(config, { clock, logger: options.logger ?? createLogger('silent') })
   migrate(ctx.sqlite)
-  const app = createApp(ctx)
+  const services = createServices(ctx)
+  const app = createApp(ctx, services)
   return {
     app,
     ctx,
+    services,
     clock,
     dir,
     request(path, init = {}) {

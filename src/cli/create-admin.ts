@@ -1,13 +1,12 @@
-import { eq, sql } from 'drizzle-orm'
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { users } from '../db/schema.ts'
 import { systemClock } from '../lib/clock.ts'
 import { codePoints } from '../lib/schema.ts'
 import { isEmail } from '../modules/users/model.ts'
-import { hashPassword, normaliseEmail, revokeRefreshTokens } from '../modules/users/service.ts'
+import { hashPassword, normaliseEmail } from '../modules/users/service.ts'
+import { createUserStore } from '../modules/users/store.ts'
 import { readHiddenLine, readStdin } from './prompt.ts'
 
 export const CREATE_ADMIN_OPTIONS = {
@@ -46,32 +45,9 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
   const database = openDatabase(config.DATABASE_PATH)
   try {
     migrate(database.sqlite)
-    const now = systemClock.now().toISOString()
-    const existing = database.db.select().from(users).where(eq(users.email, email)).get()
-    if (existing) {
-      database.db.transaction((tx) => {
-        tx.update(users)
-          .set({
-            role: 'admin',
-            active: true,
-            passwordHash,
-            ...(values.name !== undefined ? { name: values.name } : {}),
-            tokenVersion: sql`${users.tokenVersion} + 1`,
-            updatedAt: now,
-          })
-          .where(eq(users.id, existing.id))
-          .run()
-        // A password reset must end the account's sessions, or a stolen refresh token outlives it.
-        revokeRefreshTokens(tx, existing.id, now)
-      })
-      console.log(`promoted ${email} to admin`)
-    } else {
-      database.db
-        .insert(users)
-        .values({ id: Bun.randomUUIDv7(), email, name: values.name ?? 'Administrator', passwordHash, role: 'admin', active: true, tokenVersion: 0, createdAt: now, updatedAt: now })
-        .run()
-      console.log(`created admin ${email}`)
-    }
+    const store = createUserStore(database.sqlite, database.db)
+    const outcome = await store.upsertAdmin({ email, name: values.name, passwordHash, at: systemClock.now().toISOString() })
+    console.log(outcome === 'promoted' ? `promoted ${email} to admin` : `created admin ${email}`)
     return 0
   } finally {
     database.close()

@@ -1,5 +1,5 @@
 import { hashPassword } from '../modules/users/service.ts'
-import type { Database } from 'bun:sqlite'
+import type { DemoStore } from '../db/demo-store.ts'
 import type { OrderStatus } from '../db/schema.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { Progress } from './progress.ts'
@@ -107,18 +107,18 @@ function statusPath(rng: ReturnType<typeof random>, ageDays: number): OrderStatu
   }
 }
 
-export async function seedDemo(sqlite: Database, clock: Clock, options: DemoOptions, progress: Progress): Promise<DemoResult> {
+export async function seedDemo(store: DemoStore, clock: Clock, options: DemoOptions, progress: Progress): Promise<DemoResult> {
   const rng = random(options.seed)
   const now = clock.now().getTime()
   const start = now - options.months * 30 * DAY
   const iso = (ms: number) => new Date(ms).toISOString()
   const idAt = (ms: number) => Bun.randomUUIDv7('hex', Math.floor(ms))
-  const inBatches = <T>(items: T[], label: string, write: (item: T) => void) => {
+  /** Writes `items` a batch (one transaction) at a time, with progress. */
+  const inBatches = async <T>(items: T[], label: string, write: (batch: T[]) => Promise<void>) => {
     const step = progress.step(label, items.length)
-    const transaction = sqlite.transaction((batch: T[]) => batch.forEach(write))
     for (let i = 0; i < items.length; i += BATCH) {
       const batch = items.slice(i, i + BATCH)
-      transaction.immediate(batch)
+      await write(batch)
       step.advance(batch.length)
     }
     step.done(`${items.length} inserted`)
@@ -126,25 +126,25 @@ export async function seedDemo(sqlite: Database, clock: Clock, options: DemoOpti
 
   // Accounts: one administrator and the customers, all with the one printed password.
   const passwordHash = await hashPassword(options.password)
-  const insertUser = sqlite.prepare<void, [string, string, string, string, string, string, string]>(
-    `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`,
-  )
-  const adminCreated =
-    sqlite.transaction(() => {
-      const at = iso(start - DAY)
-      insertUser.run(idAt(start - DAY), 'admin@kiosk.local', 'Demo Admin', passwordHash, 'admin', at, at)
-      return sqlite.query<{ n: number }, []>('SELECT changes() AS n').get()!.n === 1
-    })()
-  const adminId = sqlite.query<{ id: string }, [string]>('SELECT id FROM users WHERE email = ?').get('admin@kiosk.local')!.id
+  const adminCreated = await store.insertUserIfNew({
+    id: idAt(start - DAY),
+    email: 'admin@kiosk.local',
+    name: 'Demo Admin',
+    passwordHash,
+    role: 'admin',
+    at: iso(start - DAY),
+  })
+  const adminId = (await store.userIdByEmail('admin@kiosk.local'))!
 
-  const existingCustomers = sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM users WHERE email LIKE 'customer%@kiosk.local'").get()!.n
+  const existingCustomers = await store.countDemoCustomers()
   const newCustomers = Array.from({ length: options.users }, (_, i) => {
     const createdAt = start + rng.next() * (now - start) * 0.9
     const number = existingCustomers + i + 1
     return { id: idAt(createdAt), email: `customer${number}@kiosk.local`, name: `${rng.pick(FIRST)} ${rng.pick(LAST)}`, createdAt }
   })
-  inBatches(newCustomers, 'users', (c) => insertUser.run(c.id, c.email, c.name, passwordHash, 'user', iso(c.createdAt), iso(c.createdAt)))
+  await inBatches(newCustomers, 'users', (batch) =>
+    store.insertUsers(batch.map((c) => ({ id: c.id, email: c.email, name: c.name, passwordHash, role: 'user', at: iso(c.createdAt) }))),
+  )
 
   // The catalog, created over the period, each product with its initial stock.
   const categories = Object.keys(CATALOG) as (keyof typeof CATALOG)[]
@@ -169,10 +169,7 @@ export async function seedDemo(sqlite: Database, clock: Clock, options: DemoOpti
   products.sort((a, b) => a.createdAt - b.createdAt)
 
   // Orders over the period: lines take stock unless the order ends cancelled (then it came back).
-  const customers = sqlite
-    .query<{ id: string; created_at: string }, []>("SELECT id, created_at FROM users WHERE role = 'user' AND active = 1 ORDER BY created_at")
-    .all()
-    .map((c) => ({ id: c.id, createdAt: Date.parse(c.created_at) }))
+  const customers = (await store.activeCustomers()).map((c) => ({ id: c.id, createdAt: Date.parse(c.createdAt) }))
   const orders: {
     id: string
     userId: string
@@ -220,38 +217,54 @@ export async function seedDemo(sqlite: Database, clock: Clock, options: DemoOpti
     orders.push({ id: idAt(placed), userId: customer.id, path, times, note: rng.next() < 0.1 ? rng.pick(NOTES) : null, lines })
   }
 
-  const insertProduct = sqlite.prepare<void, [string, string, string, string, string, number, number, number, string, string]>(
-    `INSERT INTO products (id, sku, name, description, category, price_cents, stock, active, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  )
-  inBatches(products, 'products', (p) =>
-    insertProduct.run(p.id, p.sku, p.name, p.description, p.category, p.priceCents, p.stock, p.active ? 1 : 0, iso(p.createdAt), iso(p.createdAt)),
+  await inBatches(products, 'products', (batch) =>
+    store.insertProducts(
+      batch.map((p) => ({
+        id: p.id,
+        sku: p.sku,
+        name: p.name,
+        description: p.description,
+        category: p.category,
+        priceCents: p.priceCents,
+        stock: p.stock,
+        active: p.active,
+        at: iso(p.createdAt),
+      })),
+    ),
   )
 
-  const insertOrder = sqlite.prepare<void, [string, string, string, number, string, string | null, string, string]>(
-    'INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const insertItem = sqlite.prepare<void, [string, number, string, string, string, number, number, number]>(
-    'INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const insertEvent = sqlite.prepare<void, [string, string | null, string, string, string]>(
-    'INSERT INTO order_events (order_id, from_status, to_status, at, by) VALUES (?, ?, ?, ?, ?)',
-  )
   let orderLines = 0
-  inBatches(orders, 'orders', (order) => {
-    const total = order.lines.reduce((sum, line) => sum + line.product.priceCents * line.quantity, 0)
-    const status = order.path[order.path.length - 1]!
-    insertOrder.run(order.id, order.userId, status, total, options.currency, order.note, iso(order.times[0]!), iso(order.times[order.times.length - 1]!))
-    order.lines.forEach(({ product, quantity }, position) => {
-      insertItem.run(order.id, position, product.id, product.sku, product.name, product.priceCents, quantity, product.priceCents * quantity)
-      orderLines++
-    })
-    order.path.forEach((to, i) => {
-      // The customer places, pays and (mostly) cancels; the shop ships and delivers.
-      const by = to === 'shipped' || to === 'delivered' || (to === 'cancelled' && i % 2 === 0) ? adminId : order.userId
-      insertEvent.run(order.id, i === 0 ? null : order.path[i - 1]!, to, iso(order.times[i]!), by)
-    })
-  })
+  await inBatches(orders, 'orders', (batch) =>
+    store.insertOrders(
+      batch.map((order) => {
+        orderLines += order.lines.length
+        return {
+          id: order.id,
+          userId: order.userId,
+          status: order.path[order.path.length - 1]!,
+          totalCents: order.lines.reduce((sum, line) => sum + line.product.priceCents * line.quantity, 0),
+          currency: options.currency,
+          note: order.note,
+          createdAt: iso(order.times[0]!),
+          updatedAt: iso(order.times[order.times.length - 1]!),
+          lines: order.lines.map(({ product, quantity }) => ({
+            productId: product.id,
+            sku: product.sku,
+            name: product.name,
+            unitPriceCents: product.priceCents,
+            quantity,
+          })),
+          events: order.path.map((to, i) => ({
+            from: i === 0 ? null : order.path[i - 1]!,
+            to,
+            at: iso(order.times[i]!),
+            // The customer places, pays and (mostly) cancels; the shop ships and delivers.
+            by: to === 'shipped' || to === 'delivered' || (to === 'cancelled' && i % 2 === 0) ? adminId : order.userId,
+          })),
+        }
+      }),
+    ),
+  )
 
   const customerRange: [string, string] | null = newCustomers.length ? [newCustomers[0]!.email, newCustomers[newCustomers.length - 1]!.email] : null
   return { products: products.length, customersCreated: newCustomers.length, customerRange, adminCreated, orders: orders.length, orderLines, byStatus }

@@ -1,9 +1,8 @@
-import { Database } from 'bun:sqlite'
 import { existsSync } from 'node:fs'
 import type { Config } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { migrationStatus } from '../db/migration-status.ts'
+import { migrationStatusOfFile } from '../db/migration-status.ts'
 import { migrations as embedded } from '../db/migrations.gen.ts'
 
 export async function migrateCommand(config: Config): Promise<number> {
@@ -24,17 +23,10 @@ export async function migrationStatusCommand(config: Config): Promise<number> {
     for (const migration of embedded) console.log(`  pending  ${migration.tag}`)
     return 0
   }
-  // Read-write without create (a read-only handle can't open a WAL database whose -shm is missing); nothing is written.
-  const sqlite = new Database(config.DATABASE_PATH, { readwrite: true, create: false })
-  try {
-    sqlite.exec('PRAGMA busy_timeout = 5000')
-    const status = migrationStatus(sqlite)
-    console.log(`database ${config.DATABASE_PATH}: ${status.applied.length} applied, ${status.pending.length} pending`)
-    for (const tag of status.applied) console.log(`  applied  ${tag}`)
-    for (const tag of status.pending) console.log(`  pending  ${tag}`)
-    if (status.unknown.length) console.log(`  and ${status.unknown.length} applied migrations this kiosk does not know (a newer version made them)`)
-    return 0
-  } finally {
-    sqlite.close()
-  }
+  const status = migrationStatusOfFile(config.DATABASE_PATH)
+  console.log(`database ${config.DATABASE_PATH}: ${status.applied.length} applied, ${status.pending.length} pending`)
+  for (const tag of status.applied) console.log(`  applied  ${tag}`)
+  for (const tag of status.pending) console.log(`  pending  ${tag}`)
+  if (status.unknown.length) console.log(`  and ${status.unknown.length} applied migrations this kiosk does not know (a newer version made them)`)
+  return 0
 }

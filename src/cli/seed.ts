@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
+import { createDemoStore } from '../db/demo-store.ts'
 import { migrate } from '../db/migrate.ts'
 import { systemClock, type Clock } from '../lib/clock.ts'
 import { seedDemo, type DemoOptions } from './demo-data.ts'
@@ -84,7 +85,8 @@ export async function seedCommand(
   const database = openDatabase(config.DATABASE_PATH)
   try {
     migrate(database.sqlite)
-    const existing = database.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n
+    const store = createDemoStore(database.sqlite)
+    const existing = await store.countProducts()
     if (existing > 0 && !options.force) {
       console.error(
         `kiosk seed: the catalog already has ${existing} products, so nothing was seeded.\n` +
@@ -98,7 +100,7 @@ export async function seedCommand(
       log(`the catalog has ${existing} products; --force: adding the demo data alongside them`)
     }
     const started = performance.now()
-    const result = await seedDemo(database.sqlite, clock, options, io.progress ?? createProgress())
+    const result = await seedDemo(store, clock, options, io.progress ?? createProgress())
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     const statuses = Object.entries(result.byStatus)
       .sort()

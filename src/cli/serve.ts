@@ -1,11 +1,10 @@
 import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
+import { createServices } from '../services.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
-import { startScheduler } from '../jobs/scheduler.ts'
-import { createWebhookWorker } from '../jobs/webhook-worker.ts'
-import { createEmailWorker } from '../jobs/email-worker.ts'
+import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
 import { acquireDataLock, DataLockedError } from './data-lock.ts'
 import { ensureDataDir } from './data-dir.ts'
@@ -50,11 +49,12 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   const applied = migrate(ctx.sqlite)
   if (applied.length) logger.info({ migrations: applied }, 'database migrated')
   // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
-  await sweepOrphanImages(ctx)
+  const services = createServices(ctx)
+  await sweepOrphanImages(ctx, services.stores.catalog)
 
   // Before listening (the settings already checked every cron pattern with croner).
-  const scheduler = startScheduler(ctx)
-  const app = createApp(ctx)
+  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services))
+  const app = createApp(ctx, services)
   await reservation?.release()
   try {
     app.listen({
@@ -72,9 +72,8 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   }
   const server = app.server!
   logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH }, 'kiosk listening')
-  const webhookWorker = createWebhookWorker(ctx)
+  const { webhookWorker, emailWorker } = services
   webhookWorker.start()
-  const emailWorker = createEmailWorker(ctx)
   emailWorker.start()
 
   const signal = await new Promise<string>((resolve) => {

@@ -1,4 +1,4 @@
-import type { Database } from 'bun:sqlite'
+import { Database } from 'bun:sqlite'
 import type { EmbeddedMigration } from './embed.ts'
 import { migrations as embedded } from './migrations.gen.ts'
 
@@ -25,5 +25,19 @@ export function migrationStatus(sqlite: Database, migrations: EmbeddedMigration[
     applied: migrations.filter((m) => m.when <= last).map((m) => m.tag),
     pending: migrations.filter((m) => m.when > last).map((m) => m.tag),
     unknown: recorded.filter((when) => !known.has(when)),
+  }
+}
+
+/**
+ * The status of the database file at `path`, opened read-write without create (a read-only handle
+ * can't open a WAL database whose -shm is missing) and closed again; nothing is written.
+ */
+export function migrationStatusOfFile(path: string): MigrationStatus {
+  const sqlite = new Database(path, { readwrite: true, create: false })
+  try {
+    sqlite.exec('PRAGMA busy_timeout = 5000')
+    return migrationStatus(sqlite)
+  } finally {
+    sqlite.close()
   }
 }

@@ -13,6 +13,9 @@ const timestamps = {
   updatedAt: text('updated_at').notNull(),
 }
 
+export const roles = ['user', 'admin'] as const
+export type Role = (typeof roles)[number]
+
 export const users = sqliteTable(
   'users',
   {
@@ -20,7 +23,7 @@ export const users = sqliteTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: ['user', 'admin'] }).notNull().default('user'),
+    role: text('role', { enum: roles }).notNull().default('user'),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     /** Bumped on deactivation, password or role change: access tokens carrying an older value die. */
     tokenVersion: integer('token_version').notNull().default(0),
@@ -198,6 +201,7 @@ export const webhooks = sqliteTable('webhooks', {
 })
 
 export const deliveryStatuses = ['pending', 'delivering', 'delivered', 'failed'] as const
+export type DeliveryStatus = (typeof deliveryStatuses)[number]
 
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',

@@ -1,4 +1,5 @@
-import type { Authenticator, Role } from './auth.ts'
+import type { Role } from '../db/schema.ts'
+import type { Authenticator } from './auth.ts'
 import { REQUIRED_ROLE } from './auth.ts'
 
 interface RouteLike {

@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context.ts'
-import { cachedLookup, cacheKeys } from '../lib/cache.ts'
+import type { Role } from '../db/schema.ts'
+import { cachedLoad, cacheKeys } from '../lib/cache.ts'
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts'
+import type { UserAuthFacts, UserStore } from '../modules/users/store.ts'
 import { requestState } from './request-state.ts'
-
-export type Role = 'user' | 'admin'
 
 /** The authenticated caller, as handlers see it. */
 export interface CurrentUser {
@@ -12,14 +12,6 @@ export interface CurrentUser {
   role: Role
   /** The refresh-token family (login session) the access token belongs to; absent on tokens minted without one. */
   sessionId?: string
-}
-
-/** What a token is checked against: cached, invalidated by every change to the user. */
-export interface UserAuthFacts {
-  id: string
-  role: Role
-  active: boolean
-  tokenVersion: number
 }
 
 /**
@@ -50,27 +42,19 @@ export const REQUIRED_ROLE = 'x-required-role'
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
-export function createAuthenticator(ctx: AppContext) {
-  const { cache, clock, jwt, metrics, sqlite } = ctx
-  const selectFacts = sqlite.prepare<{ id: string; role: Role; active: number; token_version: number }, [string]>(
-    'SELECT id, role, active, token_version FROM users WHERE id = ?',
-  )
-  const liveSession = sqlite.prepare<{ one: number }, [string, string, string]>(
-    'SELECT 1 AS one FROM refresh_tokens WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? LIMIT 1',
-  )
+export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSessionLive'>, ctx: Pick<AppContext, 'cache' | 'clock' | 'jwt' | 'metrics' | 'config'>) {
+  const { cache, clock, jwt, metrics } = ctx
 
-  /** The user's role, active flag and token version: one cached lookup, not a query per request. */
-  function userFacts(id: string): UserAuthFacts | undefined {
-    const key = cacheKeys.userAuth(id)
-    const cached = cachedLookup<UserAuthFacts>(cache, metrics, 'user-auth', key)
-    if (cached) return cached
-    const row = selectFacts.get(id)
-    if (!row) return undefined
-    const facts = { id: row.id, role: row.role, active: row.active === 1, tokenVersion: row.token_version }
-    // In-process writers invalidate this entry at once; a short lifetime bounds how long a change made by
-    // another process (kiosk create-admin on the same database) can go unseen.
-    cache.set(key, facts, { ttl: Math.min(ctx.config.CACHE_TTL, AUTH_FACTS_TTL_MS) })
-    return facts
+  /**
+   * The user's role, active flag and token version (what a token is checked against): one cached
+   * lookup, not a query per request, invalidated by every change to the user. In-process writers
+   * invalidate the entry at once; a short lifetime bounds how long a change made by another
+   * process (kiosk create-admin on the same database) can go unseen.
+   */
+  function userFacts(id: string): Promise<UserAuthFacts | undefined> {
+    return cachedLoad(cache, metrics, 'user-auth', cacheKeys.userAuth(id), () => store.authFacts(id), {
+      ttl: Math.min(ctx.config.CACHE_TTL, AUTH_FACTS_TTL_MS),
+    })
   }
 
   async function verify(request: Request): Promise<CurrentUser> {
@@ -91,13 +75,13 @@ export function createAuthenticator(ctx: AppContext) {
     if (typeof claims.iat !== 'number' || claims.iat * 1000 > Date.now() + ctx.config.TOKEN_CLOCK_SKEW) {
       throw invalid('the token was issued in the future')
     }
-    const facts = userFacts(claims.sub)
+    const facts = await userFacts(claims.sub)
     if (!facts || !facts.active) throw invalid('the token has been revoked')
     const sessionId = typeof claims.sid === 'string' ? claims.sid : undefined
     // A version bump revokes every refresh-token family it means to end (every path that bumps it does:
     // role, deactivation, password); a password change keeps the caller's family, and with it the
     // access tokens of that session. Only stale tokens pay this indexed lookup.
-    if (facts.tokenVersion !== claims.ver && !(sessionId && liveSession.get(sessionId, facts.id, clock.now().toISOString()))) {
+    if (facts.tokenVersion !== claims.ver && !(sessionId && (await store.isSessionLive(sessionId, facts.id, clock.now().toISOString())))) {
       throw invalid('the token has been revoked')
     }
     requestState(request).userId = facts.id

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
-import { createEmailStore, type ClaimedEmail, type EmailStore } from '../modules/email/store.ts'
+import type { ClaimedEmail, EmailStore } from '../modules/email/store.ts'
 import { createSmtpTransport, SMTP_TIMEOUTS, type MailTransport } from '../modules/email/transport.ts'
 
 /*
@@ -20,7 +20,6 @@ export interface EmailWorkerOptions {
   pollIntervalMs?: number
   backoff?: BackoffPolicy
   transport?: MailTransport
-  store?: EmailStore
 }
 
 /** Messages in flight at once: mail is not latency-critical, and each holds an SMTP connection. */
@@ -34,12 +33,11 @@ const truncate = (text: string) => {
   return chars.length > ERROR_MAX_CHARS ? `${chars.slice(0, ERROR_MAX_CHARS - 1).join('')}…` : text
 }
 
-export function createEmailWorker(ctx: AppContext, options: EmailWorkerOptions = {}) {
+export function createEmailWorker(store: EmailStore, ctx: AppContext, options: EmailWorkerOptions = {}) {
   const { clock, config, logger, metrics } = ctx
   const random = options.random ?? Math.random
   const backoff = options.backoff ?? DEFAULT_BACKOFF
   const pollIntervalMs = options.pollIntervalMs ?? 1_000
-  const store = options.store ?? createEmailStore(ctx.sqlite)
   const log = logger.child({ component: 'email-worker' })
   // Without SMTP_URL nothing is ever queued (the routes that would queue answer 503): the worker idles.
   const transport = options.transport ?? (config.SMTP_URL ? createSmtpTransport(config.SMTP_URL, config.MAIL_FROM) : undefined)

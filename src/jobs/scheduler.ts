@@ -4,10 +4,7 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
-import { createRecoveryStore } from '../modules/auth/recovery-store.ts'
-import { createEmailStore } from '../modules/email/store.ts'
-import { createIdempotencyStore } from '../modules/orders/idempotency.ts'
-import { createReportsService } from '../modules/reports/service.ts'
+import type { Services } from '../services.ts'
 
 /**
  * Background jobs on cron patterns (UTC), through @elysiajs/cron (croner). Every run is logged
@@ -41,15 +38,13 @@ export interface JobRun {
  * The one place jobs are registered. Other features add theirs to this list (the orders'
  * idempotency-key sweep, the webhooks' housekeeping), each a small function of the context.
  */
-export function scheduledJobs(ctx: AppContext): JobDefinition[] {
-  const reports = createReportsService(ctx)
-  const idempotencyKeys = createIdempotencyStore(ctx.sqlite, ctx.clock)
-  const accountTokens = createRecoveryStore(ctx.sqlite, createEmailStore(ctx.sqlite))
+export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
+  const { reports } = services
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
-    { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => idempotencyKeys.sweep() },
+    { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
     // Used, superseded and expired reset/verification tokens never work again: their hashes go.
-    { name: 'account-token-sweep', pattern: '45 * * * *', run: () => accountTokens.sweep(ctx.clock.now().toISOString()) },
+    { name: 'account-token-sweep', pattern: '45 * * * *', run: () => services.stores.recovery.sweep(ctx.clock.now().toISOString()) },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',
@@ -69,7 +64,7 @@ export interface Scheduler {
   stop(): Promise<void>
 }
 
-export function startScheduler(ctx: AppContext, jobs: JobDefinition[] = scheduledJobs(ctx)): Scheduler {
+export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Scheduler {
   const { logger, metrics } = ctx
   const listeners = new Set<(run: JobRun) => void>()
   const inFlight = new Map<string, Promise<void>>()

@@ -1,9 +1,9 @@
 import type { AppContext } from '../context.ts'
-import type { EventType } from '../db/schema.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
 import { systemResolver, type Resolver } from '../lib/ssrf.ts'
 import { logSecurityEvent } from '../lib/security-log.ts'
 import { attemptDelivery, type AttemptOutcome } from '../modules/webhooks/delivery.ts'
+import type { Claimed as Claim, WebhookStore } from '../modules/webhooks/store.ts'
 
 /*
  * The webhook worker: turns outbox events into deliveries and makes their attempts, entirely off
@@ -32,37 +32,21 @@ export interface WebhookWorkerOptions {
   backoff?: BackoffPolicy
 }
 
-const DISPATCH_BATCH = 500
 const ERROR_MAX_CHARS = 500
 /** Beyond the attempt's own timeout: how long a claim is trusted before another worker takes it over. */
 const LEASE_MARGIN_MS = 60_000
-
-interface DueRow {
-  id: string
-  webhook_id: string
-  status: 'pending' | 'delivering'
-  attempts: number
-  event_id: string
-  url: string
-  secret: string
-  type: EventType
-  payload: string
-  event_created_at: string
-}
-
-interface Claim extends DueRow {
-  lease: string
-  /** This attempt's number, 1-based. */
-  attempt: number
-}
 
 const truncate = (text: string) => {
   const chars = [...text]
   return chars.length > ERROR_MAX_CHARS ? `${chars.slice(0, ERROR_MAX_CHARS - 1).join('')}…` : text
 }
 
-export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptions = {}) {
-  const { sqlite, clock, config, logger, metrics } = ctx
+export function createWebhookWorker(
+  store: WebhookStore,
+  ctx: Pick<AppContext, 'clock' | 'config' | 'logger' | 'metrics'>,
+  options: WebhookWorkerOptions = {},
+) {
+  const { clock, config, logger, metrics } = ctx
   const random = options.random ?? Math.random
   const resolve = options.resolve ?? systemResolver
   const backoff = options.backoff ?? DEFAULT_BACKOFF
@@ -70,95 +54,20 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
   const leaseMs = config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS
   const log = logger.child({ component: 'webhook-worker' })
 
-  const selectUndispatched = sqlite.prepare<{ id: string; type: EventType; created_at: string }, [number]>(
-    'SELECT id, type, created_at FROM outbox WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT ?',
-  )
-  const selectActiveWebhooks = sqlite.prepare<{ id: string; events: string; created_at: string }, []>(
-    'SELECT id, events, created_at FROM webhooks WHERE active = 1',
-  )
-  const insertDelivery = sqlite.prepare<void, [string, string, string, string, string, string]>(
-    `INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
-  )
-  // Read-only probes, so an idle worker never takes the write lock.
-  const anyUndispatched = sqlite.prepare<{ found: number }, []>('SELECT 1 AS found FROM outbox WHERE dispatched_at IS NULL LIMIT 1')
-  const anyDue = sqlite.prepare<{ found: number }, [string, string]>(
-    `SELECT 1 AS found FROM webhook_deliveries
-     WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'delivering' AND lease_until <= ?2) LIMIT 1`,
-  )
-  const markDispatched = sqlite.prepare<void, [string, string]>('UPDATE outbox SET dispatched_at = ? WHERE id = ?')
-  const dueColumns = `d.id, d.webhook_id, d.status, d.attempts, d.event_id, w.url, w.secret, o.type, o.payload, o.created_at AS event_created_at
-     FROM webhook_deliveries d
-     JOIN webhooks w ON w.id = d.webhook_id
-     JOIN outbox o ON o.id = d.event_id`
-  // Two queries, not one with OR: each walks webhook_deliveries_due_idx in order, so a backlog
-  // costs `limit` rows per claim instead of a sort of every due row.
-  const selectExpiredLeases = sqlite.prepare<DueRow, [string, number]>(
-    `SELECT ${dueColumns} WHERE d.status = 'delivering' AND d.lease_until <= ? LIMIT ?`,
-  )
-  const selectDuePending = sqlite.prepare<DueRow, [string, number]>(
-    `SELECT ${dueColumns} WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`,
-  )
-  const claimRow = sqlite.prepare<void, [string, string]>(
-    "UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = ? WHERE id = ?",
-  )
-  const failInterrupted = sqlite.prepare<void, [string, string]>(
-    `UPDATE webhook_deliveries SET status = 'failed', last_error = ?, next_attempt_at = NULL, lease_until = NULL WHERE id = ?`,
-  )
-  const recordOutcome = sqlite.prepare<void, [string, number | null, string | null, string | null, string | null, string, string]>(
-    `UPDATE webhook_deliveries
-     SET status = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, delivered_at = ?, lease_until = NULL
-     WHERE id = ? AND status = 'delivering' AND lease_until = ?`,
-  )
-
-  /** Fans undispatched events out to deliveries; returns how many events it handled. */
-  const dispatchBatch = sqlite.transaction((): number => {
-    let handled = 0
-    const webhooks = selectActiveWebhooks
-      .all()
-      .map((webhook) => ({ ...webhook, events: new Set(JSON.parse(webhook.events) as EventType[]) }))
-    const now = clock.now().toISOString()
-    for (;;) {
-      const events = selectUndispatched.all(DISPATCH_BATCH)
-      for (const event of events) {
-        for (const webhook of webhooks) {
-          // A subscription starts when it is made: older events are not replayed to it.
-          if (!webhook.events.has(event.type) || webhook.created_at > event.created_at) continue
-          insertDelivery.run(Bun.randomUUIDv7(), webhook.id, event.id, event.type, now, now)
-        }
-        markDispatched.run(now, event.id)
-      }
-      handled += events.length
-      if (events.length < DISPATCH_BATCH) return handled
-    }
-  })
-
-  const dispatch = (): number => (anyUndispatched.get() ? dispatchBatch.immediate() : 0)
+  /** Fans undispatched outbox events out to deliveries; returns how many events it handled. */
+  const dispatch = (): Promise<number> => store.dispatchOutbox(clock.now().toISOString())
 
   /** Claims up to `limit` due deliveries for this process. */
-  const claimBatch = sqlite.transaction((limit: number): Claim[] => {
+  async function claim(limit: number): Promise<Claim[]> {
     const now = clock.now()
-    const nowIso = now.toISOString()
-    const lease = new Date(now.getTime() + leaseMs).toISOString()
-    const claims: Claim[] = []
-    const expired = selectExpiredLeases.all(nowIso, limit)
-    const due = [...expired, ...selectDuePending.all(nowIso, limit - expired.length)]
-    for (const row of due) {
-      if (row.status === 'delivering' && row.attempts >= config.WEBHOOK_MAX_ATTEMPTS) {
-        // Its last allowed attempt was cut off (the process died): no attempts are left.
-        failInterrupted.run(`attempt ${row.attempts} was interrupted (the worker stopped) and no attempts remain`, row.id)
-        metrics.webhookDeliveries.inc({ outcome: 'failed' })
-        continue
-      }
-      claimRow.run(lease, row.id)
-      claims.push({ ...row, lease, attempt: row.attempts + 1 })
-    }
+    const { claims, failed } = await store.claimDeliveries({
+      now: now.toISOString(),
+      lease: new Date(now.getTime() + leaseMs).toISOString(),
+      limit,
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    })
+    if (failed) metrics.webhookDeliveries.inc({ outcome: 'failed' }, failed)
     return claims
-  })
-
-  const claim = (limit: number): Claim[] => {
-    const now = clock.now().toISOString()
-    return anyDue.get(now, now) ? claimBatch.immediate(limit) : []
   }
 
   /**
@@ -188,7 +97,7 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
     }
   }
 
-  function record(claim: Claim, outcome: AttemptOutcome) {
+  async function record(claim: Claim, outcome: AttemptOutcome) {
     noteEndpointHealth(claim, outcome)
     const now = clock.now()
     const iso = now.toISOString()
@@ -204,15 +113,13 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
         nextAttemptAt = new Date(now.getTime() + delay).toISOString()
       } else status = 'failed'
     }
-    recordOutcome.run(
+    await store.recordOutcome(claim, {
       status,
-      outcome.statusCode,
+      statusCode: outcome.statusCode,
       error,
       nextAttemptAt,
-      status === 'delivered' ? iso : null,
-      claim.id,
-      claim.lease,
-    )
+      deliveredAt: status === 'delivered' ? iso : null,
+    })
     const label = status === 'pending' ? 'retry' : status
     metrics.webhookDeliveries.inc({ outcome: label })
     const fields = { delivery_id: claim.id, event_id: claim.event_id, attempt: claim.attempt, status_code: outcome.statusCode }
@@ -232,17 +139,25 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
       { url: claim.url, secret: claim.secret, eventId: claim.event_id, body },
       { now: clock.now(), timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, resolve },
     )
-    record(claim, outcome)
+    await record(claim, outcome)
   }
 
   const inFlight = new Set<Promise<void>>()
   let timer: ReturnType<typeof setInterval> | undefined
+  /** Slots taken by claims not yet in flight (a fill awaiting its claim). */
+  let reserved = 0
 
   /** Starts attempts for due deliveries while there is room; returns how many it started. */
-  function fill(): number {
-    const room = config.WEBHOOK_CONCURRENCY - inFlight.size
+  async function fill(): Promise<number> {
+    const room = config.WEBHOOK_CONCURRENCY - inFlight.size - reserved
     if (room <= 0) return 0
-    const claims = claim(room)
+    reserved += room
+    let claims: Claim[]
+    try {
+      claims = await claim(room)
+    } finally {
+      reserved -= room
+    }
     for (const claimed of claims) {
       const running: Promise<void> = deliver(claimed)
         .catch((error) => log.error({ err: error, delivery_id: claimed.id }, 'webhook attempt crashed'))
@@ -256,13 +171,9 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
     return claims.length
   }
 
-  function safely(step: () => unknown) {
-    try {
-      step()
-    } catch (error) {
-      // A busy database or similar: the next poll tries again.
-      log.error({ err: error }, 'webhook worker step failed')
-    }
+  function safely(step: () => Promise<unknown>) {
+    // A busy database or similar: the next poll tries again.
+    step().catch((error) => log.error({ err: error }, 'webhook worker step failed'))
   }
 
   return {
@@ -271,11 +182,11 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
 
     /** Dispatches new events and makes every attempt due now, waiting for all of them. */
     async runOnce(): Promise<void> {
-      dispatch()
-      fill()
+      await dispatch()
+      await fill()
       while (inFlight.size > 0) {
         await Promise.race(inFlight)
-        fill()
+        await fill()
       }
     },
 
@@ -283,9 +194,9 @@ export function createWebhookWorker(ctx: AppContext, options: WebhookWorkerOptio
     start() {
       if (timer) return
       const tick = () =>
-        safely(() => {
-          dispatch()
-          fill()
+        safely(async () => {
+          await dispatch()
+          await fill()
         })
       timer = setInterval(tick, pollIntervalMs)
       tick()

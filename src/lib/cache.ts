@@ -35,3 +35,33 @@ export function cachedLookup<T extends NonNullable<unknown>>(cache: Cache, metri
   metrics.cacheLookups.inc({ cache: kind, result: value === undefined ? 'miss' : 'hit' })
   return value
 }
+
+/** Invalidations per cache, so a fill that raced one can tell. */
+const invalidations = new WeakMap<Cache, number>()
+
+/** Drops an entry after the write that made it stale has committed. */
+export function invalidate(cache: Cache, key: string) {
+  invalidations.set(cache, (invalidations.get(cache) ?? 0) + 1)
+  cache.delete(key)
+}
+
+/**
+ * The cached value, or `load()`'s, cached unless undefined. Loads are async: should any
+ * invalidation happen while one is pending, its (possibly older) value is returned but not cached,
+ * so a miss can never re-cache a row that a concurrent write replaced.
+ */
+export async function cachedLoad<T extends NonNullable<unknown>>(
+  cache: Cache,
+  metrics: Metrics,
+  kind: string,
+  key: string,
+  load: () => Promise<T | undefined>,
+  options?: { ttl?: number },
+): Promise<T | undefined> {
+  const hit = cachedLookup<T>(cache, metrics, kind, key)
+  if (hit) return hit
+  const before = invalidations.get(cache) ?? 0
+  const value = await load()
+  if (value !== undefined && (invalidations.get(cache) ?? 0) === before) cache.set(key, value, options)
+  return value
+}

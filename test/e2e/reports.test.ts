@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkExposition } from '../modules/reports/exposition.ts'
+import { checkExposition } from '../http/exposition.ts'
 import { EXECUTABLE, ensureExecutable, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
 
 const SECRET = 'e2e-secret-that-is-at-least-32-bytes-long'

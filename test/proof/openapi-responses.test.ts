@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import { createOutbox } from '../../src/db/outbox.ts'
-import { createWebhookWorker } from '../../src/jobs/webhook-worker.ts'
 import { IMAGES } from '../modules/catalog/fixtures.ts'
 import { createTestApp, createUser, json } from '../helpers.ts'
 
@@ -200,7 +199,7 @@ describe('every response matches the served OpenAPI document', () => {
     const webhook = await json(await call('POST', '/admin/webhooks', { ...A, json: { url: 'https://198.51.100.7/kiosk', events: ['order.created'] } }))
     await call('POST', '/admin/webhooks', { ...A, json: { url: 'http://[::ffff:0:7f00:1]/', events: ['order.created'] } }) // 422
     createOutbox(t.ctx.sqlite, t.clock).record('order.created', { order_id: order.id })
-    createWebhookWorker(t.ctx).dispatch()
+    await t.services.webhookWorker.dispatch()
     await call('GET', '/admin/webhooks', A)
     await call('GET', `/admin/webhooks/${webhook.id}`, A)
     await call('GET', `/admin/webhooks/${webhook.id}/deliveries`, A)

@@ -1,15 +1,11 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { requestState } from '../../http/request-state.ts'
 import { RegisterBody, User } from '../users/model.ts'
-import type { UserService } from '../users/service.ts'
 import { RevokeBody, Revoked, TokenBody, TokenError, TokenSuccess } from './model.ts'
 import { callerOf } from './caller.ts'
-import type { AuthLimiters } from './limits.ts'
-import type { RecoveryService } from './recovery.ts'
-import { createAuthService } from './service.ts'
+import type { AuthService } from './service.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -18,9 +14,9 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 export const OAUTH_ROUTES = ['/token', '/token/revoke']
 
 /** POST /auth/register, POST /token (RFC 6749), POST /token/revoke (RFC 7009). */
-export function authModule(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
-  const auth = createAuthService(ctx, users, tokens, limiters, recovery)
-  const caller = (request: Request, server: Parameters<typeof clientAddress>[1]) => callerOf(request, server, ctx.config.TRUST_PROXY)
+export function authModule(services: { authService: AuthService; tokens: TokenService; trustProxy: boolean }) {
+  const { authService: auth, tokens, trustProxy } = services
+  const caller = (request: Request, server: Parameters<typeof clientAddress>[1]) => callerOf(request, server, trustProxy)
 
   return new Elysia({ tags: ['Identity'] })
     .post(
@@ -71,9 +67,9 @@ export function authModule(ctx: AppContext, users: UserService, tokens: TokenSer
     )
     .post(
       '/token/revoke',
-      ({ body, set }) => {
+      async ({ body, set }) => {
         Object.assign(set.headers, NO_STORE)
-        if (typeof body.token === 'string' && body.token) tokens.revoke(body.token)
+        if (typeof body.token === 'string' && body.token) await tokens.revoke(body.token)
         return {}
       },
       {

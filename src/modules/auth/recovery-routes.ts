@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { clientAddress } from '../../http/client-address.ts'
 import { problemResponses } from '../../http/problem.ts'
@@ -9,13 +8,14 @@ import type { RecoveryService } from './recovery.ts'
 const NOT_CONFIGURED = '503 problem "email delivery is not configured" when SMTP_URL is not set.'
 
 /** POST /auth/password-reset(/confirm), POST /auth/verify-email(/resend). */
-export function recoveryRoutes(ctx: AppContext, auth: ReturnType<typeof authPlugin>, recovery: RecoveryService) {
+export function recoveryRoutes(services: { recovery: RecoveryService; trustProxy: boolean }, auth: ReturnType<typeof authPlugin>) {
+  const { recovery, trustProxy } = services
   return new Elysia({ prefix: '/auth', tags: ['Identity'] })
     .use(auth)
     .post(
       '/password-reset',
       async ({ body, request, server, status }) => {
-        await recovery.requestPasswordReset(body.email, clientAddress(request, server, ctx.config.TRUST_PROXY))
+        await recovery.requestPasswordReset(body.email, clientAddress(request, server, trustProxy))
         return status(202, {})
       },
       {
@@ -30,7 +30,7 @@ export function recoveryRoutes(ctx: AppContext, auth: ReturnType<typeof authPlug
     .post(
       '/password-reset/confirm',
       async ({ body, request, server, status }) => {
-        await recovery.confirmPasswordReset(body.token, body.new_password, clientAddress(request, server, ctx.config.TRUST_PROXY))
+        await recovery.confirmPasswordReset(body.token, body.new_password, clientAddress(request, server, trustProxy))
         return status(204, undefined)
       },
       {

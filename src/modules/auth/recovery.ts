@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts'
-import { cacheKeys } from '../../lib/cache.ts'
+import { cacheKeys, invalidate } from '../../lib/cache.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { BadRequestError, ConflictError, ForbiddenError } from '../../lib/errors.ts'
 import type { EmailService } from '../email/service.ts'
@@ -11,7 +11,7 @@ import { hashOneTimeToken, newOneTimeToken } from './one-time-token.ts'
 import type { AuthLimiters } from './limits.ts'
 import { clearLoginFailures } from './limits.ts'
 import { takeOrThrow, type RecoveryLimiters } from './recovery-limits.ts'
-import { createRecoveryStore, type AccountRow, type NewToken } from './recovery-store.ts'
+import type { AccountRow, NewToken, RecoveryStore } from './recovery-store.ts'
 
 /** Where the links in emails point, under PUBLIC_URL (the shop's front end handles them and calls the API). */
 export const LINK_PATHS = { resetPassword: '/reset-password', verifyEmail: '/verify-email' }
@@ -44,9 +44,14 @@ const later = (clock: Clock, ms: number) => new Date(clock.now().getTime() + ms)
  * Password recovery by email and email verification. Each change and the email it causes are one
  * transaction (the mail outbox), so a mail exists if and only if its change committed.
  */
-export function createRecoveryService(ctx: AppContext, mail: EmailService, limiters: RecoveryLimiters, loginLimiters?: AuthLimiters) {
+export function createRecoveryService(
+  store: RecoveryStore,
+  ctx: AppContext,
+  mail: EmailService,
+  limiters: RecoveryLimiters,
+  loginLimiters?: AuthLimiters,
+) {
   const { clock, config, cache } = ctx
-  const store = createRecoveryStore(ctx.sqlite, mail.store)
 
   function verificationToken(account: { id: string; name: string }, email: string, change: boolean) {
     const token = newOneTimeToken()
@@ -98,7 +103,7 @@ export function createRecoveryService(ctx: AppContext, mail: EmailService, limit
         passwordChangedEmail({ name: changed.name }),
       )
       if (!account) throw invalidResetToken()
-      cache.delete(cacheKeys.userAuth(account.id))
+      invalidate(cache, cacheKeys.userAuth(account.id))
       // Forgetting a password often follows failed logins: the owner, proven by the mailed token, may
       // sign in now from where they confirmed (the pair limit) and from anywhere (the account ceiling).
       if (loginLimiters) await clearLoginFailures(loginLimiters, account.email, address)

@@ -6,7 +6,7 @@ import type { RecoveryService } from './recovery.ts'
 import { OAuthError, type TokenService } from './tokens.ts'
 
 /** Sign-up and password login, with the rate limits and constant-cost checks they need. */
-export function createAuthService(ctx: AppContext, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
+export function createAuthService(ctx: Pick<AppContext, 'clock' | 'config'>, users: UserService, tokens: TokenService, limiters: AuthLimiters, recovery?: RecoveryService) {
   const { clock, config } = ctx
   // Verified against when the email is unknown, so an unknown account costs what a wrong password costs.
   let dummyHash: Promise<string> | undefined
@@ -21,7 +21,7 @@ export function createAuthService(ctx: AppContext, users: UserService, tokens: T
 
     async login(username: string, password: string, caller: Caller) {
       const account = normaliseEmail(username)
-      const user = users.findByEmail(account)
+      const user = await users.findByEmail(account)
       // A deactivated account fails like a wrong password, after the same work, and counts as a failure.
       const valid = await limitedPasswordCheck(
         limiters,
@@ -32,7 +32,7 @@ export function createAuthService(ctx: AppContext, users: UserService, tokens: T
       )
       // Read again after the slow check: a password change or a deactivation committed meanwhile
       // has revoked every session, and must not be undone by one minted from the old state.
-      const current = valid && user ? users.find(user.id) : undefined
+      const current = valid && user ? await users.find(user.id) : undefined
       if (!current || !current.active || current.passwordHash !== user?.passwordHash) {
         throw new OAuthError('invalid_grant', 'The email or password is wrong.')
       }

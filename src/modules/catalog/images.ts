@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import type { AppContext } from '../../context.ts'
 import { NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../../lib/errors.ts'
 import { detectImageType, IMAGE_TYPES, imagePixels } from './image-type.ts'
-import { PRODUCT_COLUMNS, toProductJson, type CachedProduct, type ProductRow } from './product.ts'
+import { toProductJson, type CachedProduct } from './product.ts'
 import type { Catalog } from './service.ts'
+import type { CatalogStore } from './store/index.ts'
 
 /*
  * Product images on disk under $DATA_DIR/images. File names are generated (UUIDv7 + the type's
@@ -31,25 +32,15 @@ async function removeFile(dir: string, key: string | null) {
   if (path) await rm(path, { force: true })
 }
 
-export function createImageStore(ctx: AppContext, catalog: Catalog) {
-  const { sqlite, clock, logger } = ctx
+export function createProductImages(ctx: Pick<AppContext, 'config' | 'clock' | 'logger'>, catalog: Catalog) {
+  const { clock, logger } = ctx
   const dir = imagesDir(ctx)
-  const setImage = sqlite.prepare<ProductRow, [string | null, string | null, string, string]>(
-    `UPDATE products SET image_key = ?, image_type = ?, updated_at = ? WHERE id = ? RETURNING ${PRODUCT_COLUMNS.join(', ')}`,
-  )
   /** Points the row at a new image (or none); returns the key it pointed at before, or undefined when the product is gone. */
-  const swap = sqlite.transaction((id: string, key: string | null, type: string | null, now: string) => {
-    const before = catalog.selectById.get(id)
-    if (!before) return undefined
-    // Removing an image that isn't there changes nothing (not even updated_at).
-    if (key === null && before.image_key === null) return { previous: null, row: before }
-    const after = setImage.get(key, type, now, id)!
-    return { previous: before.image_key, row: after }
-  })
+  const swap = (id: string, image: { key: string; type: string } | null, now: string) => catalog.setImage(id, image, now)
 
   /** Stores the bytes as the product's image. 415 unless they are a PNG, JPEG, WebP or GIF; 404 for an unknown product. */
   async function put(id: string, bytes: Uint8Array) {
-    catalog.requireRow(id)
+    await catalog.requireRow(id)
     const type = detectImageType(bytes)
     if (!type) throw new UnsupportedMediaTypeError('The image must be a PNG, JPEG, WebP or GIF file.')
     // A small file can declare a huge canvas (a decompression bomb for whoever decodes it).
@@ -72,7 +63,7 @@ export function createImageStore(ctx: AppContext, catalog: Catalog) {
       await rm(temp, { force: true })
       throw error
     }
-    const swapped = swap.immediate(id, key, type, clock.now().toISOString())
+    const swapped = await swap(id, { key, type }, clock.now().toISOString())
     if (!swapped) {
       // Deleted while the file was being written: nothing refers to the new file.
       await removeFile(dir, key)
@@ -85,7 +76,7 @@ export function createImageStore(ctx: AppContext, catalog: Catalog) {
 
   /** Removes the product's image. 404 when the product is unknown or has none. */
   async function remove(id: string) {
-    const swapped = swap.immediate(id, null, null, clock.now().toISOString())
+    const swapped = await swap(id, null, clock.now().toISOString())
     if (!swapped) throw new NotFoundError('No such product.')
     if (!swapped.previous) throw new NotFoundError('The product has no image.')
     catalog.invalidate(id)
@@ -105,14 +96,14 @@ export function createImageStore(ctx: AppContext, catalog: Catalog) {
   return { put, remove, file, dir, removeFile: (key: string | null) => removeFile(dir, key) }
 }
 
-export type ImageStore = ReturnType<typeof createImageStore>
+export type ProductImages = ReturnType<typeof createProductImages>
 
 /**
  * Removes image files no product row refers to, and temp files of uploads a crash interrupted.
  * Run at start-up, before the server accepts uploads (an upload in flight has a file its row
  * does not point at yet). Returns how many files were removed.
  */
-export async function sweepOrphanImages(ctx: Pick<AppContext, 'config' | 'sqlite' | 'logger'>): Promise<number> {
+export async function sweepOrphanImages(ctx: Pick<AppContext, 'config' | 'logger'>, store: CatalogStore): Promise<number> {
   const dir = imagesDir(ctx)
   let names: string[]
   try {
@@ -121,12 +112,7 @@ export async function sweepOrphanImages(ctx: Pick<AppContext, 'config' | 'sqlite
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
     throw error
   }
-  const referenced = new Set(
-    ctx.sqlite
-      .query<{ image_key: string }, []>('SELECT image_key FROM products WHERE image_key IS NOT NULL')
-      .all()
-      .map((row) => row.image_key),
-  )
+  const referenced = await store.referencedImageKeys()
   let removed = 0
   for (const name of names) {
     const orphan = name.startsWith(TEMP_PREFIX) || (IMAGE_FILE.test(name) && !referenced.has(name))

@@ -1,3 +1,5 @@
+import type { RawRow } from '../../db/rows.ts'
+import type { products } from '../../db/schema.ts'
 import type { ProductJson } from './model.ts'
 
 /** The products columns every catalog query selects, in this order. */
@@ -17,20 +19,7 @@ export const PRODUCT_COLUMNS = [
 ] as const
 
 /** A products row as bun:sqlite returns it. */
-export interface ProductRow {
-  id: string
-  sku: string
-  name: string
-  description: string
-  category: string | null
-  price_cents: number
-  stock: number
-  active: number
-  image_key: string | null
-  image_type: string | null
-  created_at: string
-  updated_at: string
-}
+export type ProductRow = RawRow<typeof products>
 
 export const productPath = (id: string) => `/products/${encodeURIComponent(id)}`
 
@@ -82,18 +71,4 @@ export function toCachedProduct(row: ProductRow): CachedProduct {
     notModifiedHeaders,
     image: row.image_key && row.image_type ? { key: row.image_key, type: row.image_type } : null,
   }
-}
-
-/**
- * If-None-Match against one ETag (RFC 9110 §13.1.2: weak comparison, `*` matches any current
- * representation).
- */
-export function matchesIfNoneMatch(header: string | null, etag: string): boolean {
-  if (header === null) return false
-  if (header.trim() === '*') return true
-  for (const candidate of header.split(',')) {
-    const tag = candidate.trim()
-    if (tag === etag || (tag.startsWith('W/') && tag.slice(2) === etag)) return true
-  }
-  return false
 }

@@ -1,11 +1,11 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { EmailListQuery, EmailPage } from './model.ts'
 import type { EmailService } from './service.ts'
 
 /** GET /admin/emails: what the mail outbox holds and how each message fared. */
-export function emailModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin>, mail: EmailService) {
+export function emailModule(services: { mail: EmailService }, auth: ReturnType<typeof authPlugin>) {
+  const { mail } = services
   return new Elysia({ prefix: '/admin/emails', tags: ['Email'] })
     .use(auth)
     .get('', ({ query }) => mail.list(query), {

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../context.ts'
 import { ServiceUnavailableError } from '../../lib/errors.ts'
-import { createEmailStore, type EmailStore } from './store.ts'
+import type { EmailStore } from './store.ts'
 
 /** What routes that need email answer when SMTP_URL is not set. */
 export const emailNotConfigured = () => new ServiceUnavailableError('email delivery is not configured')
 
 /** The outbox's face to the rest of the app: whether mail can go out, links, and the admin list. */
-export function createEmailService(ctx: AppContext, store: EmailStore = createEmailStore(ctx.sqlite)) {
+export function createEmailService(store: EmailStore, ctx: Pick<AppContext, 'config'>) {
   const { config } = ctx
   const configured = config.SMTP_URL !== undefined
   return {

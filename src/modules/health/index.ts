@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import { checkReadiness } from './service.ts'
+import type { HealthStore } from './store.ts'
 
 const Status = t.Object({ status: t.Literal('ok') }, { description: 'The process is running' })
 const Readiness = t.Object(
@@ -14,7 +14,7 @@ const Readiness = t.Object(
   { description: 'Readiness and the checks behind it' },
 )
 
-export const healthModule = (ctx: AppContext) =>
+export const healthModule = (services: { healthStore: HealthStore }) =>
   new Elysia({ prefix: '/health', tags: ['Operations'] })
     .get('/live', () => ({ status: 'ok' as const }), {
       response: { 200: Status },
@@ -22,8 +22,8 @@ export const healthModule = (ctx: AppContext) =>
     })
     .get(
       '/ready',
-      ({ status }) => {
-        const readiness = checkReadiness(ctx.sqlite)
+      async ({ status }) => {
+        const readiness = await checkReadiness(services.healthStore)
         return readiness.status === 'ok' ? readiness : status(503, readiness)
       },
       {

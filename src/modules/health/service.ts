@@ -1,17 +1,16 @@
-import type { Database } from 'bun:sqlite'
-import { isMigrated } from '../../db/migrate.ts'
+import type { HealthStore } from './store.ts'
 
 export interface Readiness {
   status: 'ok' | 'unavailable'
   checks: { database: 'ok' | 'unavailable'; migrations: 'ok' | 'pending' | 'unknown' }
 }
 
-export function checkReadiness(sqlite: Database): Readiness {
+export async function checkReadiness(store: HealthStore): Promise<Readiness> {
   try {
-    sqlite.query('SELECT 1').get()
+    await store.ping()
   } catch {
     return { status: 'unavailable', checks: { database: 'unavailable', migrations: 'unknown' } }
   }
-  const migrated = isMigrated(sqlite)
+  const migrated = await store.isMigrated()
   return { status: migrated ? 'ok' : 'unavailable', checks: { database: 'ok', migrations: migrated ? 'ok' : 'pending' } }
 }

@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { ForbiddenError } from '../../lib/errors.ts'
@@ -11,14 +10,15 @@ import type { RecoveryService } from '../auth/recovery.ts'
 const orderPath = (id: string) => `/orders/${id}`
 
 /** Ordering, the caller's orders (all of them for admins), cancellation and status changes. */
-export function ordersModule(_ctx: AppContext, auth: ReturnType<typeof authPlugin>, orders: OrderService, recovery?: RecoveryService) {
+export function ordersModule(services: { orders: OrderService; recovery?: RecoveryService }, auth: ReturnType<typeof authPlugin>) {
+  const { orders, recovery } = services
   return new Elysia({ prefix: '/orders', tags: ['Orders'] })
     .use(auth)
     .post(
       '',
       async ({ user, body, headers, set, status }) => {
         await recovery?.requireVerifiedToOrder(user.id)
-        const { order, replayed } = orders.create(user, body, headers['idempotency-key'])
+        const { order, replayed } = await orders.create(user, body, headers['idempotency-key'])
         set.headers.location = orderPath(order.id)
         if (replayed) set.headers['idempotent-replayed'] = 'true'
         return status(201, order)

@@ -1,5 +1,5 @@
-import type { Database } from 'bun:sqlite'
 import type { ReportRange } from './range.ts'
+import type { OrderLineRow } from './store.ts'
 
 /*
  * RFC 4180 CSV, streamed. Cells are neutralised against formula injection (OWASP "CSV
@@ -42,72 +42,24 @@ export const ORDER_LINE_COLUMNS = [
   'currency',
 ] as const
 
-interface OrderLineRow {
-  order_id: string
-  order_created_at: string
-  order_status: string
-  user_id: string
-  user_email: string | null
-  line: number
-  product_id: string
-  sku: string
-  product_name: string
-  unit_price_cents: number
-  quantity: number
-  line_total_cents: number
-  order_total_cents: number
-  currency: string
-}
-
-const SELECT_LINES = `
-  SELECT o.id AS order_id, o.created_at AS order_created_at, o.status AS order_status, o.user_id AS user_id,
-         u.email AS user_email, i.position AS line, i.product_id AS product_id, i.sku AS sku, i.name AS product_name,
-         i.unit_price_cents AS unit_price_cents, i.quantity AS quantity, i.line_total_cents AS line_total_cents,
-         o.total_cents AS order_total_cents, o.currency AS currency
-  FROM orders o
-  JOIN order_items i ON i.order_id = o.id
-  LEFT JOIN users u ON u.id = o.user_id`
-
-/**
- * Keyset pages over (created_at, order id, line position): each batch is a short statement that
- * seeks past the last row sent, so no read transaction stays open while a slow client downloads,
- * and memory holds one batch however many rows there are.
- */
-export function prepareCsvQueries(sqlite: Database) {
-  return {
-    first: sqlite.prepare<OrderLineRow, [string, string, number]>(
-      `${SELECT_LINES}
-       WHERE o.created_at >= ?1 AND o.created_at < ?2
-       ORDER BY o.created_at, o.id, i.position LIMIT ?3`,
-    ),
-    next: sqlite.prepare<OrderLineRow, [string, string, number, string, string, number]>(
-      `${SELECT_LINES}
-       WHERE o.created_at < ?2 AND o.created_at >= ?4
-         AND (o.created_at, o.id, i.position) > (?4, ?5, ?6)
-       ORDER BY o.created_at, o.id, i.position LIMIT ?3`,
-    ),
-  }
-}
-
-export type CsvQueries = ReturnType<typeof prepareCsvQueries>
+/** One batch of order lines after `after` (the last row of the previous batch), in CSV order. */
+export type OrderLineBatches = (range: ReportRange, limit: number, after?: OrderLineRow) => Promise<OrderLineRow[]>
 
 const encoder = new TextEncoder()
 
 /** The CSV of every order line placed in the range, one batch per pull. */
-export function ordersCsvStream(queries: CsvQueries, range: ReportRange, batchSize = 1000): ReadableStream<Uint8Array> {
+export function ordersCsvStream(batches: OrderLineBatches, range: ReportRange, batchSize = 1000): ReadableStream<Uint8Array> {
   let last: OrderLineRow | undefined
   let headerSent = false
   return new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      async pull(controller) {
         let chunk = ''
         if (!headerSent) {
           chunk = csvRow(ORDER_LINE_COLUMNS)
           headerSent = true
         }
-        const rows = last
-          ? queries.next.all(range.start, range.end, batchSize, last.order_created_at, last.order_id, last.line)
-          : queries.first.all(range.start, range.end, batchSize)
+        const rows = await batches(range, batchSize, last)
         for (const row of rows) chunk += csvRow(ORDER_LINE_COLUMNS.map((column) => row[column]))
         if (chunk) controller.enqueue(encoder.encode(chunk))
         last = rows.at(-1) ?? last

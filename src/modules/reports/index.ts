@@ -1,18 +1,17 @@
 import { Elysia } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { addTiming } from '../../http/request-state.ts'
 import { OrdersCsv, RangeQuery, SnapshotDocument, SnapshotInfo, SnapshotList, SnapshotParams, Summary } from './model.ts'
 import { ORDER_LINE_COLUMNS } from './csv.ts'
-import { createReportsService } from './service.ts'
+import type { ReportsService } from './service.ts'
 
 const RANGE_RULES =
   'Default range: today (UTC) and the 29 days before it. A plain date covers that whole UTC day (`to=2026-03-31` includes all of March 31); a date-time must carry an offset. `from` must not be after `to`, and the range is at most 366 days; otherwise 422.'
 
 /** Admin reports: the sales summary, the order-lines CSV and stored snapshots. Admins only. */
-export const reportsModule = (ctx: AppContext, auth: ReturnType<typeof authPlugin>) => {
-  const reports = createReportsService(ctx)
+export const reportsModule = (services: { reports: ReportsService }, auth: ReturnType<typeof authPlugin>) => {
+  const { reports } = services
   return new Elysia({ prefix: '/admin/reports', tags: ['Reports'] })
     .use(auth)
     .get('/summary', ({ query, request }) => reports.summary(query, (part, ms) => addTiming(request, part, ms)), {
@@ -40,7 +39,7 @@ export const reportsModule = (ctx: AppContext, auth: ReturnType<typeof authPlugi
         response: { 200: OrdersCsv, ...problemResponses(401, 403, 422) },
         detail: {
           summary: 'Order lines as CSV',
-          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
+          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}; \`line\` numbers an order's lines from 1. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
         },
       },
     )

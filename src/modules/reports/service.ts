@@ -1,12 +1,13 @@
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../../context.ts'
 import { cachedLookup, cacheKeys } from '../../lib/cache.ts'
-import { ordersCsvStream, prepareCsvQueries } from './csv.ts'
+import { ordersCsvStream } from './csv.ts'
 import type { SnapshotInfo, Summary } from './model.ts'
 import { defaultRange, parseRange, type ReportRange } from './range.ts'
 import { createSnapshotStore } from './snapshots.ts'
 import { createSummaryRunner } from './summary-runner.ts'
-import { computeSummary, prepareSummaryQueries, type TimingSink } from './summary.ts'
+import type { ReportsStore } from './store.ts'
+import { computeSummary, type TimingSink } from './summary.ts'
 
 /** How long a computed summary is served from the cache: reports may lag writes by this much. */
 export const SUMMARY_TTL_MS = 30_000
@@ -16,14 +17,13 @@ interface CachedSummary {
   expiresAt: number
 }
 
-/** Reports over the context's database; built once per app (statements prepared here). */
-export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' | 'cache' | 'clock' | 'metrics'>) {
+/** Reports over the context's database; built once per process (createServices). */
+export function createReportsService(store: ReportsStore, ctx: Pick<AppContext, 'config' | 'cache' | 'clock' | 'metrics'>) {
   const { config, cache, clock, metrics } = ctx
   // A file database is summarised on a worker thread; an in-memory one (nothing else can open
   // it) on this thread.
   const runner = config.DATABASE_PATH === ':memory:' ? undefined : createSummaryRunner(config.DATABASE_PATH)
-  const summaryQueries = runner ? undefined : prepareSummaryQueries(ctx.sqlite)
-  const csvQueries = prepareCsvQueries(ctx.sqlite)
+  const summaryQueries = runner ? undefined : store.summaryQueries()
   const snapshots = createSnapshotStore(join(resolve(config.DATA_DIR), 'reports'), config.SNAPSHOT_KEEP)
 
   const inFlight = new Map<string, Promise<Summary>>()
@@ -65,7 +65,7 @@ export function createReportsService(ctx: Pick<AppContext, 'config' | 'sqlite' |
     summary,
     ordersCsv: (query: { from?: string; to?: string }) => {
       const range = parseRange(query, clock.now())
-      return { range, stream: ordersCsvStream(csvQueries, range) }
+      return { range, stream: ordersCsvStream(store.orderLines, range) }
     },
     takeSnapshot,
     listSnapshots: snapshots.list,

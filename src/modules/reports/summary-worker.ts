@@ -5,7 +5,8 @@
  */
 import { openDatabase } from '../../db/client.ts'
 import type { ReportRange } from './range.ts'
-import { computeSummary, prepareSummaryQueries, type SummaryQueries } from './summary.ts'
+import { inReadSnapshot, prepareSummaryQueries, type SummaryQueries } from './store.ts'
+import { computeSummary } from './summary.ts'
 
 declare const self: Worker
 
@@ -27,13 +28,10 @@ self.onmessage = async (event: MessageEvent<SummaryRequest>) => {
   const timings: [string, number][] = []
   try {
     // One read transaction: every part sees the same snapshot of the database.
-    connection!.sqlite.exec('BEGIN')
-    try {
-      const summary = await computeSummary(queries!, message.range, message.lowStockThreshold, (part, ms) => timings.push([part, ms]))
-      self.postMessage({ id: message.id, summary, timings } satisfies SummaryReply)
-    } finally {
-      connection!.sqlite.exec('COMMIT')
-    }
+    const summary = await inReadSnapshot(connection!.sqlite, () =>
+      computeSummary(queries!, message.range, message.lowStockThreshold, (part, ms) => timings.push([part, ms])),
+    )
+    self.postMessage({ id: message.id, summary, timings } satisfies SummaryReply)
   } catch (error) {
     self.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies SummaryReply)
   }

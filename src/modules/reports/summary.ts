@@ -1,54 +1,12 @@
-import type { Database } from 'bun:sqlite'
-import { orderStatuses, type OrderStatus } from '../../db/schema.ts'
+import { orderStatuses } from '../../db/schema.ts'
 import type { Summary } from './model.ts'
 import { datesOf, type ReportRange } from './range.ts'
+import { REVENUE_STATUSES, type SummaryQueries } from './store.ts'
 
-/** Orders that count as sales: money has been taken and not given back. */
-export const REVENUE_STATUSES = ['paid', 'shipped', 'delivered'] as const satisfies readonly OrderStatus[]
-const REVENUE_SQL = `(${REVENUE_STATUSES.map((status) => `'${status}'`).join(', ')})`
 
 export const TOP_PRODUCTS = 10
 export const LOW_STOCK_LIMIT = 100
 
-/**
- * The summary's statements, prepared once per database connection. Each part is one query,
- * independent of the others, over the half-open range `start <= created_at < end`.
- */
-export function prepareSummaryQueries(sqlite: Database) {
-  return {
-    byStatus: sqlite.prepare<{ status: OrderStatus; count: number; total: number }, [string, string]>(
-      `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
-       FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
-    ),
-    topProducts: sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
-      `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
-              SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
-       FROM orders o
-       JOIN order_items i ON i.order_id = o.id
-       LEFT JOIN products p ON p.id = i.product_id
-       WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
-       GROUP BY i.product_id
-       ORDER BY revenue_cents DESC, quantity DESC, i.product_id
-       LIMIT ?3`,
-    ),
-    salesByDay: sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
-      `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
-              COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
-       FROM orders WHERE created_at >= ?1 AND created_at < ?2
-       GROUP BY date ORDER BY date`,
-    ),
-    lowStock: sqlite.prepare<Summary['low_stock'][number], [number, number]>(
-      `SELECT id AS product_id, sku, name, stock FROM products
-       WHERE active = 1 AND stock <= ?1 ORDER BY stock, sku LIMIT ?2`,
-    ),
-    customers: sqlite.prepare<{ total: number; new: number }, [string, string]>(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
-       FROM users WHERE role = 'user' AND created_at < ?2`,
-    ),
-  }
-}
-
-export type SummaryQueries = ReturnType<typeof prepareSummaryQueries>
 
 /** One part of the summary: a name (its Server-Timing entry) and the work. */
 type Part<T> = (queries: SummaryQueries, range: ReportRange, lowStockThreshold: number) => T

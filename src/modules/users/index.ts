@@ -1,5 +1,4 @@
 import { Elysia, t } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { callerOf } from '../auth/caller.ts'
 import { problemResponses } from '../../http/problem.ts'
@@ -19,9 +18,13 @@ import { hashPassword, type UserService } from './service.ts'
 const NoContent = t.Void({ description: 'Done' })
 
 /** The caller's own account (/users/me) and admin user management (/users). */
-export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>, users: UserService, recovery?: RecoveryService) {
+export function usersModule(
+  services: { users: UserService; trustProxy: boolean; recovery?: RecoveryService; smtpConfigured: boolean },
+  auth: ReturnType<typeof authPlugin>,
+) {
+  const { users, trustProxy, recovery } = services
   // With email configured, a new address waits for its verification link; without, it applies at once (unverified).
-  const emailChangeWaitsForLink = recovery !== undefined && ctx.config.SMTP_URL !== undefined
+  const emailChangeWaitsForLink = recovery !== undefined && services.smtpConfigured
   return new Elysia({ prefix: '/users', tags: ['Identity'] })
     .use(auth)
     .get('/me', ({ user }) => users.me(user.id), {
@@ -32,7 +35,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     .patch(
       '/me',
       async ({ user, body }) => {
-        users.me(user.id)
+        await users.me(user.id)
         if (body.email !== undefined && emailChangeWaitsForLink) await recovery!.requestEmailChange(user.id, body.email)
         return users.update(user.id, { name: body.name, email: emailChangeWaitsForLink ? undefined : body.email })
       },
@@ -50,7 +53,7 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     .post(
       '/me/password',
       async ({ user, body, request, server, status }) => {
-        const caller = callerOf(request, server, ctx.config.TRUST_PROXY)
+        const caller = callerOf(request, server, trustProxy)
         await users.changePassword(user.id, body.current_password, body.new_password, caller, user.sessionId)
         return status(204, undefined)
       },
@@ -107,8 +110,8 @@ export function usersModule(ctx: AppContext, auth: ReturnType<typeof authPlugin>
     })
     .delete(
       '/:id',
-      ({ params, status }) => {
-        users.deactivate(params.id)
+      async ({ params, status }) => {
+        await users.deactivate(params.id)
         return status(204, undefined)
       },
       {

@@ -1,14 +1,12 @@
-import { and, count, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { AppContext } from '../../context.ts'
-import { users } from '../../db/schema.ts'
-import { cacheKeys } from '../../lib/cache.ts'
+import { isUniqueViolation } from '../../db/errors.ts'
+import type { Role } from '../../db/schema.ts'
+import { cacheKeys, invalidate } from '../../lib/cache.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationFailedError } from '../../lib/errors.ts'
 import { limitedPasswordCheck, type AuthLimiters, type Caller } from '../auth/limits.ts'
 import type { UserView } from './model.ts'
-
-type UserRow = typeof users.$inferSelect
-export type Role = UserRow['role']
+import type { UserRow, UserStore } from './store.ts'
 
 export const toUserView = (row: UserRow): UserView => ({
   id: row.id,
@@ -30,24 +28,19 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase()
  */
 export const hashPassword = (password: string) => Bun.password.hash(password, { algorithm: 'argon2id', memoryCost: 19_456, timeCost: 2 })
 
-const isUniqueViolation = (error: unknown) => error instanceof Error && /UNIQUE constraint failed: users\.email/.test(error.message)
-
 /** Accounts: creation, profile, admin management. Knows nothing of HTTP. */
-export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
-  const { db, clock, cache } = ctx
+export function createUserService(store: UserStore, ctx: Pick<AppContext, 'clock' | 'cache'>, limiters: AuthLimiters) {
+  const { clock, cache } = ctx
   const now = () => clock.now().toISOString()
 
-  // Every authenticated /users/me call and every login reads a user: prepared once.
-  const byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare()
-  const byEmail = db.select().from(users).where(eq(users.email, sql.placeholder('email'))).prepare()
-  const find = (id: string) => byId.get({ id })
-  const findByEmail = (email: string) => byEmail.get({ email: normaliseEmail(email) })
-  const require = (id: string) => find(id) ?? raise(new NotFoundError('No such user.'))
+  const find = (id: string) => store.findUser(id)
+  const findByEmail = (email: string) => store.findUserByEmail(normaliseEmail(email))
+  const require = async (id: string) => (await find(id)) ?? raise(new NotFoundError('No such user.'))
 
   const emailTaken = () => new ConflictError('That email is already registered.', [{ path: '/email', message: 'already registered' }])
 
   /** Role, active flag and token version are read by every authenticated request through a cache. */
-  const forgetAuthFacts = (id: string) => cache.delete(cacheKeys.userAuth(id))
+  const forgetAuthFacts = (id: string) => invalidate(cache, cacheKeys.userAuth(id))
 
   /** `alsoInTransaction` runs (synchronously) in the transaction that inserts the user: registration queues its verification email there. */
   async function create(
@@ -55,15 +48,12 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
     alsoInTransaction?: (user: UserRow) => void,
   ): Promise<UserView> {
     const email = normaliseEmail(input.email)
-    if (findByEmail(email)) throw emailTaken()
+    if (await findByEmail(email)) throw emailTaken()
     const passwordHash = await hashPassword(input.password)
     const at = now()
     const row: UserRow = { id: Bun.randomUUIDv7(), email, name: input.name.trim() || input.name, passwordHash, role: input.role, active: true, tokenVersion: 0, emailVerifiedAt: null, createdAt: at, updatedAt: at }
     try {
-      db.transaction(() => {
-        db.insert(users).values(row).run()
-        alsoInTransaction?.(row)
-      })
+      await store.insertUser(row, alsoInTransaction)
     } catch (error) {
       // Two registrations for one email raced past the check above.
       if (isUniqueViolation(error)) throw emailTaken()
@@ -72,46 +62,23 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
     return toUserView(row)
   }
 
-  function list(query: { limit?: number; cursor?: string; q?: string; role?: Role; active?: boolean }) {
+  async function list(query: { limit?: number; cursor?: string; q?: string; role?: Role; active?: boolean }) {
     const limit = query.limit ?? 20
-    const filters: (SQL | undefined)[] = []
-    if (query.q) {
-      const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      filters.push(or(sql`${users.email} LIKE ${pattern} ESCAPE '\\'`, sql`lower(${users.name}) LIKE ${pattern} ESCAPE '\\'`))
-    }
-    if (query.role) filters.push(eq(users.role, query.role))
-    if (query.active !== undefined) filters.push(eq(users.active, query.active))
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor, ['string', 'string']) as [string, string]
-      filters.push(or(lt(users.createdAt, createdAt), and(eq(users.createdAt, createdAt), lt(users.id, id))))
-    }
-    const rows = db
-      .select()
-      .from(users)
-      .where(and(...filters))
-      .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(limit + 1)
-      .all()
+    const before = query.cursor ? (decodeCursor(query.cursor, ['string', 'string']) as [string, string]) : undefined
+    const rows = await store.listUsers({ limit: limit + 1, q: query.q, role: query.role, active: query.active, before })
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return { items: page.map(toUserView), next_cursor: rows.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null }
   }
 
-  const otherActiveAdmins = (id: string) =>
-    db
-      .select({ n: count() })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), eq(users.active, true), sql`${users.id} != ${id}`))
-      .get()!.n
-
   /** `passwordHash` (an admin setting a password) revokes the user's sessions, as a role change does. */
-  function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean; passwordHash?: string }): UserView {
-    const current = require(id)
+  async function update(id: string, patch: { name?: string; email?: string; role?: Role; active?: boolean; passwordHash?: string }): Promise<UserView> {
+    const current = await require(id)
     const next = { ...current }
     if (patch.name !== undefined) next.name = patch.name
     if (patch.email !== undefined) {
       next.email = normaliseEmail(patch.email)
-      const owner = findByEmail(next.email)
+      const owner = await findByEmail(next.email)
       if (owner && owner.id !== id) throw emailTaken()
       // A new address is unproven until its owner follows a verification link.
       if (next.email !== current.email) next.emailVerifiedAt = null
@@ -120,29 +87,26 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
     if (patch.role !== undefined) next.role = patch.role
     if (patch.active !== undefined) next.active = patch.active
     const stopsBeingActiveAdmin = current.role === 'admin' && current.active && (next.role !== 'admin' || !next.active)
-    if (stopsBeingActiveAdmin && otherActiveAdmins(id) === 0) {
+    if (stopsBeingActiveAdmin && (await store.countOtherActiveAdmins(id)) === 0) {
       throw new ConflictError('This would leave no active administrator.')
     }
     // A role change or a deactivation must end every outstanding token at once.
     const revokes = next.role !== current.role || next.active !== current.active || patch.passwordHash !== undefined
     next.updatedAt = now()
     try {
-      db.transaction((tx) => {
-        tx.update(users)
-          .set({
-            name: next.name,
-            email: next.email,
-            role: next.role,
-            active: next.active,
-            passwordHash: next.passwordHash,
-            emailVerifiedAt: next.emailVerifiedAt,
-            updatedAt: next.updatedAt,
-            ...(revokes ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
-          })
-          .where(eq(users.id, id))
-          .run()
-        if (revokes) revokeRefreshTokens(tx, id, next.updatedAt)
-      })
+      await store.updateUser(
+        id,
+        {
+          name: next.name,
+          email: next.email,
+          role: next.role,
+          active: next.active,
+          passwordHash: next.passwordHash,
+          emailVerifiedAt: next.emailVerifiedAt,
+          updatedAt: next.updatedAt,
+        },
+        revokes,
+      )
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken()
       throw error
@@ -158,25 +122,19 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
    * other access token, and the caller's survives because its family stays live.
    */
   async function changePassword(id: string, currentPassword: string, newPassword: string, caller: Caller, keepSession?: string) {
-    const user = require(id)
+    const user = await require(id)
     if (!(await limitedPasswordCheck(limiters, clock, user.email, caller, () => Bun.password.verify(currentPassword, user.passwordHash)))) {
       throw new ValidationFailedError('The current password is wrong.', [{ path: '/current_password', message: 'wrong password' }])
     }
     const passwordHash = await hashPassword(newPassword)
     const at = now()
-    db.transaction((tx) => {
-      tx.update(users)
-        .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: at })
-        .where(eq(users.id, id))
-        .run()
-      revokeRefreshTokens(tx, id, at, keepSession)
-    })
+    await store.setPassword(id, passwordHash, at, keepSession)
     forgetAuthFacts(id)
   }
 
   /** The caller of a /users/me route, who must still exist and be active. */
-  function me(id: string): UserView {
-    const user = find(id)
+  async function me(id: string): Promise<UserView> {
+    const user = await find(id)
     if (!user || !user.active) throw new UnauthorizedError('The account no longer exists or is inactive.')
     return toUserView(user)
   }
@@ -187,8 +145,8 @@ export function createUserService(ctx: AppContext, limiters: AuthLimiters) {
     update,
     changePassword,
     me,
-    get: (id: string) => toUserView(require(id)),
-    deactivate: (id: string) => void update(id, { active: false }),
+    get: async (id: string) => toUserView(await require(id)),
+    deactivate: async (id: string) => void (await update(id, { active: false })),
     find,
     findByEmail,
   }
@@ -198,10 +156,4 @@ export type UserService = ReturnType<typeof createUserService>
 
 function raise(error: Error): never {
   throw error
-}
-
-/** Revokes every live refresh token of a user but those of family `except` (inside the caller's transaction). */
-export function revokeRefreshTokens(tx: { run(query: SQL): unknown }, userId: string, at: string, except?: string) {
-  const keep = except ? sql` AND family_id != ${except}` : sql``
-  tx.run(sql`UPDATE refresh_tokens SET revoked_at = ${at} WHERE user_id = ${userId} AND revoked_at IS NULL${keep}`)
 }

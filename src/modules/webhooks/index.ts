@@ -1,11 +1,10 @@
 import { requestState } from '../../http/request-state.ts'
 import { Elysia, t } from 'elysia'
-import type { AppContext } from '../../context.ts'
 import type { authPlugin } from '../../http/auth.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { PageQuery } from '../../lib/schema.ts'
 import { CreatedWebhook, CreateWebhookBody, DeliveryPage, Webhook, WebhookPage, WebhookParams } from './model.ts'
-import { createWebhookService, type WebhookServiceOptions } from './service.ts'
+import type { WebhookService } from './service.ts'
 
 const DELIVERY_NOTES = `Events are delivered by a background worker as \`POST {id, type, created_at, data}\`, signed per
 Standard Webhooks (\`webhook-id\` = the event id, \`webhook-timestamp\`, \`webhook-signature: v1,<base64 HMAC-SHA256>\`).
@@ -13,12 +12,8 @@ A 2xx is delivered. Network errors, timeouts, 408, 429 and 5xx are retried with 
 (Retry-After is obeyed when longer, up to 24 h) up to WEBHOOK_MAX_ATTEMPTS, then failed. Redirects are not followed
 (a 3xx fails), and any other 4xx fails at once. Delivery is at least once: de-duplicate on webhook-id.`
 
-export const webhooksModule = (
-  ctx: AppContext,
-  auth: ReturnType<typeof authPlugin>,
-  options: WebhookServiceOptions = {},
-) => {
-  const service = createWebhookService(ctx, options)
+export const webhooksModule = (services: { webhooks: WebhookService }, auth: ReturnType<typeof authPlugin>) => {
+  const service = services.webhooks
   return new Elysia({ prefix: '/admin/webhooks', tags: ['Webhooks'] })
     .use(auth)
     .post(
@@ -55,8 +50,8 @@ is stored normalised (WHATWG URL). A webhook receives events recorded from its c
     })
     .delete(
       '/:id',
-      ({ params, status }) => {
-        service.remove(params.id)
+      async ({ params, status }) => {
+        await service.remove(params.id)
         return status(204, undefined)
       },
       {

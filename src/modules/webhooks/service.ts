@@ -6,20 +6,7 @@ import { logSecurityEvent } from '../../lib/security-log.ts'
 import { inspectTarget, systemResolver, type Resolver } from '../../lib/ssrf.ts'
 import { URL_MAX, type CreatedWebhookView, type DeliveryView, type WebhookView } from './model.ts'
 import { generateSecret } from './signing.ts'
-
-interface WebhookRow {
-  id: string
-  url: string
-  events: string
-  active: number
-  created_at: string
-}
-
-interface DeliveryRow extends Omit<DeliveryView, 'event_type' | 'status'> {
-  event_type: DeliveryView['event_type']
-  status: DeliveryView['status']
-  created_at: string
-}
+import type { WebhookRow, WebhookStore } from './store.ts'
 
 export interface WebhookServiceOptions {
   /** DNS for the SSRF check; tests inject one. */
@@ -77,32 +64,11 @@ export async function vetTargetUrl(
   return url.href
 }
 
-export function createWebhookService(ctx: AppContext, options: WebhookServiceOptions = {}) {
-  const { sqlite, clock, config } = ctx
+export function createWebhookService(store: WebhookStore, ctx: Pick<AppContext, 'clock' | 'config' | 'logger'>, options: WebhookServiceOptions = {}) {
+  const { clock, config } = ctx
   const resolve = options.resolve ?? systemResolver
   const lookupTimeoutMs = options.lookupTimeoutMs ?? 3_000
-
-  const insert = sqlite.prepare<void, [string, string, string, string, string, string]>(
-    'INSERT INTO webhooks (id, url, events, secret, active, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
-  )
-  const columns = 'id, url, events, active, created_at'
-  const selectOne = sqlite.prepare<WebhookRow, [string]>(`SELECT ${columns} FROM webhooks WHERE id = ?`)
-  const selectPage = sqlite.prepare<WebhookRow, [number]>(
-    `SELECT ${columns} FROM webhooks ORDER BY created_at DESC, id DESC LIMIT ?`,
-  )
-  const selectPageAfter = sqlite.prepare<WebhookRow, [string, string, number]>(
-    `SELECT ${columns} FROM webhooks WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
-  )
-  const deleteOne = sqlite.prepare<void, [string]>('DELETE FROM webhooks WHERE id = ?')
-  const deliveryColumns =
-    'id, event_id, event_type, status, attempts, last_status_code, last_error, next_attempt_at, delivered_at, created_at'
-  const selectDeliveries = sqlite.prepare<DeliveryRow, [string, number]>(
-    `SELECT ${deliveryColumns} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
-  )
-  const selectDeliveriesAfter = sqlite.prepare<DeliveryRow, [string, string, string, number]>(
-    `SELECT ${deliveryColumns} FROM webhook_deliveries WHERE webhook_id = ? AND (created_at, id) < (?, ?)
-     ORDER BY created_at DESC, id DESC LIMIT ?`,
-  )
+  const cursorOf = (cursor?: string) => (cursor ? (decodeCursor(cursor, ['string', 'string']) as [string, string]) : undefined)
 
   /** Keyset page: fetches one row more than asked to know whether another page exists. */
   function page<R extends { id: string; created_at: string }>(rows: R[], limit: number) {
@@ -111,8 +77,8 @@ export function createWebhookService(ctx: AppContext, options: WebhookServiceOpt
     return { items, next_cursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null }
   }
 
-  function requireWebhook(id: string): WebhookRow {
-    const row = selectOne.get(id)
+  async function requireWebhook(id: string): Promise<WebhookRow> {
+    const row = await store.findWebhook(id)
     if (!row) throw new NotFoundError('No such webhook.')
     return row
   }
@@ -125,36 +91,32 @@ export function createWebhookService(ctx: AppContext, options: WebhookServiceOpt
       const id = Bun.randomUUIDv7()
       const secret = generateSecret()
       const now = clock.now().toISOString()
-      insert.run(id, url, JSON.stringify(input.events), secret, now, now)
-      return { ...toView(requireWebhook(id)), secret }
+      await store.insertWebhook({ id, url, events: input.events, secret, at: now })
+      return { ...toView(await requireWebhook(id)), secret }
     },
 
-    list(query: { limit?: number; cursor?: string }) {
+    async list(query: { limit?: number; cursor?: string }) {
       const limit = query.limit ?? 20
-      const rows = query.cursor
-        ? selectPageAfter.all(...(decodeCursor(query.cursor, ['string', 'string']) as [string, string]), limit + 1)
-        : selectPage.all(limit + 1)
+      const rows = await store.listWebhooks(limit + 1, cursorOf(query.cursor))
       const { items, next_cursor } = page(rows, limit)
       return { items: items.map(toView), next_cursor }
     },
 
-    get: (id: string): WebhookView => toView(requireWebhook(id)),
+    get: async (id: string): Promise<WebhookView> => toView(await requireWebhook(id)),
 
     /**
      * Deletes the webhook and, by cascade, its deliveries: nothing more is sent to it, and its
      * secret is gone. An attempt already in flight finishes, but its outcome has no row to land on.
      */
-    remove(id: string) {
-      requireWebhook(id)
-      deleteOne.run(id)
+    async remove(id: string) {
+      await requireWebhook(id)
+      await store.deleteWebhook(id)
     },
 
-    deliveries(id: string, query: { limit?: number; cursor?: string }) {
-      requireWebhook(id)
+    async deliveries(id: string, query: { limit?: number; cursor?: string }) {
+      await requireWebhook(id)
       const limit = query.limit ?? 20
-      const rows = query.cursor
-        ? selectDeliveriesAfter.all(id, ...(decodeCursor(query.cursor, ['string', 'string']) as [string, string]), limit + 1)
-        : selectDeliveries.all(id, limit + 1)
+      const rows = await store.listDeliveries(id, limit + 1, cursorOf(query.cursor))
       const { items, next_cursor } = page(rows, limit)
       return { items: items.map(({ created_at: _, ...delivery }) => delivery), next_cursor }
     },

@@ -1,6 +1,16 @@
-import { expect } from 'bun:test'
+import { afterAll, expect } from 'bun:test'
+import type { Env } from '../../../src/config.ts'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
-import { json, type TestApp } from '../../helpers.ts'
+import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
+
+/** The catalog tests' app: fresh, with an administrator and a customer; closed after the file. */
+export async function catalogApp(env: Env = {}) {
+  const t = createTestApp(env)
+  afterAll(() => t.close())
+  const admin = await createUser(t, { role: 'admin' })
+  const customer = await createUser(t)
+  return { t, admin, customer }
+}
 
 /** Real, minimal images of each accepted type. */
 export const IMAGES = {

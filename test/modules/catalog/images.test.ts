@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
 import { detectImageType } from '../../../src/modules/catalog/image-type.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
-import { createProduct, IMAGES } from './fixtures.ts'
+import { catalogApp, createProduct, IMAGES } from './fixtures.ts'
 
 const MAX = 4096
-const t = createTestApp({ IMAGE_MAX_BYTES: `${MAX}` })
-let admin: Awaited<ReturnType<typeof createUser>>
-let customer: Awaited<ReturnType<typeof createUser>>
-beforeAll(async () => {
-  admin = await createUser(t, { role: 'admin' })
-  customer = await createUser(t)
-})
-afterAll(() => t.close())
+const { t, admin, customer } = await catalogApp({ IMAGE_MAX_BYTES: `${MAX}` })
 
 const imagesDir = () => join(t.dir, 'images')
 const storedFiles = () => (existsSync(imagesDir()) ? readdirSync(imagesDir()).sort() : [])
@@ -280,7 +273,7 @@ describe('sweepOrphanImages', () => {
     writeFileSync(join(dir, `${Bun.randomUUIDv7()}.png`), IMAGES.png) // written, then the process died before the row
     writeFileSync(join(dir, `.upload-${Bun.randomUUIDv7()}.gif`), 'half') // died while writing
     writeFileSync(join(dir, 'notes.txt'), 'not ours to judge')
-    expect(await sweepOrphanImages(sweeper.ctx)).toBe(2)
+    expect(await sweepOrphanImages(sweeper.ctx, sweeper.services.stores.catalog)).toBe(2)
     expect(readdirSync(dir).sort()).toEqual([...kept, 'notes.txt'].sort())
     expect((await sweeper.request(`/products/${product.id}/image`)).status).toBe(200)
     sweeper.close()
@@ -288,9 +281,9 @@ describe('sweepOrphanImages', () => {
 
   test('is a no-op when there is no images folder', async () => {
     const empty = createTestApp()
-    expect(await sweepOrphanImages(empty.ctx)).toBe(0)
+    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
     mkdirSync(join(empty.dir, 'images'))
-    expect(await sweepOrphanImages(empty.ctx)).toBe(0)
+    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
     empty.close()
   })
 })

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
 import { cacheKeys } from '../../../src/lib/cache.ts'
 import { Product } from '../../../src/modules/catalog/model.ts'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
-import { createProduct, productCacheLookups } from './fixtures.ts'
+import { expectProblem, json } from '../../helpers.ts'
+import { catalogApp, createProduct, productCacheLookups } from './fixtures.ts'
 
-const t = createTestApp()
-let admin: Awaited<ReturnType<typeof createUser>>
-let customer: Awaited<ReturnType<typeof createUser>>
-beforeAll(async () => {
-  admin = await createUser(t, { role: 'admin' })
-  customer = await createUser(t)
-})
-afterAll(() => t.close())
+const { t, admin, customer } = await catalogApp()
 
 describe('GET /products/{id}', () => {
   test('returns the product as the contract shapes it, with a strong ETag', async () => {

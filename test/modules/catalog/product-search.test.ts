@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
-import { toFtsQuery } from '../../../src/modules/catalog/search.ts'
+import { toFtsQuery } from '../../../src/modules/catalog/store/search.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { allPages, createProduct } from './fixtures.ts'
 

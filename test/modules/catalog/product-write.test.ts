@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
-import { createProduct } from './fixtures.ts'
+import { describe, expect, test } from 'bun:test'
+import { expectProblem, json } from '../../helpers.ts'
+import { catalogApp, createProduct } from './fixtures.ts'
 
-const t = createTestApp()
-let admin: Awaited<ReturnType<typeof createUser>>
-let customer: Awaited<ReturnType<typeof createUser>>
-beforeAll(async () => {
-  admin = await createUser(t, { role: 'admin' })
-  customer = await createUser(t)
-})
-afterAll(() => t.close())
+const { t, admin, customer } = await catalogApp()
 
 const productCount = () => t.ctx.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n
 const row = (id: string) => t.ctx.sqlite.query<Record<string, unknown>, [string]>('SELECT * FROM products WHERE id = ?').get(id)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SORTS } from '../../../src/modules/catalog/model.ts'
-import { createProductSearch, type ListRequest } from '../../../src/modules/catalog/search.ts'
+import { createProductSearch, type ListRequest } from '../../../src/modules/catalog/store/search.ts'
 import { createTestApp, createUser } from '../../helpers.ts'
 import { createProduct } from './fixtures.ts'
 

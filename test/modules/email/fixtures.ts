@@ -24,7 +24,7 @@ export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?:
     options.dir ? { dir: options.dir } : {},
   )
   // Backoff draws are pinned to the middle of their range, so retry times are exact.
-  const worker = createEmailWorker(t.ctx, { random: () => 0.5 })
+  const worker = createEmailWorker(t.services.stores.email, t.ctx, { random: () => 0.5 })
   let exited = false
   cleanups.push(
     () => worker.stop(),

@@ -163,7 +163,7 @@ describe('the hourly account-token sweep', () => {
     await requestReset(t, b.email) // expires
     t.clock.advance(30 * 60_000)
     await requestReset(t, b.email) // live
-    const jobs = scheduledJobs(t.ctx)
+    const jobs = scheduledJobs(t.ctx, t.services)
     onCleanup(() => jobs.forEach((job) => job.stop?.()))
     const sweep = jobs.find((job) => job.name === 'account-token-sweep')!
     expect(sweep.pattern).toBe('45 * * * *')

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { csvCell, ORDER_LINE_COLUMNS, ordersCsvStream, prepareCsvQueries } from '../../../src/modules/reports/csv.ts'
+import { csvCell, ORDER_LINE_COLUMNS, ordersCsvStream } from '../../../src/modules/reports/csv.ts'
+import { createReportsStore } from '../../../src/modules/reports/store.ts'
 import { parseRange } from '../../../src/modules/reports/range.ts'
 import { createTestApp, createUser, expectProblem } from '../../helpers.ts'
 import { parseCsv } from './csv-parse.ts'
-import { insertOrder, insertProduct, type OrderFixture } from './fixtures.ts'
+import { insertOrder, insertProduct, placeOrder, type OrderFixture } from './fixtures.ts'
 
 const NOW = '2026-05-20T10:00:00.000Z'
 const t = createTestApp()
@@ -45,33 +46,35 @@ describe('csvCell', () => {
   })
 })
 
-describe('GET /admin/reports/orders.csv', () => {
-  const hostile = [
-    '=HYPERLINK("http://evil.example","click")',
-    '+1+1',
-    '-2+3',
-    '@SUM(A1:A9)',
-    '\tTabbed',
-    '\rCarriage',
-    '\uFF1DHYPERLINK("http://evil.example")',
-    '\uFE66cmd',
-    '\uFF0B1',
-    '\uFF0D1',
-    '\uFF20SUM(A1)',
-    ' =1+1',
-    '\t =2',
-    '\r\n@3',
-    '\u3000\uFF1D4',
-    'Comma, "quoted" and\r\nnew line',
-    'Ünïcödé ☕ 🍩',
-  ]
-  const products = hostile.map((name, i) => insertProduct(t, { name, priceCents: 100 + i }))
-  const inRange: OrderFixture[] = [
-    insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-05-01T09:00:00.000Z', lines: products.slice(0, 4).map((product, i) => ({ product, quantity: i + 1 })) }),
-    insertOrder(t, { userId: buyer.id, status: 'cancelled', createdAt: '2026-05-02T09:00:00.000Z', lines: products.slice(4).map((product) => ({ product, quantity: 2 })) }),
-  ]
-  insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-03-01T09:00:00.000Z', lines: [{ product: products[0]!, quantity: 1 }] })
+// Orders placed through the service: the test sees what production writes.
+const hostile = [
+  '=HYPERLINK("http://evil.example","click")',
+  '+1+1',
+  '-2+3',
+  '@SUM(A1:A9)',
+  '\tTabbed',
+  '\rCarriage',
+  '\uFF1DHYPERLINK("http://evil.example")',
+  '\uFE66cmd',
+  '\uFF0B1',
+  '\uFF0D1',
+  '\uFF20SUM(A1)',
+  ' =1+1',
+  '\t =2',
+  '\r\n@3',
+  '\u3000\uFF1D4',
+  'Comma, "quoted" and\r\nnew line',
+  'Ünïcödé ☕ 🍩',
+]
+const products = hostile.map((name, i) => insertProduct(t, { name, priceCents: 100 + i }))
+const parties = { buyer, admin }
+const inRange: OrderFixture[] = [
+  await placeOrder(t, { ...parties, status: 'paid', createdAt: '2026-05-01T09:00:00.000Z', lines: products.slice(0, 4).map((product, i) => ({ product, quantity: i + 1 })) }),
+  await placeOrder(t, { ...parties, status: 'cancelled', createdAt: '2026-05-02T09:00:00.000Z', lines: products.slice(4).map((product) => ({ product, quantity: 2 })) }),
+]
+await placeOrder(t, { ...parties, status: 'paid', createdAt: '2026-03-01T09:00:00.000Z', lines: [{ product: products[0]!, quantity: 1 }] })
 
+describe('GET /admin/reports/orders.csv', () => {
   test('is an attachment of type text/csv, UTF-8', async () => {
     const response = await csv('?from=2026-05-01&to=2026-05-02')
     expect(response.status).toBe(200)
@@ -80,11 +83,11 @@ describe('GET /admin/reports/orders.csv', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
   })
 
-  test('has a header row, then one row per order line of the range, oldest first', async () => {
+  test('has a header row, then one row per order line of the range, oldest first, lines numbered from 1', async () => {
     const { header, rows } = await records(await csv('?from=2026-05-01&to=2026-05-02'))
     expect(header).toEqual([...ORDER_LINE_COLUMNS])
     const expected = inRange.flatMap((order) =>
-      order.lines.map((line) => ({ order_id: order.id, line: String(line.position), quantity: String(line.quantity), status: order.status })),
+      order.lines.map((line) => ({ order_id: order.id, line: String(line.position + 1), quantity: String(line.quantity), status: order.status })),
     )
     expect(rows.map((row) => ({ order_id: row.order_id, line: row.line, quantity: row.quantity, status: row.order_status }))).toEqual(expected)
     expect(rows[0]).toMatchObject({
@@ -189,9 +192,9 @@ describe('GET /admin/reports/orders.csv streaming', () => {
 
   test('pages through batches that end in the middle of an order', async () => {
     const range = parseRange({ from: '2026-05-01', to: '2026-05-31' }, big.clock.now())
-    const whole = await new Response(ordersCsvStream(prepareCsvQueries(big.ctx.sqlite), range, 100_000)).text()
+    const whole = await new Response(ordersCsvStream(createReportsStore(big.ctx.sqlite).orderLines, range, 100_000)).text()
     for (const batchSize of [1, 3, 7, 999]) {
-      const paged = await new Response(ordersCsvStream(prepareCsvQueries(big.ctx.sqlite), range, batchSize)).text()
+      const paged = await new Response(ordersCsvStream(createReportsStore(big.ctx.sqlite).orderLines, range, batchSize)).text()
       expect(paged).toBe(whole)
     }
     expect(parseCsv(whole)).toHaveLength(1 + 2600)

@@ -2,9 +2,11 @@ import { orderEvents, orderItems, orders, type OrderStatus } from '../../../src/
 import type { TestApp } from '../../helpers.ts'
 
 /*
- * Fixtures for report tests: products and orders inserted straight into the database (the
- * orders and catalog APIs are not what these tests are about), with the rows returned so a
- * test can compute the expected figures on its own.
+ * Fixtures for report tests, with the rows returned so a test can compute the expected figures
+ * on its own. placeOrder goes through the orders service, so a test sees exactly what production
+ * writes; insertOrder writes rows straight into the database for states the API can't reach
+ * (orders of inactive or out-of-stock products, stock left untouched), numbering lines as the
+ * service does (position 0 first).
  */
 
 import type { ProductFixture } from '../../helpers.ts'
@@ -44,7 +46,7 @@ export function insertOrder(
       unitPriceCents,
       quantity: line.quantity,
       lineTotalCents: unitPriceCents * line.quantity,
-      position: index + 1,
+      position: index,
     }
   })
   const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0)
@@ -76,4 +78,43 @@ export function insertOrder(
       .run()
   })()
   return { id, userId: options.userId, status: options.status, createdAt: options.createdAt, totalCents, lines }
+}
+
+/**
+ * Places an order through the orders service at `createdAt` (the clock is moved there and back),
+ * then walks it to `status` as an administrator would.
+ */
+export async function placeOrder(
+  t: TestApp,
+  options: { buyer: { id: string }; admin: { id: string }; status: OrderStatus; createdAt: string; lines: { product: ProductFixture; quantity: number }[] },
+): Promise<OrderFixture> {
+  const back = t.clock.now()
+  t.clock.set(options.createdAt)
+  try {
+    const { order } = await t.services.orders.create(
+      { id: options.buyer.id, role: 'user' },
+      { items: options.lines.map((line) => ({ product_id: line.product.id, quantity: line.quantity })) },
+    )
+    const admin = { id: options.admin.id, role: 'admin' as const }
+    const steps: OrderStatus[] = options.status === 'cancelled' ? ['cancelled'] : PATH.slice(1, PATH.indexOf(options.status) + 1)
+    for (const to of steps) await t.services.orders.setStatus(admin, order.id, to)
+    return {
+      id: order.id,
+      userId: order.user_id,
+      status: options.status,
+      createdAt: order.created_at,
+      totalCents: order.total_cents,
+      lines: order.items.map((line, position) => ({
+        productId: line.product_id,
+        sku: line.sku,
+        name: line.name,
+        unitPriceCents: line.unit_price_cents,
+        quantity: line.quantity,
+        lineTotalCents: line.line_total_cents,
+        position,
+      })),
+    }
+  } finally {
+    t.clock.set(back)
+  }
 }

@@ -31,7 +31,7 @@ export async function setup(env: Env = {}, options: WebhookWorkerOptions & { dir
   const admin = adminUser.token
   const outbox = createOutbox(t.ctx.sqlite, t.clock)
   // random() = 0.5: each backoff is half its exponential ceiling (2.5 s, 5 s, 10 s, ...).
-  const worker = createWebhookWorker(t.ctx, { random: () => 0.5, ...workerOptions })
+  const worker = createWebhookWorker(t.services.stores.webhooks, t.ctx, { random: () => 0.5, ...workerOptions })
   return {
     t,
     admin,

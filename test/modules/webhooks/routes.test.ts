@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createOutbox } from '../../../src/db/outbox.ts'
-import { createWebhookWorker } from '../../../src/jobs/webhook-worker.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 
 // Public literals from the documentation ranges: valid targets that need no DNS and reach nobody.
@@ -169,7 +168,7 @@ describe('DELETE /admin/webhooks/{id}', () => {
   test('deletes: 204, then 404, and its pending deliveries are gone', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created'] }))
     createOutbox(t.ctx.sqlite, t.clock).record('order.created', { order_id: 'o-1' })
-    const worker = createWebhookWorker(t.ctx)
+    const worker = t.services.webhookWorker
     worker.dispatch()
     const pending = t.ctx.sqlite.query('SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?')
     expect((pending.get(created.id) as { n: number }).n).toBe(1)
@@ -194,7 +193,7 @@ describe('GET /admin/webhooks/{id}/deliveries', () => {
   test('pages through deliveries, newest first, with the contract fields', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created', 'order.status_changed'] }))
     const outbox = createOutbox(t.ctx.sqlite, t.clock)
-    const worker = createWebhookWorker(t.ctx)
+    const worker = t.services.webhookWorker
     const events: string[] = []
     for (const type of ['order.created', 'order.status_changed', 'order.created'] as const) {
       t.clock.advance(1000)

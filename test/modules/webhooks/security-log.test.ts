@@ -39,10 +39,10 @@ describe('ssrf_refused', () => {
 
   test('a target that resolves to a private address at delivery time is logged', async () => {
     const { t, log, outbox } = setup()
-    const service = createWebhookService(t.ctx, { resolve: async () => ['93.184.215.14'] })
+    const service = createWebhookService(t.services.stores.webhooks, t.ctx, { resolve: async () => ['93.184.215.14'] })
     const webhook = await service.create({ url: 'http://rebind.example.com/in', events: ['order.created'] })
     outbox.record('order.created', { order_id: 'o-1' })
-    await createWebhookWorker(t.ctx, { resolve: async () => ['10.0.0.7'] }).runOnce()
+    await createWebhookWorker(t.services.stores.webhooks, t.ctx, { resolve: async () => ['10.0.0.7'] }).runOnce()
     expect(log.security('ssrf_refused')).toEqual([
       expect.objectContaining({
         level: 40,
@@ -59,9 +59,9 @@ describe('webhook_failing', () => {
     const { t, log, outbox } = setup({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '1' })
     const statuses = [200, 500, 503, 200, 404]
     const hook = receiver((_request, _received, count) => new Response(null, { status: statuses[count - 1] }))
-    const service = createWebhookService(t.ctx)
+    const service = createWebhookService(t.services.stores.webhooks, t.ctx)
     const webhook = await service.create({ url: hook.url, events: ['order.created'] })
-    const worker = createWebhookWorker(t.ctx, { random: () => 0.5 })
+    const worker = createWebhookWorker(t.services.stores.webhooks, t.ctx, { random: () => 0.5 })
     for (let i = 0; i < statuses.length; i++) {
       outbox.record('order.created', { order_id: `o-${i}` })
       await worker.runOnce()

@@ -16,11 +16,10 @@ describe('request size and shape', () => {
     await problem(await live.call('/orders?limit=101', { token: live.alice.token }), 422)
   })
 
-  test('deeply nested JSON is refused, not a crash', async () => {
+  test('deeply nested JSON is refused with 400, not a crash', async () => {
     const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`
-    const response = await live.call('/orders', { method: 'POST', token: live.alice.token, headers: { 'content-type': 'application/json' }, body: deep })
-    expect(response.status).toBeGreaterThanOrEqual(400)
-    expect(response.status).toBeLessThan(500)
+    // The body reader refuses JSON nested deeper than 64 levels before parsing it.
+    await problem(await live.call('/orders', { method: 'POST', token: live.alice.token, headers: { 'content-type': 'application/json' }, body: deep }), 400)
     expect((await live.call('/health/ready')).status).toBe(200)
   })
 

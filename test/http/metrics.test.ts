@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { startScheduler } from '../../../src/jobs/scheduler.ts'
-import { afterResponseHooks, createTestApp, createUser, json } from '../../helpers.ts'
+import { startScheduler } from '../../src/jobs/scheduler.ts'
+import { afterResponseHooks, createTestApp, createUser, json } from '../helpers.ts'
 import { checkExposition } from './exposition.ts'
 
 const t = createTestApp()

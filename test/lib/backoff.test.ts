@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, RETRY_AFTER_MAX_MS } from '../../../src/lib/backoff.ts'
+import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, RETRY_AFTER_MAX_MS } from '../../src/lib/backoff.ts'
 
 describe('backoffDelay (exponential, full jitter)', () => {
   test('draws between the floor and a ceiling that doubles from 5 s', () => {

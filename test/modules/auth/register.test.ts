@@ -29,6 +29,16 @@ describe('POST /auth/register', () => {
     expect(body.errors[0].path).toBe('/email')
   })
 
+  test('of two concurrent sign-ups for one email, one is 201 and the other 409 (the unique index decides)', async () => {
+    const race = createTestApp()
+    // Both pass the "already registered?" check before either has hashed its password and inserted.
+    const responses = await Promise.all(['Race@example.com', 'race@example.com'].map((email) => register({ email, password: 'password-123', name: 'R' }, race)))
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 409])
+    const conflict = await expectProblem(responses.find((response) => response.status === 409)!, 409)
+    expect(conflict.errors[0].path).toBe('/email')
+    race.close()
+  })
+
   test.each([
     ['a malformed email', { email: 'not-an-email', password: 'password-123', name: 'X' }, '/email'],
     ['a short password', { email: 'p1@example.com', password: 'short', name: 'X' }, '/password'],
@@ -72,7 +82,7 @@ describe('POST /auth/register', () => {
     for (const n of [1, 2]) expect((await register({ email: `r${n}@example.com`, password: 'password-123', name: 'R' }, limited)).status).toBe(201)
     const response = await register({ email: 'r3@example.com', password: 'password-123', name: 'R' }, limited)
     await expectProblem(response, 429)
-    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(Number(response.headers.get('retry-after'))).toBe(3600)
     limited.clock.advance(3_600_001)
     expect((await register({ email: 'r4@example.com', password: 'password-123', name: 'R' }, limited)).status).toBe(201)
     limited.close()

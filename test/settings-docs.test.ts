@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
-import { describeSettings, SETTINGS } from '../../src/config.ts'
+import { describeSettings, SETTINGS } from '../src/config.ts'
 
 /* Every setting is documented twice, for people who don't read the source: `kiosk --help` and the README. */
 
-const readme = await Bun.file(resolve(import.meta.dir, '../../README.md')).text()
+const readme = await Bun.file(resolve(import.meta.dir, '../README.md')).text()
 const readmeSettings = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((match) => match[1])
 
 describe('settings documentation', () => {

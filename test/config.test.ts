@@ -2,8 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureDataDir } from '../../src/cli/data-dir.ts'
-import { ConfigError, describeSettings, loadConfig, loadSettings, parseDotEnv, SETTINGS } from '../../src/config.ts'
+import { ensureDataDir } from '../src/cli/data-dir.ts'
+import { ConfigError, describeSettings, loadConfig, loadSettings, parseDotEnv, SETTINGS } from '../src/config.ts'
 
 const SECRET = 'x'.repeat(32)
 
@@ -147,7 +147,7 @@ describe('ensureDataDir', () => {
     chmodSync(root, 0o755)
     const dir = join(root, 'read-only')
     mkdirSync(dir, { mode: 0o555 })
-    const script = `const { ensureDataDir } = await import(${JSON.stringify(join(import.meta.dir, '../../src/cli/data-dir.ts'))})
+    const script = `const { ensureDataDir } = await import(${JSON.stringify(join(import.meta.dir, '../src/cli/data-dir.ts'))})
       try { ensureDataDir({ DATA_DIR: ${JSON.stringify(dir)}, DATABASE_PATH: ${JSON.stringify(join(dir, 'kiosk.db'))} }) } catch (e) { console.log(e.message) }`
     // Root may write anywhere: as root, the check runs as nobody (as a container's non-root user would).
     const asRoot = process.getuid?.() === 0

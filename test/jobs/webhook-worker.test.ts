@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
-import { createWebhookService } from '../../../src/modules/webhooks/service.ts'
-import { cleanups, runCleanups, receiver, setup } from './fixtures.ts'
-import { gate } from './receiver.ts'
+import { createWebhookService } from '../../src/modules/webhooks/service.ts'
+import { cleanups, runCleanups, receiver, setup } from '../modules/webhooks/fixtures.ts'
+import { gate } from '../modules/webhooks/receiver.ts'
 
 afterEach(runCleanups)
 
@@ -137,7 +137,7 @@ describe('webhook worker', () => {
     // Private targets are not allowed here; the name resolved to a public address at registration.
     const s = await setup({ WEBHOOK_ALLOW_PRIVATE: 'false' }, { resolve: async () => ['127.0.0.1'] })
     const hook = receiver()
-    const service = createWebhookService(s.t.ctx, { resolve: async () => ['198.51.100.7'] })
+    const service = createWebhookService(s.t.services.stores.webhooks, s.t.ctx, { resolve: async () => ['198.51.100.7'] })
     const webhook = await service.create({ url: `http://hooks.example.test:${hook.port}/hook`, events: ['order.created'] })
     s.outbox.record('order.created', {})
     await s.worker.runOnce()
@@ -155,7 +155,7 @@ describe('webhook worker', () => {
         throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
       },
     })
-    const service = createWebhookService(s.t.ctx, { resolve: async () => ['198.51.100.7'] })
+    const service = createWebhookService(s.t.services.stores.webhooks, s.t.ctx, { resolve: async () => ['198.51.100.7'] })
     const webhook = await service.create({ url: 'https://hooks.example.test/hook', events: ['order.created'] })
     s.outbox.record('order.created', {})
     await s.worker.runOnce()

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { blockedAddressReason, inspectTarget, parseAddress, type Resolver } from '../../../src/lib/ssrf.ts'
-import { pinToAddress } from '../../../src/modules/webhooks/delivery.ts'
-import { vetTargetUrl } from '../../../src/modules/webhooks/service.ts'
+import { blockedAddressReason, inspectTarget, parseAddress, type Resolver } from '../../src/lib/ssrf.ts'
+import { pinToAddress } from '../../src/modules/webhooks/delivery.ts'
+import { vetTargetUrl } from '../../src/modules/webhooks/service.ts'
 
 // No network: every name is answered by an injected resolver.
 const resolverOf =

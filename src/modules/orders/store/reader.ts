@@ -1,34 +1,12 @@
 import type { Database } from 'bun:sqlite'
-import type { OrderStatus } from '../../db/schema.ts'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
-import type { OrderView } from './model.ts'
+import type { RawRow } from '../../../db/rows.ts'
+import type { orderEvents, orderItems, orders, OrderStatus } from '../../../db/schema.ts'
+import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
+import type { OrderView } from '../model.ts'
 
-interface OrderRow {
-  id: string
-  user_id: string
-  status: OrderStatus
-  total_cents: number
-  currency: string
-  note: string | null
-  created_at: string
-  updated_at: string
-}
-interface ItemRow {
-  order_id: string
-  product_id: string
-  sku: string
-  name: string
-  unit_price_cents: number
-  quantity: number
-  line_total_cents: number
-}
-interface EventRow {
-  order_id: string
-  from_status: OrderStatus | null
-  to_status: OrderStatus
-  at: string
-  by: string
-}
+type OrderRow = RawRow<typeof orders>
+type ItemRow = Omit<RawRow<typeof orderItems>, 'position'>
+type EventRow = Omit<RawRow<typeof orderEvents>, 'id'>
 
 export interface OrderFilter {
   userId?: string

@@ -2,10 +2,10 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { startScheduler, type JobRun, type Scheduler } from '../../../src/jobs/scheduler.ts'
-import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
-import { createLogger } from '../../../src/lib/logger.ts'
-import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
+import { scheduledJobs, startScheduler, type JobRun, type Scheduler } from '../../src/jobs/scheduler.ts'
+import { SNAPSHOT_NAME } from '../../src/modules/reports/snapshots.ts'
+import { createLogger } from '../../src/lib/logger.ts'
+import { createTestApp, createUser, json, type TestApp } from '../helpers.ts'
 
 // Every wait below ends on an event; this deadline only turns a hang into a clear failure.
 const DEADLINE_MS = 10_000
@@ -43,7 +43,7 @@ describe('the scheduler', () => {
   test('REPORT_CRON writes a report snapshot on schedule', async () => {
     const t = app({ REPORT_CRON: '* * * * * *' })
     const admin = await createUser(t, { role: 'admin' })
-    const scheduler = startScheduler(t.ctx)
+    const scheduler = startScheduler(t.ctx, scheduledJobs(t.ctx, t.services))
     try {
       const run = await nextRun(scheduler, (r) => r.job === 'report-snapshot')
       expect(run.outcome).toBe('success')
@@ -60,7 +60,7 @@ describe('the scheduler', () => {
   test('BACKUP_CRON writes verified backups into DATA_DIR/backups and keeps BACKUP_KEEP of them', async () => {
     const t = app({ BACKUP_CRON: '* * * * * *', BACKUP_KEEP: '2' })
     await createUser(t)
-    const scheduler = startScheduler(t.ctx)
+    const scheduler = startScheduler(t.ctx, scheduledJobs(t.ctx, t.services))
     // Backups are named by the (manual) clock: move it on after each one.
     scheduler.onRun(() => t.clock.advance(1000))
     try {

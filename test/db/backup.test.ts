@@ -2,9 +2,9 @@ import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { backupDatabase, BackupError } from '../../../src/db/backup.ts'
-import { backupDatabaseOffThread } from '../../../src/jobs/backup-runner.ts'
-import { createTestApp, createUser } from '../../helpers.ts'
+import { backupDatabase, BackupError } from '../../src/db/backup.ts'
+import { backupDatabaseOffThread } from '../../src/jobs/backup-runner.ts'
+import { createTestApp, createUser } from '../helpers.ts'
 
 const t = createTestApp()
 afterAll(() => t.close())

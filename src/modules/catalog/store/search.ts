@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
-import { ValidationFailedError } from '../../lib/errors.ts'
-import type { Sort } from './model.ts'
-import { PRODUCT_COLUMNS, type ProductRow } from './product.ts'
+import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
+import { ValidationFailedError } from '../../../lib/errors.ts'
+import type { Sort } from '../model.ts'
+import { PRODUCT_COLUMNS, type ProductRow } from '../product.ts'
 
 /*
  * GET /products as SQL. Every statement is assembled from fixed fragments (never from user text;

@@ -1,0 +1,37 @@
+import type { Database } from 'bun:sqlite'
+
+/**
+ * Runs `work` in one IMMEDIATE transaction (the write lock is taken at BEGIN, so two writers
+ * never both read and then collide) and returns its result; a throw rolls everything back.
+ *
+ * `work` must be synchronous. bun:sqlite's transaction (and Drizzle's) commits at the first
+ * `await` of an async callback, and a later throw no longer rolls back: a callback that returns
+ * a Promise (or any thenable) is refused, after rolling back what it did before its first await.
+ */
+export function immediateTransaction<T>(sqlite: Database, work: () => T): T {
+  if (isAsyncFunction(work)) throw new AsyncTransactionError()
+  return sqlite
+    .transaction(() => {
+      const result = work()
+      if (isThenable(result)) {
+        // Swallow its eventual rejection: the caller gets AsyncTransactionError instead.
+        Promise.resolve(result).catch(() => {})
+        throw new AsyncTransactionError()
+      }
+      return result
+    })
+    .immediate()
+}
+
+/** A transaction callback that would have committed at its first await. */
+export class AsyncTransactionError extends Error {
+  constructor() {
+    super('A SQLite transaction callback must be synchronous: it would commit at its first await.')
+    this.name = 'AsyncTransactionError'
+  }
+}
+
+const isAsyncFunction = (fn: unknown) => typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction'
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'

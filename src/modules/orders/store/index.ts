@@ -1,0 +1,219 @@
+import type { Database } from 'bun:sqlite'
+import { createOutbox } from '../../../db/outbox.ts'
+import type { RawRow } from '../../../db/rows.ts'
+import type { OrderStatus, products, Role } from '../../../db/schema.ts'
+import { immediateTransaction } from '../../../db/transaction.ts'
+import type { Clock } from '../../../lib/clock.ts'
+import { ConflictError, InsufficientStockError, NotFoundError, ValidationFailedError, type FieldError } from '../../../lib/errors.ts'
+import type { OrderView } from '../model.ts'
+import { canTransition, restocks } from '../status-machine.ts'
+import { createIdempotencyStore } from './idempotency.ts'
+import { createOrderReader, type OrderFilter } from './reader.ts'
+
+type OrderPage = ReturnType<ReturnType<typeof createOrderReader>['list']>
+
+/*
+ * The orders' data access: the only place their SQL lives. The interface is async; the SQLite
+ * implementation is synchronous inside, and each write is one IMMEDIATE transaction within one
+ * method (placeOrder, transitionOrder), so stock is checked and taken, or nothing is.
+ */
+
+type ProductRow = Pick<RawRow<typeof products>, 'id' | 'sku' | 'name' | 'price_cents' | 'stock' | 'active'>
+
+/** Who acts on an order (the authenticated caller). */
+export interface Actor {
+  id: string
+  role: Role
+}
+
+export interface PlaceOrder {
+  user: Actor
+  items: { product_id: string; quantity: number }[]
+  note: string | null
+  /** Idempotency-Key and the hash of the request it came with. */
+  idempotency?: { key: string; hash: string }
+  currency: string
+  lowStockThreshold: number
+}
+
+export interface PlacedOrder {
+  order: OrderView
+  /** True when an Idempotency-Key replayed an earlier response: nothing was created. */
+  replayed: boolean
+  /** Products whose stock changed (their cached reads must go). */
+  touched: string[]
+}
+
+export interface OrderStore {
+  findOrder(id: string): Promise<OrderView | undefined>
+  listOrders(filter: OrderFilter): Promise<OrderPage>
+  /**
+   * One transaction: the idempotency replay, every line checked (a product at most once, active,
+   * enough stock; 422/409 otherwise), stock taken with a guarded update, the order, its lines,
+   * its first history entry, its outbox events and the remembered response written.
+   */
+  placeOrder(input: PlaceOrder): Promise<PlacedOrder>
+  /**
+   * One transaction: the status change guarded by the status it starts from (of racing changes
+   * one wins, the others get 409), stock returned on a restocking change, history and outbox.
+   */
+  transitionOrder(user: Actor, id: string, to: OrderStatus, options: { ownerMayAct: boolean }): Promise<{ order: OrderView; touched: string[] }>
+  /** Deletes expired Idempotency-Keys; returns how many. */
+  sweepIdempotencyKeys(): Promise<number>
+}
+
+export function createOrderStore(sqlite: Database, clock: Clock): OrderStore {
+  const outbox = createOutbox(sqlite, clock)
+  const idempotency = createIdempotencyStore(sqlite, clock)
+  const reader = createOrderReader(sqlite)
+
+  // POST /orders and GET /orders/{id} are hot paths: every statement is prepared once.
+  const selectProduct = sqlite.prepare<ProductRow, [string]>('SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ?')
+  const takeStock = sqlite.prepare<void, [number, string, string, number]>(
+    'UPDATE products SET stock = stock - ?1, updated_at = ?2 WHERE id = ?3 AND stock >= ?4',
+  )
+  const returnStock = sqlite.prepare<void, [number, string, string]>('UPDATE products SET stock = stock + ?1, updated_at = ?2 WHERE id = ?3')
+  const insertOrder = sqlite.prepare<void, [string, string, number, string, string | null, string, string]>(
+    "INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7)",
+  )
+  const insertItem = sqlite.prepare<void, [string, number, string, string, string, number, number, number]>(
+    'INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+  const insertEvent = sqlite.prepare<void, [string, OrderStatus | null, OrderStatus, string, string]>(
+    'INSERT INTO order_events (order_id, from_status, to_status, at, by) VALUES (?, ?, ?, ?, ?)',
+  )
+  const moveStatus = sqlite.prepare<void, [OrderStatus, string, string, OrderStatus]>(
+    'UPDATE orders SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status = ?4',
+  )
+
+  function place({ user, items, note, idempotency: idempotent, currency, lowStockThreshold }: PlaceOrder): PlacedOrder {
+    const touched: string[] = []
+    if (idempotent) {
+      const earlier = idempotency.find(user.id, idempotent.key)
+      if (earlier) {
+        if (earlier.requestHash !== idempotent.hash) {
+          throw new ValidationFailedError('This Idempotency-Key was used with a different request body.', [
+            { path: 'Idempotency-Key', message: 'reused with another body', in: 'headers' },
+          ])
+        }
+        return { order: JSON.parse(earlier.responseBody) as OrderView, replayed: true, touched }
+      }
+    }
+
+    const seen = new Map<string, number>()
+    const invalid: FieldError[] = []
+    const products = items.map((line, index) => {
+      if (seen.has(line.product_id)) {
+        invalid.push({ path: `/items/${index}/product_id`, message: `the product is already on line ${seen.get(line.product_id)}` })
+      }
+      seen.set(line.product_id, index)
+      const product = selectProduct.get(line.product_id)
+      if (!product || product.active !== 1) invalid.push({ path: `/items/${index}/product_id`, message: 'no such active product' })
+      return product
+    })
+    if (invalid.length) throw new ValidationFailedError('Some order lines are invalid.', invalid)
+
+    const short: FieldError[] = []
+    items.forEach((line, index) => {
+      const product = products[index]!
+      if (product.stock < line.quantity) {
+        short.push({
+          path: `/items/${index}/quantity`,
+          message: 'not enough stock',
+          product_id: product.id,
+          requested: line.quantity,
+          available: product.stock,
+        })
+      }
+    })
+    if (short.length) throw new InsufficientStockError('Not enough stock for some order lines.', short)
+
+    const now = clock.now().toISOString()
+    const orderId = Bun.randomUUIDv7()
+    const lines = items.map((line, index) => {
+      const product = products[index]!
+      takeStock.run(line.quantity, now, product.id, line.quantity)
+      touched.push(product.id)
+      const after = product.stock - line.quantity
+      if (product.stock > lowStockThreshold && after <= lowStockThreshold) {
+        outbox.record('product.low_stock', {
+          product_id: product.id,
+          sku: product.sku,
+          name: product.name,
+          stock: after,
+          threshold: lowStockThreshold,
+        })
+      }
+      return {
+        product_id: product.id,
+        sku: product.sku,
+        name: product.name,
+        unit_price_cents: product.price_cents,
+        quantity: line.quantity,
+        line_total_cents: product.price_cents * line.quantity,
+      }
+    })
+    const total = lines.reduce((sum, line) => sum + line.line_total_cents, 0)
+    insertOrder.run(orderId, user.id, total, currency, note, now, now)
+    lines.forEach((line, position) =>
+      insertItem.run(orderId, position, line.product_id, line.sku, line.name, line.unit_price_cents, line.quantity, line.line_total_cents),
+    )
+    insertEvent.run(orderId, null, 'pending', now, user.id)
+    const order: OrderView = {
+      id: orderId,
+      user_id: user.id,
+      status: 'pending',
+      items: lines,
+      total_cents: total,
+      currency,
+      note,
+      history: [{ from: null, to: 'pending', at: now, by: user.id }],
+      created_at: now,
+      updated_at: now,
+    }
+    outbox.record('order.created', order)
+    if (idempotent) idempotency.remember(user.id, idempotent.key, idempotent.hash, 201, JSON.stringify(order))
+    return { order, replayed: false, touched }
+  }
+
+  function transition(user: Actor, id: string, to: OrderStatus, options: { ownerMayAct: boolean }): string[] {
+    const touched: string[] = []
+    const order = reader.one(id)
+    const allowed = order && (user.role === 'admin' || (options.ownerMayAct && order.user_id === user.id))
+    if (!order || !allowed) throw new NotFoundError('No such order.')
+    if (!canTransition(order.status, to)) {
+      throw new ConflictError(`An order cannot go from ${order.status} to ${to}.`, [{ path: '/status', message: `not allowed from ${order.status}` }])
+    }
+    const now = clock.now().toISOString()
+    // Guarded by the status read above: of two racing changes only one finds the order still in it.
+    if (moveStatus.run(to, now, id, order.status).changes !== 1) throw new ConflictError('The order changed meanwhile; try again.')
+    if (restocks(to)) {
+      for (const line of order.items) {
+        returnStock.run(line.quantity, now, line.product_id)
+        touched.push(line.product_id)
+      }
+    }
+    insertEvent.run(id, order.status, to, now, user.id)
+    outbox.record('order.status_changed', { order_id: id, from: order.status, to, order: reader.one(id) })
+    return touched
+  }
+
+  return {
+    async findOrder(id) {
+      return reader.one(id)
+    },
+    async listOrders(filter) {
+      return reader.list(filter)
+    },
+    async placeOrder(input) {
+      return immediateTransaction(sqlite, () => place(input))
+    },
+    async transitionOrder(user, id, to, options) {
+      const touched = immediateTransaction(sqlite, () => transition(user, id, to, options))
+      return { order: reader.one(id)!, touched }
+    },
+    async sweepIdempotencyKeys() {
+      return idempotency.sweep()
+    },
+  }
+}

@@ -1,0 +1,134 @@
+import type { Database } from 'bun:sqlite'
+import type { OrderStatus } from '../../db/schema.ts'
+import type { Summary } from './model.ts'
+import type { ReportRange } from './range.ts'
+
+/*
+ * The reports' data access: the only place their SQL lives. The summary's statements are
+ * prepared on whichever connection computes it (the worker thread's read-only one, or the app's
+ * for an in-memory database); the CSV's batches are read on the app's connection.
+ */
+
+/** Orders that count as sales: money has been taken and not given back. */
+export const REVENUE_STATUSES = ['paid', 'shipped', 'delivered'] as const satisfies readonly OrderStatus[]
+const REVENUE_SQL = `(${REVENUE_STATUSES.map((status) => `'${status}'`).join(', ')})`
+
+/**
+ * The summary's statements, prepared once per database connection. Each part is one query,
+ * independent of the others, over the half-open range `start <= created_at < end`.
+ */
+export function prepareSummaryQueries(sqlite: Database) {
+  return {
+    byStatus: sqlite.prepare<{ status: OrderStatus; count: number; total: number }, [string, string]>(
+      `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
+       FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
+    ),
+    topProducts: sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
+      `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
+              SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
+       FROM orders o
+       JOIN order_items i ON i.order_id = o.id
+       LEFT JOIN products p ON p.id = i.product_id
+       WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
+       GROUP BY i.product_id, p.name
+       ORDER BY revenue_cents DESC, quantity DESC, i.product_id
+       LIMIT ?3`,
+    ),
+    salesByDay: sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
+      `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
+              COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
+       FROM orders WHERE created_at >= ?1 AND created_at < ?2
+       GROUP BY date ORDER BY date`,
+    ),
+    lowStock: sqlite.prepare<Summary['low_stock'][number], [number, number]>(
+      `SELECT id AS product_id, sku, name, stock FROM products
+       WHERE active = 1 AND stock <= ?1 ORDER BY stock, sku LIMIT ?2`,
+    ),
+    customers: sqlite.prepare<{ total: number; new: number }, [string, string]>(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
+       FROM users WHERE role = 'user' AND created_at < ?2`,
+    ),
+  }
+}
+
+export type SummaryQueries = ReturnType<typeof prepareSummaryQueries>
+
+/**
+ * Runs `read` in one read transaction, so every part of a summary sees the same snapshot. It
+ * only reads (nothing to commit or lose), which is why it may span the parts' awaits.
+ */
+export async function inReadSnapshot<T>(sqlite: Database, read: () => Promise<T>): Promise<T> {
+  sqlite.exec('BEGIN')
+  try {
+    return await read()
+  } finally {
+    sqlite.exec('COMMIT')
+  }
+}
+
+export interface OrderLineRow {
+  order_id: string
+  order_created_at: string
+  order_status: string
+  user_id: string
+  user_email: string | null
+  line: number
+  product_id: string
+  sku: string
+  product_name: string
+  unit_price_cents: number
+  quantity: number
+  line_total_cents: number
+  order_total_cents: number
+  currency: string
+}
+
+const SELECT_LINES = `
+  SELECT o.id AS order_id, o.created_at AS order_created_at, o.status AS order_status, o.user_id AS user_id,
+         u.email AS user_email, i.position + 1 AS line, i.product_id AS product_id, i.sku AS sku, i.name AS product_name,
+         i.unit_price_cents AS unit_price_cents, i.quantity AS quantity, i.line_total_cents AS line_total_cents,
+         o.total_cents AS order_total_cents, o.currency AS currency
+  FROM orders o
+  JOIN order_items i ON i.order_id = o.id
+  LEFT JOIN users u ON u.id = o.user_id`
+
+/**
+ * Keyset pages over (created_at, order id, line position): each batch is a short statement that
+ * seeks past the last row sent, so no read transaction stays open while a slow client downloads,
+ * and memory holds one batch however many rows there are.
+ */
+function prepareCsvQueries(sqlite: Database) {
+  return {
+    first: sqlite.prepare<OrderLineRow, [string, string, number]>(
+      `${SELECT_LINES}
+       WHERE o.created_at >= ?1 AND o.created_at < ?2
+       ORDER BY o.created_at, o.id, i.position LIMIT ?3`,
+    ),
+    next: sqlite.prepare<OrderLineRow, [string, string, number, string, string, number]>(
+      `${SELECT_LINES}
+       WHERE o.created_at < ?2 AND o.created_at >= ?4
+         AND (o.created_at, o.id, i.position) > (?4, ?5, ?6)
+       ORDER BY o.created_at, o.id, i.position LIMIT ?3`,
+    ),
+  }
+}
+
+export interface ReportsStore {
+  /** The summary's statements on this connection (in-memory databases have no worker). */
+  summaryQueries(): SummaryQueries
+  /** The next batch of order lines in the range, after `after` (CSV order: created_at, order id, line). */
+  orderLines(range: ReportRange, limit: number, after?: OrderLineRow): Promise<OrderLineRow[]>
+}
+
+export function createReportsStore(sqlite: Database): ReportsStore {
+  let summary: SummaryQueries | undefined
+  const csv = prepareCsvQueries(sqlite)
+  return {
+    summaryQueries: () => (summary ??= prepareSummaryQueries(sqlite)),
+    async orderLines(range, limit, after) {
+      return after
+        ? csv.next.all(range.start, range.end, limit, after.order_created_at, after.order_id, after.line - 1)
+        : csv.first.all(range.start, range.end, limit)
+    },
+  }
+}
