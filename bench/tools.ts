@@ -13,6 +13,14 @@ export interface WrkResult {
   errors: number
 }
 
+/** Runs a command to completion; its stdout, or an error with both outputs. */
+export async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const child = Bun.spawn(command, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
+  if (code !== 0) throw new Error(`${command.join(' ')} failed (${code}):\n${stdout}\n${stderr}`)
+  return stdout
+}
+
 const which = (command: string) => Bun.which(command) !== null
 
 /** Installs wrk from Debian when it is missing (needs root; says what to do otherwise). */
