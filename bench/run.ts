@@ -21,6 +21,7 @@ import { measureColdStart } from './coldstart.ts'
 import { captureListQuery, LIST_PATH } from './list-query.ts'
 import { raiseStock, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
 import { BENCH_SECRET, EXECUTABLE, LOAD_CPU, prepareNodePeer, ROOT, SERVER_CPU, SERVER_LABELS, startServer, type PeerName, type Server, type ServerFiles, type ServerName } from './servers.ts'
+import { benchTables } from './tables.ts'
 import { ensureWrk, median, peakRssMiB, pinned, resetPeakRss, run, runWrk, type WrkResult } from './tools.ts'
 
 if (process.argv.includes('--scale')) {
@@ -66,10 +67,13 @@ async function measure(server: Server, scenario: Scenario, ctx: Omit<ScenarioCon
   const check = await fetch(`${server.url}${target.script ? '/health/live' : target.path}`)
   if (check.status !== 200) throw new Error(`${server.name} answered ${check.status} to ${target.path}`)
   const load = { url: `${server.url}${target.path}`, connections: scenario.connections ?? connections, cpu: LOAD_CPU, script: target.script }
-  await runWrk({ ...load, seconds: warmup })
+  const warm = await runWrk({ ...load, seconds: warmup })
+  // A cycling script says where its warm-up stopped: the measured run starts half a cycle away.
+  const position = /cycle-position (\d+) of (\d+)/.exec(warm.output)
+  const env = position ? { CYCLE_START: String(Number(position[1]) + Math.floor(Number(position[2]) / 2)) } : undefined
   resetPeakRss(server.process.pid)
   const before = server.name === 'kiosk' ? await cacheLookups(server.url) : undefined
-  const result = await runWrk({ ...load, seconds })
+  const { output: _, ...result } = await runWrk({ ...load, seconds, env })
   const rssMiB = peakRssMiB(server.process.pid)
   if (!before) return { ...result, rssMiB }
   const after = await cacheLookups(server.url)
@@ -218,27 +222,6 @@ const peerPage = pageIds.get('bun-raw')
 const listCheck = kioskPage && peerPage ? { sameRows: JSON.stringify(kioskPage) === JSON.stringify(peerPage), rows: kioskPage.length } : null
 const startToFirst2xx = Object.fromEntries(servers.map((name) => [name, { medianMs: round2(median(startTimes.get(name)!)), samplesMs: startTimes.get(name)!.map((ms) => round2(ms)) }]))
 
-const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits))
-const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'Kiosk ÷ peer', 'cache hits']
-const rows = results.flatMap((r) => [
-  [r.scenario, 'kiosk', r.kiosk.requestsPerSecond.toLocaleString('en-US'), fmt(r.kiosk.p50Ms), fmt(r.kiosk.p99Ms), fmt(r.kiosk.peakRssMiB, 0), '', r.kiosk.cacheHitRatio === undefined ? '–' : `${Math.round(r.kiosk.cacheHitRatio * 100)}%`],
-  ...Object.entries(r.peers).map(([peer, p]) =>
-    'skipped' in p
-      ? ['', peer, `left out: ${p.skipped}`, '', '', '', '', '']
-      : ['', peer, p.requestsPerSecond.toLocaleString('en-US'), fmt(p.p50Ms), fmt(p.p99Ms), fmt(p.peakRssMiB, 0), fmt(p.kioskRatio), ''],
-  ),
-])
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
-console.log(`\n${line(header)}\n|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-for (const row of rows) console.log(line(row))
-console.log(
-  `\nmedians of ${rounds} round(s) of ${seconds} s (after ${warmup} s warm-up), wrk -t1 -c${connections}; ` +
-    `executable ${(coldStart.executableBytes / 1024 / 1024).toFixed(1)} MiB; Kiosk cold start (exec to first 200, median of ${coldStart.samplesMs.length}) ${coldStart.medianMs.toFixed(0)} ms; ` +
-    `${loadSeconds.toFixed(0)} s of rounds`,
-)
-console.log(`start to first 2xx, median per server: ${servers.map((name) => `${name} ${fmt(startToFirst2xx[name]!.medianMs, 0)} ms`).join(', ')}`)
-if (listCheck) console.log(`product page: the raw peer ran ${listQuery.source === 'captured from Kiosk' ? "Kiosk's captured SQL" : 'a hand-written fallback SQL'}; same ${listCheck.rows} rows as Kiosk: ${listCheck.sameRows ? 'yes' : 'NO'}`)
 const orders = results.find((r) => r.scenario === 'order creation')
 if (orders && insertCeiling) {
   console.log(
@@ -253,7 +236,7 @@ const timestamp = new Date().toISOString().replace(/[:.]/g, '-')
 const resultsDir = join(ROOT, 'bench/results')
 mkdirSync(resultsDir, { recursive: true })
 const report = {
-  kind: 'bench',
+  kind: 'bench' as const,
   timestamp: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, node: process.versions.node, platform: `${process.platform} ${process.arch}` },
   settings: { rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES, serverOrder: 'rotated each round' },
@@ -266,5 +249,7 @@ const report = {
   insertCeiling: insertCeiling === null ? null : { transactionsPerSecond: insertCeiling, note: 'bench/insert-ceiling.ts: one INSERT per transaction, bun:sqlite, no HTTP' },
   results,
 }
+console.log(`\n${benchTables(report)}\n${loadSeconds.toFixed(0)} s of rounds.`)
+if (listCheck && !listCheck.sameRows) console.log('WARNING: the raw peer returned other rows than Kiosk for the product page')
 writeFileSync(join(resultsDir, `${timestamp}.json`), `${JSON.stringify(report, null, 2)}\n`)
 console.log(`written to bench/results/${timestamp}.json`)

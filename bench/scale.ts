@@ -25,6 +25,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LIST_PATH } from './list-query.ts'
 import { BENCH_SECRET, EXECUTABLE, LOAD_CPU, ROOT, SERVER_CPU, startServer, type Server, type ServerFiles } from './servers.ts'
+import { scaleTables } from './tables.ts'
 import { ensureWrk, median, pinned, run, runWrk, type WrkResult } from './tools.ts'
 
 const { values: flags } = parseArgs({
@@ -313,50 +314,13 @@ for (const products of productSizes) productsSeries.push(await productsStep(prod
 const ordersSeries = []
 for (const orders of orderSizes) ordersSeries.push(await ordersStep(orders))
 
-const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits))
-const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n))
-const table = (header: string[], rows: string[][]) => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
-  console.log(`\n${line(header)}\n|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-  for (const row of rows) console.log(line(row))
-}
-const lat = (l: Latency) => `${fmt(l.p50Ms)} / ${fmt(l.p99Ms)}`
-if (productsSeries.length) {
-  table(
-    ['products', 'seed s', 'q= in most (p50/p99 ms)', 'q= common', 'q= rare', 'filtered page', 'deep cursor page'],
-    productsSeries.map((s) => [
-      k(s.size.products),
-      fmt(s.seeding.wallSeconds),
-      `${lat(s.search.inMostProducts)} (${s.search.inMostProducts.word}: ${k(s.search.inMostProducts.matchingProducts)})`,
-      `${lat(s.search.commonNameWord)} (${s.search.commonNameWord.word}: ${k(s.search.commonNameWord.matchingProducts)})`,
-      `${lat(s.search.rareNameWord)} (${s.search.rareNameWord.word}: ${k(s.search.rareNameWord.matchingProducts)})`,
-      lat(s.filteredPage),
-      lat(s.deepCursorPage),
-    ]),
-  )
-}
-if (ordersSeries.length) {
-  table(
-    ['orders', 'seed s', 'summary p50/p99 ms', 'CSV rows/s', 'cached read p99 ms: alone', 'during summaries', 'during exports'],
-    ordersSeries.map((s) => [
-      k(s.size.orders),
-      fmt(s.seeding.wallSeconds),
-      lat(s.summary12Months),
-      `${Math.round(s.csvExport12Months.rowsPerSecond).toLocaleString('en-US')} (${k(s.csvExport12Months.rows)} rows)`,
-      fmt(s.cachedReadP99.alone.p99Ms, 2),
-      fmt(s.cachedReadP99.duringSummaries.p99Ms, 2),
-      fmt(s.cachedReadP99.duringExports.p99Ms, 2),
-    ]),
-  )
-}
 console.log(`\nsequential single requests for ${seconds} s (at most ${maxSamples}) per query; ${((performance.now() - started) / 1000).toFixed(0)} s in all`)
 
 const timestamp = new Date().toISOString().replace(/[:.]/g, '-')
 const resultsDir = join(ROOT, 'bench/results')
 mkdirSync(resultsDir, { recursive: true })
 const report = {
-  kind: 'bench:scale',
+  kind: 'bench:scale' as const,
   timestamp: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, platform: `${process.platform} ${process.arch}` },
   settings: { seconds, maxSamples, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, productSizes, orderSizes, method: 'sequential single requests over loopback; nearest-rank percentiles' },
@@ -364,5 +328,6 @@ const report = {
   ordersSeries,
 }
 const file = join(resultsDir, `scale-${timestamp}.json`)
+console.log(`\n${scaleTables(report)}`)
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
 console.log(`written to bench/results/scale-${timestamp}.json`)

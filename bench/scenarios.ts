@@ -49,14 +49,27 @@ export interface Scenario {
   target(ctx: ScenarioContext): Target | Promise<Target>
 }
 
-/** Cycles GET {prefix}{id} over every id in turn: with more ids than cache entries, every read of Kiosk misses. */
+/**
+ * Cycles GET {prefix}{id} over every id in turn: with more ids than cache entries, every read of
+ * Kiosk misses. Each wrk run prints where it stopped; the measured run starts half a cycle further
+ * (CYCLE_START), so it does not begin on the ids its warm-up just left in the cache.
+ */
 const cycleScript = (prefix: string, ids: string[]) => `local ids = {
 ${ids.map((id) => `  "${id}",`).join('\n')}
 }
-local i = 0
+i = tonumber(os.getenv("CYCLE_START") or "0") % #ids
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
 request = function()
   i = i % #ids + 1
   return wrk.format("GET", "${prefix}" .. ids[i])
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    print("cycle-position " .. thread:get("i") .. " of " .. #ids)
+  end
 end
 `
 

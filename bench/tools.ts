@@ -99,7 +99,14 @@ export function parseWrk(output: string): WrkResult {
 }
 
 /** One wrk run (1 thread, `connections` connections) pinned to `cpu`. */
-export async function runWrk(options: { url: string; seconds: number; connections: number; cpu: number; script?: string }): Promise<WrkResult> {
+export async function runWrk(options: {
+  url: string
+  seconds: number
+  connections: number
+  cpu: number
+  script?: string
+  env?: Record<string, string>
+}): Promise<WrkResult & { output: string }> {
   const command = pinned(options.cpu, [
     'wrk',
     '-t1',
@@ -109,10 +116,10 @@ export async function runWrk(options: { url: string; seconds: number; connection
     ...(options.script ? ['-s', options.script] : []),
     options.url,
   ])
-  const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' })
+  const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...options.env } })
   const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
   if (code !== 0) throw new Error(`wrk failed (${code}): ${stderr}`)
-  return parseWrk(stdout)
+  return { ...parseWrk(stdout), output: stdout }
 }
 
 export const median = (values: number[]) => {
