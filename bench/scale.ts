@@ -51,19 +51,23 @@ const ORDERS_SERIES_USERS = 2_000
 
 // --- measuring ---------------------------------------------------------------------------------
 interface Latency {
-  p50Ms: number
-  p99Ms: number
-  maxMs: number
+  p50Ms: number | null
+  p99Ms: number | null
+  maxMs: number | null
   samples: number
+  /** Set when a request failed (the figures are then of the requests before it, if any). */
+  error?: string
 }
 
 /** p-th percentile by nearest rank (with few samples the p99 is the slowest one: said by `samples`). */
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 const round2 = (n: number) => Math.round(n * 100) / 100
 
-function latency(durations: number[]): Latency {
+function latency(durations: number[], error?: string): Latency {
   const sorted = [...durations].sort((a, b) => a - b)
-  return { p50Ms: round2(percentile(sorted, 50)), p99Ms: round2(percentile(sorted, 99)), maxMs: round2(sorted[sorted.length - 1]!), samples: sorted.length }
+  if (!sorted.length) return { p50Ms: null, p99Ms: null, maxMs: null, samples: 0, error }
+  const figures = { p50Ms: round2(percentile(sorted, 50)), p99Ms: round2(percentile(sorted, 99)), maxMs: round2(sorted[sorted.length - 1]!), samples: sorted.length }
+  return error ? { ...figures, error } : figures
 }
 
 async function expectOk(response: Response, what: string) {
@@ -79,10 +83,16 @@ async function sequential(what: string, url: (i: number) => string, headers: Rec
     await response.arrayBuffer()
     return performance.now() - started
   }
-  await once(-1)
   const durations: number[] = []
-  const deadline = performance.now() + seconds * 1000
-  for (let i = 0; durations.length < maxSamples && (durations.length < 3 || performance.now() < deadline); i++) durations.push(await once(i))
+  try {
+    await once(-1)
+    const deadline = performance.now() + seconds * 1000
+    for (let i = 0; durations.length < maxSamples && (durations.length < 3 || performance.now() < deadline); i++) durations.push(await once(i))
+  } catch (error) {
+    // One failed query (a 5xx, a dropped connection) is a finding: recorded, and the run goes on.
+    console.log(`  ${what} failed: ${(error as Error).message}`)
+    return latency(durations, (error as Error).message)
+  }
   return latency(durations)
 }
 
@@ -105,11 +115,17 @@ async function exportOnce(url: string, headers: Record<string, string>) {
 async function cachedReadWhile(server: Server, productId: string, runSeconds: number, background?: (i: number) => Promise<unknown>) {
   let done = false
   let runs = 0
+  let failure: string | undefined
   const loop = (async () => {
     if (!background) return
     for (let i = 0; !done; i++) {
-      await background(i)
-      runs++
+      try {
+        await background(i)
+        runs++
+      } catch (error) {
+        failure = (error as Error).message
+        return
+      }
     }
   })()
   await Bun.sleep(background ? 50 : 0) // let the first background request start
@@ -120,7 +136,7 @@ async function cachedReadWhile(server: Server, productId: string, runSeconds: nu
     done = true
     await loop
   }
-  return { requestsPerSecond: Math.round(load.requestsPerSecond), p50Ms: load.p50Ms, p99Ms: load.p99Ms, errors: load.errors, backgroundRuns: runs, seconds: runSeconds }
+  return { requestsPerSecond: Math.round(load.requestsPerSecond), p50Ms: load.p50Ms, p99Ms: load.p99Ms, errors: load.errors, backgroundRuns: runs, seconds: runSeconds, ...(failure ? { backgroundError: failure } : {}) }
 }
 
 // --- seeding -----------------------------------------------------------------------------------
@@ -266,16 +282,22 @@ async function ordersStep(orders: number) {
     }
     const csvUrl = `${server.url}/admin/reports/orders.csv?from=${firstDay}&to=${today}`
     const summary = await sequential('summary', (i) => summaryUrl(i % 500), auth)
-    const exports = []
+    const exports: Awaited<ReturnType<typeof exportOnce>>[] = []
+    let exportError: string | undefined
     const exportDeadline = performance.now() + seconds * 1000
-    do exports.push(await exportOnce(csvUrl, auth))
-    while (exports.length < 3 && performance.now() < exportDeadline)
+    try {
+      do exports.push(await exportOnce(csvUrl, auth))
+      while (exports.length < 3 && performance.now() < exportDeadline)
+    } catch (error) {
+      exportError = (error as Error).message
+      console.log(`  orders.csv failed: ${exportError}`)
+    }
     const rowsPerSecond = median(exports.map((e) => e.rows / e.seconds))
     // Long enough for a few background runs even when one takes seconds.
     const busySeconds = (ms: number) => Math.max(seconds, Math.ceil((ms * 3) / 1000))
     const alone = await cachedReadWhile(server, hotProductId, seconds)
-    const duringSummary = await cachedReadWhile(server, hotProductId, busySeconds(summary.p50Ms), summaryOnce)
-    const duringExport = await cachedReadWhile(server, hotProductId, busySeconds(median(exports.map((e) => e.seconds * 1000))), () => exportOnce(csvUrl, auth))
+    const duringSummary = await cachedReadWhile(server, hotProductId, busySeconds(summary.p50Ms ?? 1000), summaryOnce)
+    const duringExport = await cachedReadWhile(server, hotProductId, busySeconds(exports.length ? median(exports.map((e) => e.seconds * 1000)) : 1000), () => exportOnce(csvUrl, auth))
     return {
       size: { products: ORDERS_SERIES_PRODUCTS, orders, orderLines: seeding.orderLines },
       seeding,
@@ -283,11 +305,12 @@ async function ordersStep(orders: number) {
       summary12Months: { path: '/admin/reports/summary?from=…&to=… (365 days)', ...summary },
       csvExport12Months: {
         path: '/admin/reports/orders.csv (365 days)',
-        rows: exports[0]!.rows,
-        mib: round2(exports[0]!.bytes / 2 ** 20),
-        medianSeconds: round2(median(exports.map((e) => e.seconds))),
-        rowsPerSecond: Math.round(rowsPerSecond),
+        rows: exports[0]?.rows ?? null,
+        mib: exports[0] ? round2(exports[0].bytes / 2 ** 20) : null,
+        medianSeconds: exports.length ? round2(median(exports.map((e) => e.seconds))) : null,
+        rowsPerSecond: exports.length ? Math.round(rowsPerSecond) : null,
         runs: exports.length,
+        ...(exportError ? { error: exportError } : {}),
       },
       cachedReadP99: {
         path: `/products/{id} (LRU hit), wrk -t1 -c${connections}`,

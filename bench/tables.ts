@@ -27,9 +27,10 @@ export interface BenchReport {
 }
 
 interface Latency {
-  p50Ms: number
-  p99Ms: number
+  p50Ms: number | null
+  p99Ms: number | null
   samples: number
+  error?: string
 }
 interface Wrk {
   p99Ms: number
@@ -50,7 +51,7 @@ export interface ScaleReport {
     size: { orders: number; orderLines: number | null }
     seeding: { wallSeconds: number }
     summary12Months: Latency
-    csvExport12Months: { rows: number; rowsPerSecond: number }
+    csvExport12Months: { rows: number | null; rowsPerSecond: number | null; error?: string }
     cachedReadP99: { alone: Wrk; duringSummaries: Wrk; duringExports: Wrk }
   }[]
 }
@@ -102,7 +103,7 @@ export function benchTables(report: BenchReport): string {
   return `${table}\n\n${notes.join('\n')}`
 }
 
-const latency = (l: Latency) => `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)}`
+const latency = (l: Latency) => `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)}${l.error ? ' (failed)' : ''}`
 
 export function scaleTables(report: ScaleReport): string {
   const parts: string[] = []
@@ -130,7 +131,9 @@ export function scaleTables(report: ScaleReport): string {
           short(step.size.orders),
           fmt(step.seeding.wallSeconds, 1),
           latency(step.summary12Months),
-          `${count(Math.round(step.csvExport12Months.rowsPerSecond))} (${short(step.csvExport12Months.rows)} rows)`,
+          step.csvExport12Months.rowsPerSecond === null || step.csvExport12Months.rows === null
+            ? 'failed'
+            : `${count(step.csvExport12Months.rowsPerSecond)} (${short(step.csvExport12Months.rows)} rows)`,
           fmt(step.cachedReadP99.alone.p99Ms),
           fmt(step.cachedReadP99.duringSummaries.p99Ms),
           fmt(step.cachedReadP99.duringExports.p99Ms),
