@@ -22,7 +22,7 @@ import { captureListQuery, LIST_PATH } from './list-query.ts'
 import { raiseStock, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
 import { BENCH_SECRET, EXECUTABLE, LOAD_CPU, prepareNodePeer, ROOT, SERVER_CPU, SERVER_LABELS, startServer, type PeerName, type Server, type ServerFiles, type ServerName } from './servers.ts'
 import { benchTables } from './tables.ts'
-import { ensureWrk, median, peakRssMiB, pinned, resetPeakRss, run, runWrk, type WrkResult } from './tools.ts'
+import { ensureWrk, median, peakRssMiB, pinned, pinSelf, resetPeakRss, run, runWrk, type WrkResult } from './tools.ts'
 
 if (process.argv.includes('--scale')) {
   await import('./scale.ts')
@@ -82,6 +82,7 @@ async function measure(server: Server, scenario: Scenario, ctx: Omit<ScenarioCon
 }
 
 // --- set-up ----------------------------------------------------------------------------------
+pinSelf(LOAD_CPU)
 await ensureWrk()
 if (flags.rebuild || !existsSync(EXECUTABLE)) {
   console.log('building dist/kiosk ...')

@@ -34,6 +34,8 @@ interface Latency {
 }
 interface Wrk {
   p99Ms: number
+  /** wrk's non-2xx responses and socket errors (timeouts: no answer within 2 s, not in the p99). */
+  errors: number
 }
 export interface ScaleReport {
   kind: 'bench:scale'
@@ -103,6 +105,7 @@ export function benchTables(report: BenchReport): string {
   return `${table}\n\n${notes.join('\n')}`
 }
 
+const wrkP99 = (w: Wrk) => `${fmt(w.p99Ms)}${w.errors ? ` (${w.errors} errors/timeouts)` : ''}`
 const latency = (l: Latency) => `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)}${l.error ? ' (failed)' : ''}`
 
 export function scaleTables(report: ScaleReport): string {
@@ -134,9 +137,9 @@ export function scaleTables(report: ScaleReport): string {
           step.csvExport12Months.rowsPerSecond === null || step.csvExport12Months.rows === null
             ? 'failed'
             : `${count(step.csvExport12Months.rowsPerSecond)} (${short(step.csvExport12Months.rows)} rows)`,
-          fmt(step.cachedReadP99.alone.p99Ms),
-          fmt(step.cachedReadP99.duringSummaries.p99Ms),
-          fmt(step.cachedReadP99.duringExports.p99Ms),
+          wrkP99(step.cachedReadP99.alone),
+          wrkP99(step.cachedReadP99.duringSummaries),
+          wrkP99(step.cachedReadP99.duringExports),
         ]),
       ),
     )

@@ -39,6 +39,13 @@ export function pinned(cpu: number, command: string[]): string[] {
   return which('taskset') && navigator.hardwareConcurrency > cpu ? ['taskset', '-c', String(cpu), ...command] : command
 }
 
+/** Moves this process (every thread) to `cpu`, so its own work stays off the server's CPU. */
+export function pinSelf(cpu: number) {
+  if (which('taskset') && navigator.hardwareConcurrency > cpu) {
+    Bun.spawnSync(['taskset', '-a', '-p', '-c', String(cpu), String(process.pid)], { stdout: 'ignore' })
+  }
+}
+
 export function freePort(): number {
   const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
   const port = server.port
