@@ -33,6 +33,7 @@ interface Latency {
   error?: string
 }
 interface Wrk {
+  requestsPerSecond: number
   p99Ms: number
   /** wrk's non-2xx responses and socket errors (timeouts: no answer within 2 s, not in the p99). */
   errors: number
@@ -105,7 +106,9 @@ export function benchTables(report: BenchReport): string {
   return `${table}\n\n${notes.join('\n')}`
 }
 
-const wrkP99 = (w: Wrk) => `${fmt(w.p99Ms)}${w.errors ? ` (${w.errors} errors/timeouts)` : ''}`
+const wrkP99 = (w: Wrk) =>
+  // wrk records no latency for an answer later than its 2 s timeout: only timeouts means none came in time.
+  !w.p99Ms && w.errors ? `none within 2 s (${w.errors} timeouts)` : `${fmt(w.p99Ms)}${w.errors ? ` (${w.errors} errors/timeouts)` : ''}`
 const latency = (l: Latency) => `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)}${l.error ? ' (failed)' : ''}`
 
 export function scaleTables(report: ScaleReport): string {
