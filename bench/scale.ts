@@ -131,7 +131,8 @@ async function cachedReadWhile(server: Server, productId: string, runSeconds: nu
   await Bun.sleep(background ? 50 : 0) // let the first background request start
   let load: WrkResult
   try {
-    load = await runWrk({ url: `${server.url}/products/${productId}`, seconds: runSeconds, connections, cpu: LOAD_CPU })
+    // A long timeout, so a read stalled behind the export is measured, not dropped.
+    load = await runWrk({ url: `${server.url}/products/${productId}`, seconds: runSeconds, connections, cpu: LOAD_CPU, timeoutSeconds: 60 })
   } finally {
     done = true
     await loop

@@ -113,6 +113,8 @@ export async function runWrk(options: {
   cpu: number
   script?: string
   env?: Record<string, string>
+  /** wrk drops (and counts as a timeout) any answer slower than this; its default is 2 s. */
+  timeoutSeconds?: number
 }): Promise<WrkResult & { output: string }> {
   const command = pinned(options.cpu, [
     'wrk',
@@ -120,6 +122,7 @@ export async function runWrk(options: {
     `-c${options.connections}`,
     `-d${options.seconds}s`,
     '--latency',
+    ...(options.timeoutSeconds ? [`--timeout`, `${options.timeoutSeconds}s`] : []),
     ...(options.script ? ['-s', options.script] : []),
     options.url,
   ])
