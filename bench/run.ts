@@ -1,34 +1,39 @@
 /**
- * `bun run bench`: load-tests the compiled executable on a seeded database against a raw
- * Bun.serve baseline serving the same bytes, alternately, for several rounds; prints one table
- * (medians over rounds) and writes it as JSON to bench/results/<timestamp>.json. Not a test.
+ * `bun run bench`: load-tests the compiled executable on a seeded database against its peers
+ * (bench/peers/: a raw Bun.serve + bun:sqlite server, Node + Fastify 5 + better-sqlite3, a bare
+ * Elysia one-row insert), one server at a time, the order of the servers rotated every round;
+ * prints one table (medians over rounds, Kiosk ÷ peer taken within each round) and writes it as
+ * JSON to bench/results/<timestamp>.json. Not a test.
  *
- *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME] [--rebuild] [--against EXECUTABLE]
- *
- * `--against` measures a second Kiosk executable (say, a build of another branch) in the same
- * rounds, alternating with this one, and adds its ratios and this build's ratio to it.
+ *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME]
+ *                 [--skip PEER] [--rebuild] [--against EXECUTABLE]
+ *   --against measures a second Kiosk executable (say, a build of another branch) in the same rounds,
+ *   as one more peer of every scenario: its `kioskRatio` is this build ÷ that one.
+ *   bun run bench --scale ...   (or `bun run bench:scale`): the cost-as-data-grows section, bench/scale.ts
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
  * a shared machine move a lot between runs: compare the ratios of one run, not runs.
  */
 import { Database } from 'bun:sqlite'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Subprocess } from 'bun'
 import { measureColdStart } from './coldstart.ts'
-import { LIST_PATH, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
-import { ensureWrk, freePort, median, peakRssMiB, pinned, resetPeakRss, runWrk, waitFor200, type WrkResult } from './tools.ts'
+import { captureListQuery, LIST_PATH } from './list-query.ts'
+import { raiseStock, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { BENCH_SECRET, EXECUTABLE, isKiosk, LOAD_CPU, prepareNodePeer, ROOT, SERVER_CPU, SERVER_LABELS, startServer, type PeerName, type Server, type ServerFiles, type ServerName } from './servers.ts'
+import { benchTables } from './tables.ts'
+import { ensureWrk, median, peakRssMiB, pinned, pinSelf, resetPeakRss, run, runWrk, type WrkResult } from './tools.ts'
 
-const ROOT = resolve(import.meta.dir, '..')
-const EXECUTABLE = join(ROOT, 'dist/kiosk')
-const SERVER_CPU = 0
-const LOAD_CPU = 1
+if (process.argv.includes('--scale')) {
+  await import('./scale.ts')
+  process.exit(0)
+}
+
 /** Fewer cache entries than seeded products, so cycling through all of them always misses. */
 const CACHE_ENTRIES = 1000
 const PRODUCTS = 5000
-const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
 
 const { values: flags } = parseArgs({
   options: {
@@ -37,6 +42,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
+    skip: { type: 'string', multiple: true, default: [] },
     rebuild: { type: 'boolean', default: false },
     against: { type: 'string' },
   },
@@ -45,55 +51,11 @@ const rounds = Number(flags.rounds)
 const seconds = Number(flags.seconds)
 const warmup = Number(flags.warmup)
 const connections = Number(flags.connections)
-const AGAINST = flags.against ? resolve(flags.against) : undefined
 const scenarios = SCENARIOS.filter((s) => !flags.only || s.name.includes(flags.only))
 
-async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const child = Bun.spawn(command, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdout: 'pipe', stderr: 'pipe' })
-  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
-  if (code !== 0) throw new Error(`${command.join(' ')} failed (${code}):\n${stdout}\n${stderr}`)
-  return stdout
-}
-
-interface Server {
-  url: string
-  process: Subprocess
-  stop(): Promise<void>
-}
-
-type Kind = 'kiosk' | 'baseline' | 'against'
-
-async function startServer(kind: Kind, dataDir: string, listBodyFile: string): Promise<Server> {
-  const port = freePort()
-  const command =
-    kind !== 'baseline'
-      ? [kind === 'against' ? AGAINST! : EXECUTABLE, 'serve']
-      : [process.execPath, join(ROOT, 'bench/baseline.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port), '--list-body', listBodyFile]
-  const child = Bun.spawn(pinned(SERVER_CPU, command), {
-    cwd: dataDir,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-      JWT_SECRET: BENCH_SECRET,
-      CACHE_MAX_ENTRIES: String(CACHE_ENTRIES),
-    },
-    // Kiosk logs a line per request at the default level, as in production; the lines go nowhere.
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
-  const url = `http://127.0.0.1:${port}`
-  await waitFor200(`${url}/health/live`)
-  return {
-    url,
-    process: child,
-    async stop() {
-      child.kill('SIGTERM')
-      await child.exited
-    },
-  }
+interface Sample extends WrkResult {
+  rssMiB: number | null
+  cacheHitRatio?: number
 }
 
 /** Product cache hits and misses so far, from Kiosk's /metrics. */
@@ -103,20 +65,18 @@ async function cacheLookups(url: string) {
   return { hits: read('hit'), misses: read('miss') }
 }
 
-interface Sample extends WrkResult {
-  rssMiB: number | null
-  cacheHitRatio?: number
-}
-
-async function measure(server: Server, kind: Kind, scenario: Scenario, ctx: Omit<ScenarioContext, 'server' | 'url'>): Promise<Sample> {
-  const target = await scenario.target({ ...ctx, server: kind === 'baseline' ? 'baseline' : 'kiosk', url: server.url })
+async function measure(server: Server, scenario: Scenario, ctx: Omit<ScenarioContext, 'server' | 'url'>): Promise<Sample> {
+  const target = await scenario.target({ ...ctx, server: isKiosk(server.name) ? 'kiosk' : server.name, url: server.url })
   const check = await fetch(`${server.url}${target.script ? '/health/live' : target.path}`)
-  if (check.status !== 200) throw new Error(`${kind} answered ${check.status} to ${target.path}`)
+  if (check.status !== 200) throw new Error(`${server.name} answered ${check.status} to ${target.path}`)
   const load = { url: `${server.url}${target.path}`, connections: scenario.connections ?? connections, cpu: LOAD_CPU, script: target.script }
-  await runWrk({ ...load, seconds: warmup })
+  const warm = await runWrk({ ...load, seconds: warmup })
+  // A cycling script says where its warm-up stopped: the measured run starts half a cycle away.
+  const position = /cycle-position (\d+) of (\d+)/.exec(warm.output)
+  const env = position ? { CYCLE_START: String(Number(position[1]) + Math.floor(Number(position[2]) / 2)) } : undefined
   resetPeakRss(server.process.pid)
-  const before = kind !== 'baseline' ? await cacheLookups(server.url) : undefined
-  const result = await runWrk({ ...load, seconds })
+  const before = isKiosk(server.name) ? await cacheLookups(server.url) : undefined
+  const { output: _, ...result } = await runWrk({ ...load, seconds, env })
   const rssMiB = peakRssMiB(server.process.pid)
   if (!before) return { ...result, rssMiB }
   const after = await cacheLookups(server.url)
@@ -125,10 +85,19 @@ async function measure(server: Server, kind: Kind, scenario: Scenario, ctx: Omit
 }
 
 // --- set-up ----------------------------------------------------------------------------------
+pinSelf(LOAD_CPU)
 await ensureWrk()
 if (flags.rebuild || !existsSync(EXECUTABLE)) {
   console.log('building dist/kiosk ...')
-  await run(['bun', 'run', 'build'])
+  await run(['bun', 'run', 'build'], { cwd: ROOT })
+}
+const skipped = new Map<PeerName, string>((flags.skip as string[]).map((name) => [name as PeerName, 'skipped with --skip']))
+if (!skipped.has('node-fastify') && scenarios.some((s) => s.peers.includes('node-fastify'))) {
+  const why = await prepareNodePeer()
+  if (why) {
+    console.log(`WARNING: the Node peer is left out: ${why}`)
+    skipped.set('node-fastify', why)
+  }
 }
 const workDir = mkdtempSync(join(tmpdir(), 'kiosk-bench-'))
 const password = 'bench-password'
@@ -137,18 +106,32 @@ await run([EXECUTABLE, 'seed', '--demo', '--products', String(PRODUCTS), '--user
   cwd: workDir,
   env: { DATA_DIR: workDir, JWT_SECRET: BENCH_SECRET },
 })
-const database = new Database(join(workDir, 'kiosk.db'), { readonly: true })
+const databasePath = join(workDir, 'kiosk.db')
+raiseStock(databasePath)
+const database = new Database(databasePath, { readonly: true })
 const productIds = database.query<{ id: string }, []>('SELECT id FROM products WHERE active = 1 ORDER BY id').all().map((r) => r.id)
+const inStockIds = database.query<{ id: string }, []>('SELECT id FROM products WHERE active = 1 AND stock > 0 ORDER BY id').all().map((r) => r.id)
 const customerEmails = database.query<{ email: string }, []>("SELECT email FROM users WHERE role = 'user' ORDER BY email").all().map((r) => r.email)
 database.close()
 const fixture: Fixture = {
   dataDir: workDir,
-  databasePath: join(workDir, 'kiosk.db'),
+  databasePath,
   password,
   customerEmails,
   productIds,
+  inStockIds,
   hotProductId: productIds[Math.floor(productIds.length / 2)]!,
 }
+const listQuery = captureListQuery(databasePath)
+const files: ServerFiles = {
+  dataDir: workDir,
+  databasePath,
+  listQueryFile: join(workDir, 'list-query.json'),
+  insertDatabasePath: join(workDir, 'insert-peer.db'),
+  cacheEntries: CACHE_ENTRIES,
+  againstExecutable: flags.against ? resolve(flags.against) : undefined,
+}
+writeFileSync(files.listQueryFile, JSON.stringify(listQuery))
 const luaDir = join(workDir, 'lua')
 mkdirSync(luaDir)
 const ctx = {
@@ -159,36 +142,48 @@ const ctx = {
     return path
   },
 }
-const listBodyFile = join(workDir, 'list-body.json')
 
-// --- rounds: Kiosk and the baseline alternately, the order swapped every round ---------------
-const samples = new Map<string, Record<Kind, Sample[]>>(scenarios.map((s) => [s.name, { kiosk: [], baseline: [], against: [] }]))
-const kinds: Kind[] = AGAINST ? ['kiosk', 'against', 'baseline'] : ['kiosk', 'baseline']
+// --- rounds: one server at a time, the order rotated every round -------------------------------
+const peersOf = (scenario: Scenario): PeerName[] => (flags.against ? ['against', ...scenario.peers] : scenario.peers)
+const servers: ServerName[] = ['kiosk', ...new Set(scenarios.flatMap(peersOf).filter((peer) => !skipped.has(peer)))]
+const samples = new Map<string, Map<ServerName, (Sample | undefined)[]>>(
+  scenarios.map((s) => [s.name, new Map(servers.map((name) => [name, []]))]),
+)
+const startTimes = new Map<ServerName, number[]>(servers.map((name) => [name, []]))
+/** The ids of the product page each server answered first: the raw peer must return Kiosk's rows. */
+const pageIds = new Map<ServerName, string[]>()
 const started = performance.now()
 for (let round = 1; round <= rounds; round++) {
-  // Who goes first rotates every round (round 1 starts with Kiosk, which writes the list body).
-  const order = kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]!)
-  for (const kind of order) {
-    if (kind === 'baseline' && !existsSync(listBodyFile)) continue // first round starts with Kiosk, which writes it
-    const server = await startServer(kind, workDir, listBodyFile)
+  const shift = (round - 1) % servers.length
+  const order = [...servers.slice(shift), ...servers.slice(0, shift)]
+  for (const name of order) {
+    const server = await startServer(name, files)
+    startTimes.get(name)!.push(server.startMs)
     try {
-      if (kind === 'kiosk' && !existsSync(listBodyFile)) writeFileSync(listBodyFile, await (await fetch(`${server.url}${LIST_PATH}`)).text())
       for (const scenario of scenarios) {
-        if (kind === 'baseline' && !scenario.baseline) continue
-        const sample = await measure(server, kind, scenario, ctx)
-        samples.get(scenario.name)![kind].push(sample)
-        console.log(`round ${round} ${kind.padEnd(8)} ${scenario.name.padEnd(24)} ${Math.round(sample.requestsPerSecond).toLocaleString('en-US').padStart(8)} req/s`)
+        if (name !== 'kiosk' && !peersOf(scenario).includes(name as PeerName)) continue
+        if (scenario.name === 'filtered product page' && !pageIds.has(name)) {
+          const page = (await (await fetch(`${server.url}${LIST_PATH}`)).json()) as { items: { id: string }[] }
+          pageIds.set(name, page.items.map((item) => item.id))
+        }
+        const sample = await measure(server, scenario, ctx)
+        samples.get(scenario.name)!.get(name)![round - 1] = sample
+        console.log(
+          `round ${round} ${name.padEnd(13)} ${scenario.name.padEnd(22)} ${Math.round(sample.requestsPerSecond).toLocaleString('en-US').padStart(8)} req/s` +
+            `  p99 ${sample.p99Ms.toFixed(2)} ms${sample.errors ? `  ${sample.errors} errors` : ''}`,
+        )
       }
     } finally {
       await server.stop()
     }
   }
 }
+const loadSeconds = (performance.now() - started) / 1000
 
-// The write ceiling next to order creation, in the same run and on the server's core.
+// The write ceiling with no HTTP at all, next to order creation, in the same run and on the server's core.
 let insertCeiling: number | null = null
 if (scenarios.some((s) => s.name === 'order creation')) {
-  console.log('measuring the bun:sqlite insert ceiling ...')
+  console.log('measuring the bun:sqlite insert ceiling (no HTTP) ...')
   insertCeiling = (JSON.parse(await run(pinned(SERVER_CPU, [process.execPath, join(ROOT, 'bench/insert-ceiling.ts'), String(seconds)]))) as { insertsPerSecond: number }).insertsPerSecond
 }
 
@@ -197,70 +192,70 @@ const coldStart = await measureColdStart(EXECUTABLE, { dataDir: workDir })
 rmSync(workDir, { recursive: true, force: true })
 
 // --- report -----------------------------------------------------------------------------------
-const summarise = (list: Sample[]) => ({
-  requestsPerSecond: Math.round(median(list.map((s) => s.requestsPerSecond))),
-  p50Ms: median(list.map((s) => s.p50Ms)),
-  p99Ms: median(list.map((s) => s.p99Ms)),
-  peakRssMiB: list.some((s) => s.rssMiB !== null) ? Math.max(...list.map((s) => s.rssMiB ?? 0)) : null,
-  errors: list.reduce((sum, s) => sum + s.errors, 0),
-  cacheHitRatio: list[0]?.cacheHitRatio === undefined ? undefined : median(list.map((s) => s.cacheHitRatio ?? Number.NaN)),
-  rounds: list.map((s) => Math.round(s.requestsPerSecond)),
-})
-const results = scenarios.map((scenario) => {
-  const { kiosk, baseline, against } = samples.get(scenario.name)!
-  // The ratio of each round (same machine state), then the median of those.
-  const ratioOf = (list: Sample[], to: Sample[]) =>
-    to.length ? Math.round(median(list.map((k, i) => (to[i] ? k.requestsPerSecond / to[i]!.requestsPerSecond : Number.NaN))) * 100) / 100 : null
+const round2 = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : null)
+const summarise = (list: (Sample | undefined)[]) => {
+  const present = list.filter((s): s is Sample => s !== undefined)
   return {
-    scenario: scenario.name,
-    note: scenario.note,
-    kiosk: summarise(kiosk),
-    baseline: baseline.length ? summarise(baseline) : null,
-    ratio: ratioOf(kiosk, baseline),
-    against: against.length ? { ...summarise(against), ratio: ratioOf(against, baseline), thisBuildOverAgainst: ratioOf(kiosk, against) } : undefined,
+    requestsPerSecond: Math.round(median(present.map((s) => s.requestsPerSecond))),
+    p50Ms: median(present.map((s) => s.p50Ms)),
+    p99Ms: median(present.map((s) => s.p99Ms)),
+    peakRssMiB: present.some((s) => s.rssMiB !== null) ? Math.round(Math.max(...present.map((s) => s.rssMiB ?? 0))) : null,
+    errors: present.reduce((sum, s) => sum + s.errors, 0),
+    cacheHitRatio: present[0]?.cacheHitRatio === undefined ? undefined : median(present.map((s) => s.cacheHitRatio ?? Number.NaN)),
+    rounds: present.map((s) => Math.round(s.requestsPerSecond)),
   }
-})
-
-const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits))
-const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'ratio', 'cache hits']
-const rows = results.flatMap((r) => [
-  [r.scenario, 'kiosk', r.kiosk.requestsPerSecond.toLocaleString('en-US'), fmt(r.kiosk.p50Ms), fmt(r.kiosk.p99Ms), fmt(r.kiosk.peakRssMiB, 0), fmt(r.ratio), r.kiosk.cacheHitRatio === undefined ? '–' : `${Math.round(r.kiosk.cacheHitRatio * 100)}%`],
-  ...(r.against ? [['', '--against', r.against.requestsPerSecond.toLocaleString('en-US'), fmt(r.against.p50Ms), fmt(r.against.p99Ms), fmt(r.against.peakRssMiB, 0), fmt(r.against.ratio), r.against.cacheHitRatio === undefined ? '–' : `${Math.round(r.against.cacheHitRatio * 100)}%`]] : []),
-  ...(r.baseline ? [['', 'Bun.serve', r.baseline.requestsPerSecond.toLocaleString('en-US'), fmt(r.baseline.p50Ms), fmt(r.baseline.p99Ms), fmt(r.baseline.peakRssMiB, 0), '1.00', '']] : []),
-])
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
-console.log(`\n${line(header)}\n|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`)
-for (const row of rows) console.log(line(row))
-console.log(
-  `\nmedians of ${rounds} rounds of ${seconds} s (after ${warmup} s warm-up), wrk -t1 -c${connections}; ` +
-    `executable ${(coldStart.executableBytes / 1024 / 1024).toFixed(1)} MiB; cold start (exec to first 200, median of ${coldStart.samplesMs.length}) ${coldStart.medianMs.toFixed(0)} ms; ` +
-    `${((performance.now() - started) / 1000).toFixed(0)} s of load`,
-)
-if (AGAINST) {
-  console.log(`this build ÷ ${AGAINST} (median of per-round ratios): ${results.map((r) => `${r.scenario} ${fmt(r.against?.thisBuildOverAgainst)}`).join(', ')}`)
 }
+type PeerResult = { skipped: string } | (ReturnType<typeof summarise> & { server: string; kioskRatioByRound: (number | null)[]; kioskRatio: number | null })
+const results = scenarios.map((scenario) => {
+  const byServer = samples.get(scenario.name)!
+  const kiosk = byServer.get('kiosk')!
+  const peers: Record<string, PeerResult> = {}
+  for (const peer of peersOf(scenario)) {
+    const why = skipped.get(peer)
+    if (why) {
+      peers[peer] = { skipped: why }
+      continue
+    }
+    const list = byServer.get(peer)!
+    // Kiosk ÷ peer within each round (same machine state), then the median of those.
+    const ratios = kiosk.map((k, i) => (k && list[i] ? k.requestsPerSecond / list[i]!.requestsPerSecond : Number.NaN))
+    peers[peer] = { server: SERVER_LABELS[peer], ...summarise(list), kioskRatioByRound: ratios.map(round2), kioskRatio: round2(median(ratios)) }
+  }
+  return { scenario: scenario.name, note: scenario.note, connections: scenario.connections ?? connections, kiosk: summarise(kiosk), peers }
+})
+const kioskPage = pageIds.get('kiosk')
+const peerPage = pageIds.get('bun-raw')
+const listCheck = kioskPage && peerPage ? { sameRows: JSON.stringify(kioskPage) === JSON.stringify(peerPage), rows: kioskPage.length } : null
+const startToFirst2xx = Object.fromEntries(servers.map((name) => [name, { medianMs: round2(median(startTimes.get(name)!)), samplesMs: startTimes.get(name)!.map((ms) => round2(ms)) }]))
+
 const orders = results.find((r) => r.scenario === 'order creation')
 if (orders && insertCeiling) {
   console.log(
-    `order creation: ${orders.kiosk.requestsPerSecond.toLocaleString('en-US')}/s against a raw bun:sqlite ceiling of ` +
+    `order creation: ${orders.kiosk.requestsPerSecond.toLocaleString('en-US')}/s; bun:sqlite alone (no HTTP): ` +
       `${insertCeiling.toLocaleString('en-US')} single-INSERT transactions/s (${(orders.kiosk.requestsPerSecond / insertCeiling).toFixed(2)}x)`,
   )
 }
-const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0) + (r.against?.errors ?? 0), 0)
+const errors = results.reduce((sum, r) => sum + r.kiosk.errors + Object.values(r.peers).reduce((s, p) => s + ('errors' in p ? p.errors : 0), 0), 0)
 if (errors) console.log(`WARNING: ${errors} non-2xx responses or socket errors during the runs`)
 
 const timestamp = new Date().toISOString().replace(/[:.]/g, '-')
 const resultsDir = join(ROOT, 'bench/results')
 mkdirSync(resultsDir, { recursive: true })
 const report = {
+  kind: 'bench' as const,
   timestamp: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, bun: Bun.version, platform: `${process.platform} ${process.arch}` },
-  settings: { against: AGAINST ?? null, rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), bun: Bun.version, node: process.versions.node, platform: `${process.platform} ${process.arch}` },
+  settings: { rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES, serverOrder: 'rotated each round' },
+  servers: Object.fromEntries(servers.map((name) => [name, SERVER_LABELS[name]])),
+  skipped: Object.fromEntries(skipped),
   executable: { bytes: coldStart.executableBytes },
   coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs },
-  insertCeiling,
+  startToFirst2xx,
+  productPage: { path: LIST_PATH, sql: listQuery.sql, sqlSource: listQuery.source, ...listCheck },
+  insertCeiling: insertCeiling === null ? null : { transactionsPerSecond: insertCeiling, note: 'bench/insert-ceiling.ts: one INSERT per transaction, bun:sqlite, no HTTP' },
   results,
 }
+console.log(`\n${benchTables(report)}\n${loadSeconds.toFixed(0)} s of rounds.`)
+if (listCheck && !listCheck.sameRows) console.log('WARNING: the raw peer returned other rows than Kiosk for the product page')
 writeFileSync(join(resultsDir, `${timestamp}.json`), `${JSON.stringify(report, null, 2)}\n`)
 console.log(`written to bench/results/${timestamp}.json`)

@@ -1,9 +1,12 @@
 import { Database } from 'bun:sqlite'
+import { LIST_PATH } from './list-query.ts'
+import type { PeerName, ServerName } from './servers.ts'
 /*
  * The load scenarios of `bun run bench`. Each is measured on Kiosk (the compiled executable on a
- * seeded database) and, when `baseline` is true, on the raw Bun.serve of bench/baseline.ts, in
- * the same rounds. To add one (login, order creation...), append to SCENARIOS: `target` gives
- * wrk the path and, for anything but a plain GET, a Lua script (ctx.lua writes one).
+ * seeded database) and on each of its `peers` (bench/peers/), in the same rounds; the report gives
+ * Kiosk's req/s divided by each peer's, round by round, and the median of those. To add one, append
+ * to SCENARIOS: `target` gives wrk the path for the server at hand and, for anything but a plain
+ * GET, a Lua script (ctx.lua writes one).
  */
 
 /** What the seeded database holds, for scenarios to aim at. */
@@ -15,13 +18,15 @@ export interface Fixture {
   customerEmails: string[]
   /** Active products, in id order. */
   productIds: string[]
+  /** Active products in stock (orders cycle over these), in id order. */
+  inStockIds: string[]
   /** The product the cached-read scenario reads again and again. */
   hotProductId: string
 }
 
 export interface ScenarioContext {
   fixture: Fixture
-  server: 'kiosk' | 'baseline'
+  server: ServerName
   /** Base URL of the server under load. */
   url: string
   /** Writes a wrk Lua script into the run's folder and returns its path. */
@@ -35,48 +40,38 @@ export interface Target {
 
 export interface Scenario {
   name: string
-  /** Whether the raw Bun.serve baseline serves an equivalent (a ratio is reported only then). */
-  baseline: boolean
-  /** Server settings this scenario relies on, shown in the report. */
-  note?: string
+  /** The peers that serve an equivalent, each compared with Kiosk within every round. */
+  peers: PeerName[]
+  /** What is measured, shown in the report. */
+  note: string
   /** wrk connections when the run's default does not fit (a login is ~100 ms of argon2id by design). */
   connections?: number
   target(ctx: ScenarioContext): Target | Promise<Target>
 }
 
-/** Cycles GET /products/{id} over every id in turn: with more ids than cache entries, every read misses. */
-const cycleScript = (ids: string[]) => `local ids = {
+/**
+ * Cycles GET {prefix}{id} over every id in turn: with more ids than cache entries, every read of
+ * Kiosk misses. Each wrk run prints where it stopped; the measured run starts half a cycle further
+ * (CYCLE_START), so it does not begin on the ids its warm-up just left in the cache.
+ */
+const cycleScript = (prefix: string, ids: string[]) => `local ids = {
 ${ids.map((id) => `  "${id}",`).join('\n')}
 }
-local i = 0
+i = tonumber(os.getenv("CYCLE_START") or "0") % #ids
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
 request = function()
   i = i % #ids + 1
-  return wrk.format("GET", "/products/" .. ids[i])
+  return wrk.format("GET", "${prefix}" .. ids[i])
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    print("cycle-position " .. thread:get("i") .. " of " .. #ids)
+  end
 end
 `
-
-export const LIST_PATH = '/products?category=kitchen&in_stock=true&min_price=1000&sort=price&limit=20'
-
-export const SCENARIOS: Scenario[] = [
-  {
-    name: 'cached product read',
-    baseline: true,
-    note: 'GET /products/{id}, one id: LRU hits',
-    target: ({ fixture }) => ({ path: `/products/${fixture.hotProductId}` }),
-  },
-  {
-    name: 'uncached product read',
-    baseline: true,
-    note: 'GET /products/{id} cycling all ids through a cache of 1000: LRU misses',
-    target: ({ fixture, lua }) => ({ path: '/products', script: lua('cycle-products.lua', cycleScript(fixture.productIds)) }),
-  },
-  {
-    name: 'filtered list',
-    baseline: true,
-    note: `GET ${LIST_PATH}`,
-    target: () => ({ path: LIST_PATH }),
-  },
-]
 
 /** A bearer token for the first demo customer, from the server's own token endpoint. */
 async function customerToken(ctx: ScenarioContext): Promise<string> {
@@ -111,25 +106,55 @@ request = function()
 end
 `
 
-SCENARIOS.push(
+/**
+ * Enough stock for any run, set once before the first round (so every server in every round sees
+ * the same catalog): every order is a 201, none a 409 (orders cycle over the products in
+ * stock; the ones out of stock stay out, so `in_stock=true` still filters).
+ */
+export function raiseStock(databasePath: string) {
+  const sqlite = new Database(databasePath)
+  sqlite.exec('PRAGMA busy_timeout = 5000')
+  sqlite.run('UPDATE products SET stock = 100000000 WHERE stock > 0')
+  sqlite.close()
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'cached product read',
+    peers: ['bun-raw', 'node-fastify'],
+    note: 'GET /products/{id}, one id: Kiosk answers from its LRU; raw Bun.serve from a map of pre-serialised rows; Fastify from a prepared statement',
+    target: ({ fixture }) => ({ path: `/products/${fixture.hotProductId}` }),
+  },
+  {
+    name: 'uncached product read',
+    peers: ['bun-raw', 'node-fastify'],
+    note: 'GET /products/{id} cycling all ids through a cache of 1000 (Kiosk: LRU misses); the peers read the row from a prepared statement each time',
+    target: ({ fixture, lua, server }) => {
+      const prefix = server === 'bun-raw' ? '/db/products/' : '/products/'
+      return { path: prefix, script: lua(`cycle-products-${server}.lua`, cycleScript(prefix, fixture.productIds)) }
+    },
+  },
+  {
+    name: 'filtered product page',
+    peers: ['bun-raw'],
+    note: `GET ${LIST_PATH}; the raw peer prepares the very SQL Kiosk runs for it`,
+    target: () => ({ path: LIST_PATH }),
+  },
   {
     name: 'login',
-    baseline: false,
+    peers: [],
     note: 'POST /token (password grant), 4 connections: one argon2id verification per request, by design',
     connections: 4,
     target: ({ fixture, lua }) => ({ path: '/token', script: lua('login.lua', loginScript(fixture.customerEmails, fixture.password)) }),
   },
   {
     name: 'order creation',
-    baseline: false,
-    note: 'POST /orders, one line, cycling products (stock raised first so none runs out)',
+    peers: ['elysia-insert'],
+    note: 'POST /orders, one line, cycling products (stock raised first so none runs out), authenticated; the peer inserts one row per request',
     async target(ctx) {
-      // Enough stock for any run: every order is a 201, none a 409. The server's WAL connection sees it at once.
-      const sqlite = new Database(ctx.fixture.databasePath)
-      sqlite.exec('PRAGMA busy_timeout = 5000')
-      sqlite.run('UPDATE products SET stock = 100000000')
-      sqlite.close()
-      return { path: '/orders', script: ctx.lua('orders.lua', orderScript(await customerToken(ctx), ctx.fixture.productIds)) }
+      if (ctx.server !== 'kiosk') return { path: '/orders', script: ctx.lua('orders-peer.lua', orderScript('unused', ctx.fixture.inStockIds)) }
+      // raiseStock ran before the first round, so every order is a 201, none a 409.
+      return { path: '/orders', script: ctx.lua('orders.lua', orderScript(await customerToken(ctx), ctx.fixture.inStockIds)) }
     },
   },
-)
+]

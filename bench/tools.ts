@@ -13,6 +13,14 @@ export interface WrkResult {
   errors: number
 }
 
+/** Runs a command to completion; its stdout, or an error with both outputs. */
+export async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const child = Bun.spawn(command, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
+  if (code !== 0) throw new Error(`${command.join(' ')} failed (${code}):\n${stdout}\n${stderr}`)
+  return stdout
+}
+
 const which = (command: string) => Bun.which(command) !== null
 
 /** Installs wrk from Debian when it is missing (needs root; says what to do otherwise). */
@@ -29,6 +37,13 @@ export async function ensureWrk() {
 /** `taskset -c CPU` in front of a command when taskset exists and the machine has that CPU. */
 export function pinned(cpu: number, command: string[]): string[] {
   return which('taskset') && navigator.hardwareConcurrency > cpu ? ['taskset', '-c', String(cpu), ...command] : command
+}
+
+/** Moves this process (every thread) to `cpu`, so its own work stays off the server's CPU. */
+export function pinSelf(cpu: number) {
+  if (which('taskset') && navigator.hardwareConcurrency > cpu) {
+    Bun.spawnSync(['taskset', '-a', '-p', '-c', String(cpu), String(process.pid)], { stdout: 'ignore' })
+  }
 }
 
 export function freePort(): number {
@@ -91,20 +106,30 @@ export function parseWrk(output: string): WrkResult {
 }
 
 /** One wrk run (1 thread, `connections` connections) pinned to `cpu`. */
-export async function runWrk(options: { url: string; seconds: number; connections: number; cpu: number; script?: string }): Promise<WrkResult> {
+export async function runWrk(options: {
+  url: string
+  seconds: number
+  connections: number
+  cpu: number
+  script?: string
+  env?: Record<string, string>
+  /** wrk drops (and counts as a timeout) any answer slower than this; its default is 2 s. */
+  timeoutSeconds?: number
+}): Promise<WrkResult & { output: string }> {
   const command = pinned(options.cpu, [
     'wrk',
     '-t1',
     `-c${options.connections}`,
     `-d${options.seconds}s`,
     '--latency',
+    ...(options.timeoutSeconds ? [`--timeout`, `${options.timeoutSeconds}s`] : []),
     ...(options.script ? ['-s', options.script] : []),
     options.url,
   ])
-  const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' })
+  const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...options.env } })
   const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
   if (code !== 0) throw new Error(`wrk failed (${code}): ${stderr}`)
-  return parseWrk(stdout)
+  return { ...parseWrk(stdout), output: stdout }
 }
 
 export const median = (values: number[]) => {

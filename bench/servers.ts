@@ -1,0 +1,136 @@
+/*
+ * The servers of `bun run bench`: Kiosk (the compiled executable) and its peers in bench/peers/.
+ * Each is started alone, pinned to the server CPU, on a free loopback port, and stopped before
+ * the next one starts.
+ */
+import type { Subprocess } from 'bun'
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { freePort, pinned, waitFor200 } from './tools.ts'
+
+export const ROOT = resolve(import.meta.dir, '..')
+export const EXECUTABLE = join(ROOT, 'dist/kiosk')
+export const SERVER_CPU = 0
+export const LOAD_CPU = 1
+export const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
+
+export type ServerName = 'kiosk' | 'against' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
+export type PeerName = Exclude<ServerName, 'kiosk'>
+/** Kiosk itself, or another build of it (`--against`): both take Kiosk's requests. */
+export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against'
+
+export const SERVER_LABELS: Record<ServerName, string> = {
+  kiosk: 'Kiosk (dist/kiosk)',
+  against: 'another Kiosk build (--against)',
+  'bun-raw': 'raw Bun.serve + bun:sqlite',
+  'node-fastify': 'Node + Fastify 5 + better-sqlite3',
+  'elysia-insert': 'bare Elysia one-row insert',
+}
+
+export interface Server {
+  name: ServerName
+  url: string
+  process: Subprocess
+  /** Exec to the first 200 on /health/live. */
+  startMs: number
+  stop(): Promise<void>
+}
+
+export interface ServerFiles {
+  dataDir: string
+  databasePath: string
+  listQueryFile: string
+  /** A scratch database for the insert peer. */
+  insertDatabasePath: string
+  cacheEntries: number
+  /** The second Kiosk executable of `--against`, when given. */
+  againstExecutable?: string
+}
+
+/** Where the Node peer and its npm dependencies live: gitignored, never Kiosk's node_modules. */
+export const NODE_PEER_DIR = join(ROOT, 'bench/.peers/node-fastify')
+
+/**
+ * Installs the Node peer's dependencies with npm into bench/.peers/node-fastify (once; again only
+ * when its package.json changes). Returns why it can't run, or null when it can.
+ */
+export async function prepareNodePeer(): Promise<string | null> {
+  const node = Bun.which('node')
+  const npm = Bun.which('npm')
+  if (!node || !npm) return 'node or npm is not on PATH'
+  const version = (await new Response(Bun.spawn([node, '--version']).stdout).text()).trim()
+  if (Number(/^v(\d+)/.exec(version)?.[1] ?? 0) < 20) return `Node ${version} is older than 20`
+  const source = join(ROOT, 'bench/peers/node-fastify')
+  mkdirSync(NODE_PEER_DIR, { recursive: true })
+  copyFileSync(join(source, 'server.mjs'), join(NODE_PEER_DIR, 'server.mjs'))
+  const manifest = readFileSync(join(source, 'package.json'), 'utf8')
+  const installedManifest = join(NODE_PEER_DIR, '.installed-package.json')
+  if (existsSync(installedManifest) && readFileSync(installedManifest, 'utf8') === manifest && existsSync(join(NODE_PEER_DIR, 'node_modules'))) return null
+  await Bun.write(join(NODE_PEER_DIR, 'package.json'), manifest)
+  console.log(`installing the Node peer (fastify 5, better-sqlite3 12) with npm into ${NODE_PEER_DIR} (compiles better-sqlite3: minutes) ...`)
+  const child = Bun.spawn([npm, 'install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: NODE_PEER_DIR, stdout: 'inherit', stderr: 'inherit' })
+  if ((await child.exited) !== 0) return 'npm install of the Node peer failed'
+  await Bun.write(installedManifest, manifest)
+  return null
+}
+
+function command(name: ServerName, port: number, files: ServerFiles): { argv: string[]; cwd: string } {
+  const bun = process.execPath
+  switch (name) {
+    case 'kiosk':
+      return { argv: [EXECUTABLE, 'serve'], cwd: files.dataDir }
+    case 'against':
+      return { argv: [files.againstExecutable!, 'serve'], cwd: files.dataDir }
+    case 'bun-raw':
+      return {
+        argv: [bun, join(ROOT, 'bench/peers/bun-raw.ts'), '--db', files.databasePath, '--port', String(port), '--list-query', files.listQueryFile],
+        cwd: ROOT,
+      }
+    case 'node-fastify':
+      return { argv: ['node', join(NODE_PEER_DIR, 'server.mjs'), '--db', files.databasePath, '--port', String(port)], cwd: NODE_PEER_DIR }
+    case 'elysia-insert':
+      return { argv: [bun, join(ROOT, 'bench/peers/elysia-insert.ts'), '--db', files.insertDatabasePath, '--port', String(port)], cwd: ROOT }
+  }
+}
+
+export async function startServer(name: ServerName, files: ServerFiles, extraEnv: Record<string, string> = {}): Promise<Server> {
+  const port = freePort()
+  const { argv, cwd } = command(name, port, files)
+  const started = performance.now()
+  const child = Bun.spawn(pinned(SERVER_CPU, argv), {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: files.dataDir,
+      NODE_ENV: 'production',
+      JWT_SECRET: BENCH_SECRET,
+      CACHE_MAX_ENTRIES: String(files.cacheEntries),
+      ...extraEnv,
+    },
+    // Kiosk logs a line per request at the default level (info), as in production; the lines go nowhere.
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const url = `http://127.0.0.1:${port}`
+  try {
+    await waitFor200(`${url}/health/live`, 60_000)
+  } catch (error) {
+    child.kill('SIGKILL')
+    throw error
+  }
+  const startMs = performance.now() - started
+  return {
+    name,
+    url,
+    process: child,
+    startMs,
+    async stop() {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await child.exited
+      clearTimeout(timer)
+    },
+  }
+}
