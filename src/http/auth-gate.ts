@@ -28,8 +28,9 @@ export function authGate(authenticator: Authenticator, routes: () => RouteLike[]
     }
     return table.get(`${method} ${path}`)
   }
-  return (request: Request, route: string) => {
+  // Throws the 401/403; synchronous, like the verification itself.
+  return (request: Request, route: string): void => {
     const need = requiredRole(request.method, route)
-    return need ? authenticator.authorize(request, need) : undefined
+    if (need) authenticator.authorize(request, need)
   }
 }

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import type { AppContext } from '../context.ts'
 import { cachedLookup, cacheKeys } from '../lib/cache.ts'
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.ts'
+import { createHs256Verifier } from '../lib/hs256.ts'
 import { requestState } from './request-state.ts'
 
 export type Role = 'user' | 'admin'
@@ -51,7 +52,9 @@ export const REQUIRED_ROLE = 'x-required-role'
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
 export function createAuthenticator(ctx: AppContext) {
-  const { cache, clock, jwt, metrics, sqlite } = ctx
+  const { cache, clock, metrics, sqlite } = ctx
+  // Synchronous HS256 verification instead of jose's async one: see src/lib/hs256.ts.
+  const tokens = createHs256Verifier(ctx.config.JWT_SECRET)
   const selectFacts = sqlite.prepare<{ id: string; role: Role; active: number; token_version: number }, [string]>(
     'SELECT id, role, active, token_version FROM users WHERE id = ?',
   )
@@ -73,23 +76,18 @@ export function createAuthenticator(ctx: AppContext) {
     return facts
   }
 
-  async function verify(request: Request): Promise<CurrentUser> {
+  function verify(request: Request): CurrentUser {
     const header = request.headers.get('authorization')
     const match = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header) : null
     if (!match) throw new UnauthorizedError('A bearer access token is required.')
-    const claims = (await jwt.verify(match[1], {
-      algorithms: ['HS256'],
-      currentDate: clock.now(),
-      requiredClaims: ['sub', 'exp', 'iat', 'jti'],
-    })) as Partial<AccessClaims> | false
+    // exp and nbf are judged by the context's clock. iat is judged by the wall clock, as
+    // @elysiajs/jwt stamps it from the wall clock (never the context's): a token "issued" in the
+    // future beyond the skew is forged or from a host whose clock is wrong, and would outlive its TTL.
+    const result = tokens.verify(match[1]!, { now: clock.now(), wallNowMs: Date.now(), iatSkewMs: ctx.config.TOKEN_CLOCK_SKEW })
+    if (!result.ok && result.failure === 'issued_in_future') throw invalid('the token was issued in the future')
+    const claims = result.ok ? (result.claims as Partial<AccessClaims>) : undefined
     if (!claims || typeof claims.sub !== 'string' || typeof claims.ver !== 'number') {
       throw invalid('signature, algorithm or expiry is wrong')
-    }
-    // jose checks exp and nbf against the clock, but not iat: a token "issued" in the future is forged
-    // or from a host whose clock is wrong, and would outlive its TTL; refuse it beyond the skew.
-    // @elysiajs/jwt stamps iat from the wall clock (never the context's), so iat is judged by it too.
-    if (typeof claims.iat !== 'number' || claims.iat * 1000 > Date.now() + ctx.config.TOKEN_CLOCK_SKEW) {
-      throw invalid('the token was issued in the future')
     }
     const facts = userFacts(claims.sub)
     if (!facts || !facts.active) throw invalid('the token has been revoked')
@@ -104,19 +102,25 @@ export function createAuthenticator(ctx: AppContext) {
     return { id: facts.id, role: facts.role, ...(sessionId ? { sessionId } : {}) }
   }
 
-  // One verification per request, however many hooks ask (parse, transform, resolve).
-  const verified = new WeakMap<Request, Promise<CurrentUser>>()
-  const authenticate = (request: Request): Promise<CurrentUser> => {
-    let pending = verified.get(request)
-    if (!pending) {
-      pending = verify(request)
-      verified.set(request, pending)
+  // One verification per request, however many hooks ask (parse, transform, resolve); a refusal
+  // is remembered and thrown again. Synchronous, so the auth hooks are too (no await per hook).
+  const verified = new WeakMap<Request, CurrentUser | { refused: unknown }>()
+  const authenticate = (request: Request): CurrentUser => {
+    let outcome = verified.get(request)
+    if (!outcome) {
+      try {
+        outcome = verify(request)
+      } catch (error) {
+        outcome = { refused: error }
+      }
+      verified.set(request, outcome)
     }
-    return pending
+    if ('refused' in outcome) throw outcome.refused
+    return outcome
   }
 
-  async function authorize(request: Request, need: Role): Promise<CurrentUser> {
-    const user = await authenticate(request)
+  function authorize(request: Request, need: Role): CurrentUser {
+    const user = authenticate(request)
     if (need === 'admin' && user.role !== 'admin') throw new ForbiddenError('This route is for administrators.')
     return user
   }
@@ -135,26 +139,30 @@ export type Authenticator = ReturnType<typeof createAuthenticator>
 export function authPlugin(authenticator: Authenticator) {
   const { authenticate, authorize } = authenticator
   return new Elysia({ name: 'kiosk/auth' }).macro({
+    // The hooks are plain functions on purpose: Elysia awaits hooks it sees as async, and
+    // verification is synchronous (a refusal is thrown).
     auth: (need: Role) => ({
       detail: { security: SECURED, [REQUIRED_ROLE]: need },
-      async parse({ request }) {
-        await authorize(request, need)
+      parse({ request }) {
+        authorize(request, need)
       },
-      async transform({ request }) {
-        await authorize(request, need)
+      transform({ request }) {
+        authorize(request, need)
       },
-      async resolve({ request }) {
-        return { user: await authorize(request, need) }
+      resolve({ request }) {
+        const user = authorize(request, need)
+        return { user }
       },
     }),
     /** Anonymous is fine; a token that is sent must be valid. */
     optionalAuth: {
       detail: { security: [...SECURED, {}] },
-      async transform({ request }) {
-        if (request.headers.has('authorization')) await authenticate(request)
+      transform({ request }) {
+        if (request.headers.has('authorization')) authenticate(request)
       },
-      async resolve({ request }) {
-        return { user: request.headers.has('authorization') ? await authenticate(request) : null }
+      resolve({ request }) {
+        const user = request.headers.has('authorization') ? authenticate(request) : null
+        return { user }
       },
     },
   })

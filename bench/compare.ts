@@ -1,0 +1,79 @@
+/**
+ * Side-by-side cached-read comparison of several Kiosk executables against the raw Bun.serve
+ * baseline (bench/baseline.ts), for measuring one change at a time: each round starts every server
+ * in turn (the order rotated every round), loads `GET /products/{id}` (an LRU hit) with wrk, and
+ * prints each server's ratio to the baseline of the same round, then the medians. Servers are
+ * pinned to CPU 0 and wrk to CPU 1, as in `bun run bench`. Not a test.
+ *
+ *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] EXECUTABLE...
+ *   bun bench/compare.ts /tmp/kiosk-before dist/kiosk
+ */
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { freePort, median, pinned, runWrk, waitFor200 } from './tools.ts'
+
+const ROOT = resolve(import.meta.dir, '..')
+const SECRET = 'bench-secret-that-is-at-least-32-bytes!'
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '50' },
+  },
+})
+const executables = positionals.length ? positionals.map((p) => resolve(p)) : [join(ROOT, 'dist/kiosk')]
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kiosk-compare-'))
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET: SECRET }
+const seed = Bun.spawnSync([executables[0]!, 'seed', '--demo', '--products', '200', '--users', '5', '--orders', '20'], { cwd: dataDir, env, stdout: 'ignore', stderr: 'pipe' })
+if (seed.exitCode !== 0) throw new Error(`seeding failed: ${seed.stderr}`)
+const db = new Database(join(dataDir, 'kiosk.db'), { readonly: true })
+const hotId = db.query<{ id: string }, []>('SELECT id FROM products WHERE active = 1 ORDER BY id LIMIT 1 OFFSET 100').get()!.id
+db.close()
+
+const servers = [{ name: 'Bun.serve', command: (port: number) => [process.execPath, join(ROOT, 'bench/baseline.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port)] }].concat(
+  executables.map((file) => ({ name: file.replace(`${ROOT}/`, ''), command: () => [file, 'serve'] })),
+)
+
+const results = new Map<string, { rps: number[]; ratio: number[]; p99: number[] }>(servers.map((s) => [s.name, { rps: [], ratio: [], p99: [] }]))
+const rounds = Number(flags.rounds)
+for (let round = 0; round < rounds; round++) {
+  const order = servers.map((_, i) => servers[(i + round) % servers.length]!)
+  const rps = new Map<string, number>()
+  for (const server of order) {
+    const port = freePort()
+    const child = Bun.spawn(pinned(0, server.command(port)), { cwd: dataDir, env: { ...env, PORT: String(port) }, stdout: 'ignore', stderr: 'inherit' })
+    try {
+      const url = `http://127.0.0.1:${port}`
+      await waitFor200(`${url}/health/live`)
+      const load = { url: `${url}/products/${hotId}`, connections: Number(flags.connections), cpu: 1 }
+      await runWrk({ ...load, seconds: Number(flags.warmup) })
+      const result = await runWrk({ ...load, seconds: Number(flags.seconds) })
+      if (result.errors) console.log(`  ${server.name}: ${result.errors} errors`)
+      rps.set(server.name, result.requestsPerSecond)
+      results.get(server.name)!.p99.push(result.p99Ms)
+    } finally {
+      child.kill('SIGTERM')
+      await child.exited
+    }
+  }
+  const base = rps.get('Bun.serve')!
+  const line = servers.map((s) => {
+    const r = rps.get(s.name)!
+    results.get(s.name)!.rps.push(r)
+    results.get(s.name)!.ratio.push(r / base)
+    return `${s.name} ${Math.round(r)} (${(r / base).toFixed(2)})`
+  })
+  console.log(`round ${round + 1}: ${line.join('  ')}`)
+}
+rmSync(dataDir, { recursive: true, force: true })
+console.log(`\nmedians of ${rounds} rounds, wrk -t1 -c${flags.connections} -d${flags.seconds}s, cached GET /products/{id}`)
+for (const s of servers) {
+  const r = results.get(s.name)!
+  console.log(`${s.name.padEnd(28)} ${String(Math.round(median(r.rps))).padStart(7)} req/s  ratio ${median(r.ratio).toFixed(2)}  p99 ${median(r.p99).toFixed(2)} ms`)
+}
