@@ -5,6 +5,11 @@
  * prints each server's ratio to the baseline of the same round, then the medians. Servers are
  * pinned to CPU 0 and wrk to CPU 1, as in `bun run bench`. Not a test.
  *
+ * Besides requests per second it reports the server's CPU time per request (utime + stime from
+ * /proc over the measured run): on a machine shared with other work, throughput depends on how
+ * much of the core the server got, while CPU per request does not, so its ratio
+ * (baseline µs / server µs) is the steadier figure of the two.
+ *
  *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] EXECUTABLE...
  *   bun bench/compare.ts /tmp/kiosk-before dist/kiosk
  */
@@ -13,7 +18,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { readFileSync } from 'node:fs'
 import { freePort, median, pinned, runWrk, waitFor200 } from './tools.ts'
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ 100)
+}
 
 const ROOT = resolve(import.meta.dir, '..')
 const SECRET = 'bench-secret-that-is-at-least-32-bytes!'
@@ -40,11 +53,14 @@ const servers = [{ name: 'Bun.serve', command: (port: number) => [process.execPa
   executables.map((file) => ({ name: file.replace(`${ROOT}/`, ''), command: () => [file, 'serve'] })),
 )
 
-const results = new Map<string, { rps: number[]; ratio: number[]; p99: number[] }>(servers.map((s) => [s.name, { rps: [], ratio: [], p99: [] }]))
+const results = new Map<string, { rps: number[]; ratio: number[]; p99: number[]; cpuUs: number[]; cpuRatio: number[] }>(
+  servers.map((s) => [s.name, { rps: [], ratio: [], p99: [], cpuUs: [], cpuRatio: [] }]),
+)
 const rounds = Number(flags.rounds)
 for (let round = 0; round < rounds; round++) {
   const order = servers.map((_, i) => servers[(i + round) % servers.length]!)
   const rps = new Map<string, number>()
+  const cpu = new Map<string, number>()
   for (const server of order) {
     const port = freePort()
     const child = Bun.spawn(pinned(0, server.command(port)), { cwd: dataDir, env: { ...env, PORT: String(port) }, stdout: 'ignore', stderr: 'inherit' })
@@ -53,7 +69,9 @@ for (let round = 0; round < rounds; round++) {
       await waitFor200(`${url}/health/live`)
       const load = { url: `${url}/products/${hotId}`, connections: Number(flags.connections), cpu: 1 }
       await runWrk({ ...load, seconds: Number(flags.warmup) })
+      const cpuBefore = cpuSeconds(child.pid)
       const result = await runWrk({ ...load, seconds: Number(flags.seconds) })
+      cpu.set(server.name, ((cpuSeconds(child.pid) - cpuBefore) * 1e6) / result.requests)
       if (result.errors) console.log(`  ${server.name}: ${result.errors} errors`)
       rps.set(server.name, result.requestsPerSecond)
       results.get(server.name)!.p99.push(result.p99Ms)
@@ -63,11 +81,16 @@ for (let round = 0; round < rounds; round++) {
     }
   }
   const base = rps.get('Bun.serve')!
+  const baseCpu = cpu.get('Bun.serve')!
   const line = servers.map((s) => {
     const r = rps.get(s.name)!
-    results.get(s.name)!.rps.push(r)
-    results.get(s.name)!.ratio.push(r / base)
-    return `${s.name} ${Math.round(r)} (${(r / base).toFixed(2)})`
+    const c = cpu.get(s.name)!
+    const record = results.get(s.name)!
+    record.rps.push(r)
+    record.ratio.push(r / base)
+    record.cpuUs.push(c)
+    record.cpuRatio.push(baseCpu / c)
+    return `${s.name} ${Math.round(r)} (${(r / base).toFixed(2)}; ${c.toFixed(1)} µs cpu, ${(baseCpu / c).toFixed(2)})`
   })
   console.log(`round ${round + 1}: ${line.join('  ')}`)
 }
@@ -75,5 +98,8 @@ rmSync(dataDir, { recursive: true, force: true })
 console.log(`\nmedians of ${rounds} rounds, wrk -t1 -c${flags.connections} -d${flags.seconds}s, cached GET /products/{id}`)
 for (const s of servers) {
   const r = results.get(s.name)!
-  console.log(`${s.name.padEnd(28)} ${String(Math.round(median(r.rps))).padStart(7)} req/s  ratio ${median(r.ratio).toFixed(2)}  p99 ${median(r.p99).toFixed(2)} ms`)
+  console.log(
+    `${s.name.padEnd(28)} ${String(Math.round(median(r.rps))).padStart(7)} req/s  ratio ${median(r.ratio).toFixed(2)}  p99 ${median(r.p99).toFixed(2)} ms  ` +
+      `CPU ${median(r.cpuUs).toFixed(1)} µs/request  CPU ratio ${median(r.cpuRatio).toFixed(2)}`,
+  )
 }
