@@ -18,8 +18,14 @@ export function prebuiltHeaders(headers: Record<string, string>): Headers {
   return new Headers({ ...SECURITY_HEADERS, ...headers })
 }
 
-/** Adds the static headers a Response lacks (those it has win). */
+/**
+ * Adds the static headers a Response lacks (those it has win). A Response that carries
+ * `x-content-type-options` is taken to carry the whole set (prebuiltHeaders and problem responses
+ * do; build any other Response that sets it with prebuiltHeaders): one lookup instead of four on
+ * the hot path, where each Headers lookup is a native call.
+ */
 export function addSecurityHeaders(headers: Headers) {
+  if (headers.has('x-content-type-options')) return
   for (const [name, value] of SECURITY_HEADER_ENTRIES) if (!headers.has(name)) headers.set(name, value)
 }
 
