@@ -10,8 +10,11 @@
  * much of the core the server got, while CPU per request does not, so its ratio
  * (baseline µs / server µs) is the steadier figure of the two.
  *
- *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] EXECUTABLE...
+ *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] [--token] EXECUTABLE...
  *   bun bench/compare.ts /tmp/kiosk-before dist/kiosk
+ *
+ * With --token every request carries a customer's valid access token (minted here with the
+ * servers' secret, as Kiosk signs them), so each read also pays one token verification.
  */
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -19,7 +22,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
-import { freePort, median, pinned, runWrk, waitFor200 } from './tools.ts'
+import { createJwt } from '../src/context.ts'
+import { freePort, median, parseWrk, pinned, waitFor200, type WrkResult } from './tools.ts'
 
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
 function cpuSeconds(pid: number): number {
@@ -37,6 +41,7 @@ const { values: flags, positionals } = parseArgs({
     seconds: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
+    token: { type: 'boolean', default: false },
   },
 })
 const executables = positionals.length ? positionals.map((p) => resolve(p)) : [join(ROOT, 'dist/kiosk')]
@@ -47,7 +52,29 @@ const seed = Bun.spawnSync([executables[0]!, 'seed', '--demo', '--products', '20
 if (seed.exitCode !== 0) throw new Error(`seeding failed: ${seed.stderr}`)
 const db = new Database(join(dataDir, 'kiosk.db'), { readonly: true })
 const hotId = db.query<{ id: string }, []>('SELECT id FROM products WHERE active = 1 ORDER BY id LIMIT 1 OFFSET 100').get()!.id
+const customer = db.query<{ id: string; token_version: number }, []>("SELECT id, token_version FROM users WHERE role = 'user' AND active = 1 LIMIT 1").get()!
 db.close()
+const headers: string[] = []
+if (flags.token) {
+  const token = await createJwt(SECRET).sign({
+    sub: customer.id,
+    role: 'user',
+    ver: customer.token_version,
+    sid: Bun.randomUUIDv7(),
+    jti: Bun.randomUUIDv7(),
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  })
+  headers.push('-H', `Authorization: Bearer ${token}`)
+}
+
+/** One wrk run pinned to `cpu`, with the request headers above. */
+async function runWrk(options: { url: string; seconds: number; connections: number; cpu: number }): Promise<WrkResult> {
+  const command = pinned(options.cpu, ['wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, options.url])
+  const child = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()])
+  if (code !== 0) throw new Error(`wrk failed (${code}): ${stderr}`)
+  return parseWrk(stdout)
+}
 
 const servers = [{ name: 'Bun.serve', command: (port: number) => [process.execPath, join(ROOT, 'bench/baseline.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port)] }].concat(
   executables.map((file) => ({ name: file.replace(`${ROOT}/`, ''), command: () => [file, 'serve'] })),
@@ -95,7 +122,7 @@ for (let round = 0; round < rounds; round++) {
   console.log(`round ${round + 1}: ${line.join('  ')}`)
 }
 rmSync(dataDir, { recursive: true, force: true })
-console.log(`\nmedians of ${rounds} rounds, wrk -t1 -c${flags.connections} -d${flags.seconds}s, cached GET /products/{id}`)
+console.log(`\nmedians of ${rounds} rounds, wrk -t1 -c${flags.connections} -d${flags.seconds}s, cached GET /products/{id}${flags.token ? ' with an access token' : ''}`)
 for (const s of servers) {
   const r = results.get(s.name)!
   console.log(
