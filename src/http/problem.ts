@@ -17,6 +17,7 @@ import {
 } from '../lib/errors.ts'
 import { BodyTooLargeError } from './body-limit.ts'
 import { requestState, serverTiming } from './request-state.ts'
+import { SECURITY_HEADERS } from './response-headers.ts'
 
 /** RFC 9457 problem details, as every error response carries them. */
 export const ProblemSchema = t.Object(
@@ -205,18 +206,21 @@ export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[];
         : isMalformedBody(code, error) && options.malformed && options.protocolRoutes?.includes(route)
           ? options.malformed()
           : undefined
+    // Every response's headers are here too: an error answered outside a route (404, a refused
+    // request head) never reaches the request plugin's mapResponse.
+    const requestHeaders = { ...SECURITY_HEADERS, 'x-request-id': requestState(request).requestId, ...(set.headers as Record<string, string>) }
     if (protocolError) {
       set.status = protocolError.status
       return new Response(JSON.stringify(protocolError.body()), {
         status: protocolError.status,
         // RFC 6749 §5.1: token responses, errors included, must not be cached.
-        headers: { ...(set.headers as Record<string, string>), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        headers: { ...requestHeaders, 'server-timing': serverTiming(request), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
       })
     }
     const { problem, headers } = toProblem(request, code, error, log)
     set.status = problem.status
     return problemResponse(problem, {
-      ...(set.headers as Record<string, string>),
+      ...requestHeaders,
       'server-timing': serverTiming(request),
       ...headers,
     })

@@ -4,15 +4,11 @@ import pino from 'pino'
 import type { AppContext } from '../context.ts'
 import { checkDeclaredLength } from './body-limit.ts'
 import { checkRequestHead } from './head-limits.ts'
+import { createAccessLog } from '../lib/access-log.ts'
 import { beginRequest, requestState, serverTiming } from './request-state.ts'
+import { addSecurityHeaderFields, addSecurityHeaders } from './response-headers.ts'
 
-/** Sent on every response; the docs page replaces the CSP with the one its UI needs. */
-export const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-} as const
+export { SECURITY_HEADERS } from './response-headers.ts'
 
 /** The one route that takes bodies larger than BODY_LIMIT (it enforces IMAGE_MAX_BYTES itself, while reading). */
 const IMAGE_UPLOAD = /^\/products\/[^/]+\/image\/?$/
@@ -30,87 +26,63 @@ export function pathOf(url: string): string {
   return url.slice(start, query === -1 ? undefined : query)
 }
 
-interface AccessEntry {
-  requestId: string
-  method: string
-  route: string
-  path: string
-  status: number
-  durationMs: number
-  userId: string | undefined
-}
-
-/**
- * The request's log line, serialised by hand into exactly what pino writes for
- * `logger.info({...}, 'request')` with Kiosk's logger options (level, ISO time, the fields, msg).
- * pino's generic serialisation and redaction cost more than the rest of a cached read (see
- * bench/profile.ts); these fields hold no secret, so there is nothing to redact.
- */
-export function accessLine(entry: AccessEntry, time: Date): string {
-  return (
-    `{"level":30,"time":"${time.toISOString()}","request_id":${JSON.stringify(entry.requestId)},"method":${JSON.stringify(entry.method)},` +
-    `"route":${JSON.stringify(entry.route)},"path":${JSON.stringify(entry.path)},"status":${entry.status},` +
-    `"duration_ms":${Math.round(entry.durationMs * 100) / 100}${entry.userId === undefined ? '' : `,"user_id":${JSON.stringify(entry.userId)}`},"msg":"request"}\n`
-  )
-}
-
 /**
  * Request context: request id, security headers, the body-size gate, Server-Timing, one log
- * line and the HTTP metrics per request. Kept allocation-light: it runs on every request.
+ * line and the HTTP metrics per request, in three hooks. Kept allocation-light: it runs on every
+ * request. The request's headers never go through `set.headers` when a handler built its own
+ * Response (cached reads do): with `set.headers` non-empty Elysia copies the Response and its
+ * headers, which cost more than the rest of a cache hit.
  */
 export function requestPlugin(ctx: AppContext) {
   const { config, logger, metrics } = ctx
   // pino's own destination, so request lines and other log lines stay in order in one stream.
-  const destination = (logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]!
-  // Request lines of one event-loop turn go out in one write: under load that is one write for
-  // many requests, and at rest a line still leaves within the turn.
-  let pendingLines = ''
-  const writePendingLines = () => {
-    const lines = pendingLines
-    pendingLines = ''
-    destination.write(lines)
-  }
+  const accessLog = createAccessLog((logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]!)
   const plugin = new Elysia({ name: 'kiosk/request' })
-    .onRequest(({ request, set }) => {
-      const state = beginRequest(request)
-      Object.assign(set.headers, SECURITY_HEADERS)
-      set.headers['x-request-id'] = state.requestId
-
+    .onRequest(({ request }) => {
+      beginRequest(request)
       checkRequestHead(request)
       const isImageUpload = request.method === 'PUT' && IMAGE_UPLOAD.test(pathOf(request.url))
       // A declared length over the limit is refused before anything is read; bodies without one are
       // counted while they stream (src/http/body.ts, the image upload's reader).
       checkDeclaredLength(request, isImageUpload ? config.IMAGE_MAX_BYTES + MULTIPART_SLACK : config.BODY_LIMIT)
     })
-    .onAfterHandle({ as: 'global' }, ({ request, set }) => {
-      set.headers['server-timing'] = serverTiming(request)
-    })
-    .mapResponse({ as: 'global' }, ({ responseValue, set }) => {
-      // A handler that built its own Response (cached reads do) gets the request's headers set on it
-      // in place: with set.headers left non-empty Elysia would copy the Response and its headers,
-      // which costs more than the rest of a cache hit. Headers the Response already has win, as in
-      // Elysia's own merge; anything unusual (cookies, immutable headers) keeps Elysia's merge.
-      if (!(responseValue instanceof Response) || set.cookie || 'set-cookie' in set.headers) return
-      const target = responseValue.headers
-      try {
-        for (const name in set.headers) if (!target.has(name)) target.set(name, String(set.headers[name]))
-      } catch {
-        return
+    .mapResponse({ as: 'global' }, ({ request, responseValue, set }) => {
+      const state = requestState(request)
+      // A handler-built Response gets the request's headers set on it in place, only those it lacks
+      // (headers it has win, as in Elysia's own merge). Anything unusual (cookies, immutable
+      // headers) goes through set.headers and Elysia's merge instead.
+      if (responseValue instanceof Response && !set.cookie && !('set-cookie' in set.headers)) {
+        const target = responseValue.headers
+        try {
+          let fields = 0
+          for (const name in set.headers) {
+            fields++
+            if (!target.has(name)) target.set(name, String(set.headers[name]))
+          }
+          if (fields) set.headers = {}
+          addSecurityHeaders(target)
+          if (!target.has('x-request-id')) target.set('x-request-id', state.requestId)
+          if (!target.has('server-timing')) target.set('server-timing', serverTiming(request))
+          return
+        } catch {
+          // immutable headers: fall through to set.headers
+        }
       }
-      set.headers = {}
+      const fields = set.headers as Record<string, unknown>
+      addSecurityHeaderFields(fields)
+      if (!('x-request-id' in fields)) fields['x-request-id'] = state.requestId
+      fields['server-timing'] = serverTiming(request)
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
       const state = requestState(request)
       const durationMs = performance.now() - state.startedAt
       const status = statusOf(responseValue, set.status)
+      const method = request.method
       const template = route || 'unmatched'
-      metrics.httpRequests.inc({ method: request.method, route: template, status })
-      metrics.httpDuration.observe({ method: request.method, route: template }, durationMs / 1000)
+      metrics.httpRequests.inc({ method, route: template, status })
+      metrics.httpDuration.observe({ method, route: template }, durationMs / 1000)
       if (!logger.isLevelEnabled('info')) return
-      const entry = { requestId: state.requestId, method: request.method, route: template, path: pathOf(request.url), status, durationMs, userId: state.userId }
-      // Wall time on purpose (not ctx.clock): a log line's time is when it was written.
-      if (!pendingLines) setImmediate(writePendingLines)
-      pendingLines += accessLine(entry, new Date())
+      accessLog.write({ requestId: state.requestId, method, route: template, path: pathOf(request.url), status, durationMs, userId: state.userId })
     })
   // CORS only for the configured origins; with none configured no CORS header is ever sent.
   return config.CORS_ORIGINS.length

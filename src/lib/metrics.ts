@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { PlainCounter, PlainHistogram } from './plain-metrics.ts'
 
 /*
  * Default metrics that are wrong or empty on Bun, removed so every sample means something and
@@ -23,7 +24,9 @@ const UNSOUND_DEFAULTS = [
 
 /**
  * The service's Prometheus metrics, on a registry of its own per context (never prom-client's
- * global one), so each test app counts only its own requests.
+ * global one), so each test app counts only its own requests. The per-request ones (HTTP requests,
+ * latency, cache lookups) are plain tallies read at scrape time (src/lib/plain-metrics.ts); the
+ * rest are prom-client's own.
  */
 export function createMetrics() {
   const registry = new Registry()
@@ -38,20 +41,20 @@ export function createMetrics() {
     async exposition(): Promise<string> {
       return (await registry.metrics()).replace(/ Nan$/gm, ' NaN')
     },
-    httpRequests: new Counter({
+    httpRequests: new PlainCounter({
       name: 'http_requests_total',
       help: 'HTTP requests by method, route template and status',
       labelNames: ['method', 'route', 'status'] as const,
       registers: [registry],
     }),
-    httpDuration: new Histogram({
+    httpDuration: new PlainHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency by method and route template',
       labelNames: ['method', 'route'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    cacheLookups: new Counter({
+    cacheLookups: new PlainCounter({
       name: 'cache_lookups_total',
       help: 'In-process cache lookups by cache and result (hit or miss)',
       labelNames: ['cache', 'result'] as const,

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite'
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,9 @@ import { silentProgress } from '../../src/cli/progress.ts'
 import { seedCommand } from '../../src/cli/seed.ts'
 import { loadConfig } from '../../src/config.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const NOW = '2026-06-30T12:00:00.000Z'
 const folders: string[] = []

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
 import { ensureClientPackage, readmeTypedClientExamples, ROOT, typecheck, typecheckExample } from './tools.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const dist = join(ROOT, 'dist/client')
 const admin = { email: 'owner@client.example', password: 'a long owner password' }

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startKiosk } from '../e2e/harness.ts'
 import { BASE, createTestApp, insertProduct, type TestApp } from '../helpers.ts'
 import { ensureOpenapiTypes, readmeTypedClientExamples, ROOT, typecheck, typecheckExample } from './tools.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Loaded at run time: the fixture is its own project (test/client-consumer/openapi/tsconfig.json) and is type-checked there.
 const consumer = join(ROOT, 'test/client-consumer/openapi/flow.ts')

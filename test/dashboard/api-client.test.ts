@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { ApiError, createApi, NotAdminError } from '../../src/dashboard/api.ts'
 import { signInMessage, userChangeMessage } from '../../src/dashboard/messages.ts'
 import type { SessionStorageLike } from '../../src/dashboard/session.ts'
 import { createTestApp, createUser, BASE } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * The dashboard's API client against the real app (app.handle on a fresh database): the password

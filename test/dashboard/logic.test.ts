@@ -1,10 +1,13 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { currentCursor, firstPage, hasNext, hasPrevious, listQuery, loaded, nextPage, previousPage } from '../../src/dashboard/paging.ts'
 import { fieldOf, mapImageProblem, mapProblem } from '../../src/dashboard/problems.ts'
 import { productBody } from '../../src/dashboard/forms.ts'
 import { TRANSITIONS } from '../../src/dashboard/transitions.ts'
 import { canTransition } from '../../src/modules/orders/status-machine.ts'
 import { orderStatuses } from '../../src/db/schema.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('problem-to-field mapping', () => {
   test('JSON pointers become form field names', () => {

@@ -1,7 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { DASHBOARD_CSP } from '../../src/http/dashboard.ts'
 import { SECURITY_HEADERS } from '../../src/http/request.ts'
 import { createTestApp } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const t = createTestApp()
 afterAll(() => t.close())

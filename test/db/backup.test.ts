@@ -1,10 +1,13 @@
 import { Database } from 'bun:sqlite'
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { backupDatabase, BackupError } from '../../src/db/backup.ts'
 import { backupDatabaseOffThread } from '../../src/jobs/backup-runner.ts'
 import { createTestApp, createUser } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const t = createTestApp()
 afterAll(() => t.close())

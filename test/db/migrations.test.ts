@@ -1,8 +1,11 @@
 import { Database } from 'bun:sqlite'
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readMigrationsFolder } from '../../src/db/embed.ts'
 import { isMigrated, migrate } from '../../src/db/migrate.ts'
 import { migrations as embedded } from '../../src/db/migrations.gen.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('embedded migrations', () => {
   test('match the drizzle-kit folder (run `bun run db:generate` after a schema change)', async () => {

@@ -1,7 +1,10 @@
 import { Database } from 'bun:sqlite'
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { isUniqueViolation } from '../../src/db/errors.ts'
 import { AsyncTransactionError, immediateTransaction } from '../../src/db/transaction.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 let sqlite: Database
 const count = () => sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM t').get()!.n

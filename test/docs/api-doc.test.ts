@@ -1,6 +1,9 @@
-import { afterAll, expect, test } from 'bun:test'
+import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { createTestApp, json } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // docs/API.md is the human description of the API: every route it lists is served and in the
 // OpenAPI document, and every documented route is listed there (the docs page's own aside).

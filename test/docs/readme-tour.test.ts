@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { EXECUTABLE, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // The README's "Quick tour" block, run as written with bash against the compiled executable.
 // Only `bun run kiosk --` is stood in for: it runs dist/kiosk in the server's folder, as

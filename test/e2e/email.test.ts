@@ -1,6 +1,9 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { closedPort, SMTP_PASS, SMTP_USER, startSmtp, tokenFrom } from '../modules/email/smtp-server.ts'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const ADMIN = { email: 'root@shop.example', password: 'a long admin password' }
 

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { version } from '../../package.json'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('kiosk in an empty folder with no configuration', () => {
   let kiosk: RunningKiosk

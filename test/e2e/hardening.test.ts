@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { version } from '../../package.json'
 import { BUN_HEAD_CEILING, HEADERS_MAX, TARGET_MAX } from '../../src/http/head-limits.ts'
 import { JSON_MAX_DEPTH } from '../../src/http/json-depth.ts'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
 import { rawExchange, type RawResponse } from './raw-http.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Hostile requests against the executable: whatever NODE_ENV says, the answers are Kiosk's problems.
 const SECRET = 'an-e2e-secret-that-is-at-least-32-bytes!'

@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { emptyFolder, runKiosk, startKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('kiosk create-admin', () => {
   test('creates an admin from --password-stdin who can then log in over HTTP; repeating it promotes, not duplicates', async () => {

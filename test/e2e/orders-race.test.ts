@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { seedDataFolder, type SeededUser } from './data-folder.ts'
 import { startKiosk, type RunningKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /* Races over real sockets against the compiled executable. */
 let kiosk: RunningKiosk

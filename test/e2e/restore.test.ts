@@ -1,10 +1,13 @@
 import { Database } from 'bun:sqlite'
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { migrations } from '../../src/db/migrations.gen.ts'
 import { seedDataFolder } from './data-folder.ts'
 import { emptyFolder, runKiosk, startKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const countUsers = (path: string) => {
   const db = new Database(path, { readonly: true })

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite'
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
 import { createJwt } from '../../src/context.ts'
@@ -8,6 +8,9 @@ import { systemClock } from '../../src/lib/clock.ts'
 import { startReceiver } from '../modules/webhooks/receiver.ts'
 import { seedDataFolder, type SeededUser } from './data-folder.ts'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const JWT_SECRET = 'e2e-webhooks-secret-at-least-32-bytes!!'
 

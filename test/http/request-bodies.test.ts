@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { lingerBytes } from '../../src/http/body-limit.ts'
 import { JSON_MAX_DEPTH, jsonNestsDeeperThan } from '../../src/http/json-depth.ts'
 import { BASE, createTestApp, createUser, expectProblem, json } from '../helpers.ts'
 import { createProduct, IMAGES } from '../modules/catalog/fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Bodies: media types (415), size counted while streaming (413), nesting depth (400), auth first (401).
 const LIMIT = 64 * 1024

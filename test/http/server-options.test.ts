@@ -1,6 +1,9 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { listeningUrls, serverOptions } from '../../src/http/server-options.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // The Bun.serve options `kiosk serve` listens with (src/cli/serve.ts spreads serverOptions()).
 const servers: ReturnType<typeof Bun.serve>[] = []

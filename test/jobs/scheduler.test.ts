@@ -1,11 +1,14 @@
 import { Database } from 'bun:sqlite'
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { scheduledJobs, startScheduler, type JobRun, type Scheduler } from '../../src/jobs/scheduler.ts'
 import { SNAPSHOT_NAME } from '../../src/modules/reports/snapshots.ts'
 import { createLogger } from '../../src/lib/logger.ts'
 import { createTestApp, createUser, json, type TestApp } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Every wait below ends on an event; this deadline only turns a hang into a clear failure.
 const DEADLINE_MS = 10_000

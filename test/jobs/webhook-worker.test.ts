@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createWebhookService } from '../../src/modules/webhooks/service.ts'
 import { cleanups, runCleanups, receiver, setup } from '../modules/webhooks/fixtures.ts'
 import { gate } from '../modules/webhooks/receiver.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

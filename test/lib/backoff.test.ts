@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, RETRY_AFTER_MAX_MS } from '../../src/lib/backoff.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('backoffDelay (exponential, full jitter)', () => {
   test('draws between the floor and a ceiling that doubles from 5 s', () => {

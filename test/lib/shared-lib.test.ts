@@ -1,8 +1,11 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { decodeCursor, encodeCursor } from '../../src/lib/cursor.ts'
 import { ValidationFailedError } from '../../src/lib/errors.ts'
 import { chars } from '../../src/lib/schema.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 describe('chars()', () => {
   const name = TypeCompiler.Compile(chars(1, 3))

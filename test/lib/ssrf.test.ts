@@ -1,7 +1,10 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { blockedAddressReason, inspectTarget, parseAddress, type Resolver } from '../../src/lib/ssrf.ts'
 import { pinToAddress } from '../../src/modules/webhooks/delivery.ts'
 import { vetTargetUrl } from '../../src/modules/webhooks/service.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // No network: every name is answered by an injected resolver.
 const resolverOf =

@@ -1,8 +1,11 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { seedDataFolder } from '../e2e/data-folder.ts'
 import { startKiosk } from '../e2e/harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * kill -9 while files are being written: an image upload streaming in, and report snapshots being

@@ -1,8 +1,11 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { seedDataFolder } from '../e2e/data-folder.ts'
 import { startKiosk } from '../e2e/harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * Nothing acknowledged is lost: concurrent order creation against the executable, `kill -9` at

@@ -1,7 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { join, resolve } from 'node:path'
 import { createTestApp, json } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * The served OpenAPI document passes the outside checkers named in shared/TOOLS.md:

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import { createOutbox } from '../../src/db/outbox.ts'
 import { IMAGES } from '../modules/catalog/fixtures.ts'
 import { createTestApp, createUser, json } from '../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * Real responses of every operation, from a realistic flow through app.handle, validated against

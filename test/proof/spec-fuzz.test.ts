@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import Ajv2020 from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import fc from 'fast-check'
@@ -6,6 +6,9 @@ import { seedDataFolder } from '../e2e/data-folder.ts'
 import { startKiosk, type RunningKiosk } from '../e2e/harness.ts'
 import { startSmtp, type TestSmtp } from '../modules/email/smtp-server.ts'
 import { hostileValue, nastyStrings, resolveRef, validValue, type Document, type Schema } from './openapi-arbitraries.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * Spec-driven fuzzing of the compiled executable: requests generated from the served

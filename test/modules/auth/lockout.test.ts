@@ -1,5 +1,8 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { capturingLogger, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * Nobody can lock someone else out: failed logins are limited per (account, address) pair, per

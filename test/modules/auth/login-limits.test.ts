@@ -1,5 +1,8 @@
-import { afterEach, describe, expect, spyOn, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
 import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * The failed-login limits under pressure: concurrent guesses, successes from a shared address,

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { SignJWT } from 'jose'
 import { loadConfig } from '../../../src/config.ts'
 import { createTestApp, createUser, expectProblem, TEST_SECRET } from '../../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // An access token whose iat is in the future beyond TOKEN_CLOCK_SKEW is refused.
 const t = createTestApp({ TOKEN_CLOCK_SKEW: '60s' })

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { detectImageType, imagePixels } from '../../../src/modules/catalog/image-type.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { createProduct, IMAGES } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Images whose header declares more than IMAGE_MAX_PIXELS (width × height) are refused with 422.
 const t = createTestApp({ IMAGE_MAX_PIXELS: '40000000' })

@@ -1,10 +1,13 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
 import { detectImageType } from '../../../src/modules/catalog/image-type.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { catalogApp, createProduct, IMAGES } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const MAX = 4096
 const { t, admin, customer } = await catalogApp({ IMAGE_MAX_BYTES: `${MAX}` })

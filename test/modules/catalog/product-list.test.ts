@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
 import { ProductPage, type ProductJson } from '../../../src/modules/catalog/model.ts'
 import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { allPages, createProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const SORTS = ['name', '-name', 'price', '-price', 'created_at', '-created_at'] as const
 

@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
 import { cacheKeys } from '../../../src/lib/cache.ts'
 import { Product } from '../../../src/modules/catalog/model.ts'
 import { expectProblem, json } from '../../helpers.ts'
 import { catalogApp, createProduct, productCacheLookups } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const { t, admin, customer } = await catalogApp()
 

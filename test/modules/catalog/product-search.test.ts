@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
 import { toFtsQuery } from '../../../src/modules/catalog/store/search.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { allPages, createProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const t = createTestApp()
 let admin: Awaited<ReturnType<typeof createUser>>

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { SORTS } from '../../../src/modules/catalog/model.ts'
 import { createProductSearch, type ListRequest } from '../../../src/modules/catalog/store/search.ts'
 import { createTestApp, createUser } from '../../helpers.ts'
 import { createProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * Every list query walks an index: each sort its own (behind the category prefix when filtering

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import fc from 'fast-check'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { createProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // A search string can never make GET /products fail: 200 (perhaps empty) or a 422 problem, never a 5xx.
 const t = createTestApp()

@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { EMAIL_LEASE_MS } from '../../../src/jobs/email-worker.ts'
 import { createUser, createTestApp, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { onCleanup, runCleanups, setupMail } from './fixtures.ts'
 import { closedPort, startSmtp, tokenFrom } from './smtp-server.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

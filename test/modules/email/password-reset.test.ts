@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { scheduledJobs } from '../../../src/jobs/scheduler.ts'
 import { hashOneTimeToken } from '../../../src/modules/auth/one-time-token.ts'
 import { createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { onCleanup, PUBLIC_URL, runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

@@ -1,10 +1,13 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createUser, type TestApp } from '../../helpers.ts'
 import { onCleanup, runCleanups, setupMail } from './fixtures.ts'
 import { selfSignedCertificate, SMTP_PASS, SMTP_USER, startSmtp } from './smtp-server.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

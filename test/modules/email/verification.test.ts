@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createUser, expectProblem, insertProduct, json, type TestApp } from '../../helpers.ts'
 import { runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

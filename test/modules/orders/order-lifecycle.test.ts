@@ -1,7 +1,10 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { orderStatuses, type OrderStatus } from '../../../src/db/schema.ts'
 import { accessTokenFor, createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const t = createTestApp()
 afterAll(() => t.close())

@@ -1,10 +1,13 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { csvCell, ORDER_LINE_COLUMNS, ordersCsvStream } from '../../../src/modules/reports/csv.ts'
 import { createReportsStore } from '../../../src/modules/reports/store.ts'
 import { parseRange } from '../../../src/modules/reports/range.ts'
 import { createTestApp, createUser, expectProblem } from '../../helpers.ts'
 import { parseCsv } from './csv-parse.ts'
 import { insertOrder, insertProduct, placeOrder, type OrderFixture } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const NOW = '2026-05-20T10:00:00.000Z'
 const t = createTestApp()

@@ -1,9 +1,12 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
 import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { insertOrder, insertProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const NOW = '2026-11-28T00:00:00.000Z'
 const t = createTestApp()

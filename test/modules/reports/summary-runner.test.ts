@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { parseRange } from '../../../src/modules/reports/range.ts'
 import { createSummaryRunner } from '../../../src/modules/reports/summary-runner.ts'
@@ -6,6 +6,9 @@ import { prepareSummaryQueries } from '../../../src/modules/reports/store.ts'
 import { computeSummary } from '../../../src/modules/reports/summary.ts'
 import { createTestApp, createUser, json } from '../../helpers.ts'
 import { insertOrder, insertProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const t = createTestApp()
 afterAll(() => t.close())

@@ -1,8 +1,11 @@
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { products, type OrderStatus } from '../../../src/db/schema.ts'
 import { eq } from 'drizzle-orm'
 import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { insertOrder, insertProduct, type OrderFixture, type ProductFixture } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 const NOW = '2026-03-15T12:00:00.000Z'
 const REVENUE: OrderStatus[] = ['paid', 'shipped', 'delivered']

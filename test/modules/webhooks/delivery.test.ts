@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Webhook } from 'standardwebhooks'
 import { cleanups, runCleanups, later, receiver, setup } from './fixtures.ts'
 import { gate, startHangUpServer, startReceiver } from './receiver.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createOutbox } from '../../../src/db/outbox.ts'
 import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // Public literals from the documentation ranges: valid targets that need no DNS and reach nobody.
 const TARGET = 'https://198.51.100.7/kiosk'

@@ -1,9 +1,12 @@
-import { afterEach, describe, expect, test } from 'bun:test'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createOutbox } from '../../../src/db/outbox.ts'
 import { createWebhookWorker } from '../../../src/jobs/webhook-worker.ts'
 import { createWebhookService } from '../../../src/modules/webhooks/service.ts'
 import { capturingLogger, createTestApp, createUser, expectProblem } from '../../helpers.ts'
 import { cleanups, receiver, runCleanups } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /* Webhook security events at warn: SSRF refusals (registration and delivery) and endpoints that start failing. */
 

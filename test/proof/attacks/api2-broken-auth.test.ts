@@ -1,7 +1,10 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { E2E_SECRET } from '../../e2e/data-folder.ts'
 import { problem, useLive } from '../live.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // OWASP API2: broken authentication. Forged, tampered, expired and revoked tokens are 401.
 const live = useLive()

@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { useLive } from '../live.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // OWASP API3: broken object property level authorization. Clients cannot set what a route does
 // not name (mass assignment), and responses never carry secrets.

@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { useLive } from '../live.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // OWASP API5: broken function level authorization. Every admin operation in the served document
 // is 401 anonymous and 403 for a user, whatever the body.

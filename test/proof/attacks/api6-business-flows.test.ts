@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { problem, useLive } from '../live.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // OWASP API6: unrestricted access to sensitive business flows: password guessing and sign-up floods.
 const live = useLive({ LOGIN_MAX_FAILURES: '3', REGISTER_MAX_PER_ADDRESS: '3' })

@@ -1,6 +1,9 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { afterAll } from 'bun:test'
 import { createTestApp, json } from '../../helpers.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 // OWASP API9: improper inventory management. Every route the app serves is in the document
 // (the docs page's own routes excepted), and nothing in the document is unserved.
