@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -6,6 +6,9 @@ import { gradientPng } from '../dashboard/png.ts'
 import { startReceiver, type Receiver } from '../modules/webhooks/receiver.ts'
 import { E2E_SECRET } from './data-folder.ts'
 import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
 
 /*
  * The admin dashboard in real Chromium against the compiled executable in an empty folder: an
