@@ -139,7 +139,7 @@ export const SETTINGS = {
   CORS_ORIGINS: setting(list, '', 'comma-separated origins allowed by CORS (none by default)'),
   BODY_LIMIT: setting(bytes, '1mb', 'largest request body, except image uploads'),
   SHUTDOWN_TIMEOUT: setting(duration(0), '10s', 'how long SIGTERM waits for in-flight requests'),
-  REQUEST_TIMEOUT: setting(idleTimeout, '10s', 'how long a connection may go without a byte either way (a request still waiting for its answer included) before it is closed; whole seconds up to 255s, 0 for never; the admin reports are exempt'),
+  REQUEST_TIMEOUT: setting(idleTimeout, '30s', 'how long a connection may go without a byte either way (a request still waiting for its answer included) before it is closed; whole seconds up to 255s, 0 for never; the admin summary and CSV export are exempt'),
   STORE_CURRENCY: setting(currency, 'USD', 'the store currency (ISO 4217), echoed on orders'),
   CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
   CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),

@@ -40,8 +40,8 @@ describe('loadConfig', () => {
     expect(config.DATABASE_PATH).toBe('/srv/kiosk/kiosk.db')
   })
 
-  test('REQUEST_TIMEOUT: whole seconds from 0 (never) to 255s, default 10s', () => {
-    expect(loadConfig({}).REQUEST_TIMEOUT).toBe(10_000)
+  test('REQUEST_TIMEOUT: whole seconds from 0 (never) to 255s, default 30s', () => {
+    expect(loadConfig({}).REQUEST_TIMEOUT).toBe(30_000)
     expect(loadConfig({ REQUEST_TIMEOUT: '0' }).REQUEST_TIMEOUT).toBe(0)
     expect(loadConfig({ REQUEST_TIMEOUT: '4m' }).REQUEST_TIMEOUT).toBe(240_000)
     expect(() => loadConfig({ REQUEST_TIMEOUT: '5m' })).toThrow('REQUEST_TIMEOUT: must be whole seconds from 0 to 255s (Bun\'s limit), got "5m"')
