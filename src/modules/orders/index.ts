@@ -8,6 +8,7 @@ import type { OrderService } from './service.ts'
 import type { RecoveryService } from '../auth/recovery.ts'
 
 const orderPath = (id: string) => `/orders/${id}`
+const JSON_HEADERS = { 'content-type': 'application/json' }
 
 /** Ordering, the caller's orders (all of them for admins), cancellation and status changes. */
 export function ordersModule(services: { orders: OrderService; recovery?: RecoveryService }, auth: ReturnType<typeof authPlugin>) {
@@ -16,12 +17,15 @@ export function ordersModule(services: { orders: OrderService; recovery?: Recove
     .use(auth)
     .post(
       '',
-      async ({ user, body, headers, set, status }) => {
+      async ({ user, body, headers, set }) => {
         await recovery?.requireVerifiedToOrder(user.id)
-        const { order, replayed } = await orders.create(user, body, headers['idempotency-key'])
-        set.headers.location = orderPath(order.id)
-        if (replayed) set.headers['idempotent-replayed'] = 'true'
-        return status(201, order)
+        const created = await orders.create(user, body, headers['idempotency-key'])
+        set.headers.location = orderPath(created.order.id)
+        if (created.replayed) set.headers['idempotent-replayed'] = 'true'
+        // The JSON the store serialised once (and remembered for Idempotency-Key), sent as is:
+        // Elysia skips encoding a Response through the 201 schema (~20 µs an order), which stays
+        // documented below and is checked against real answers by test/proof/openapi-responses.
+        return new Response(created.body, { status: 201, headers: JSON_HEADERS })
       },
       {
         auth: 'user',

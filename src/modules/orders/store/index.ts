@@ -44,6 +44,8 @@ export interface PlaceOrder {
 
 export interface PlacedOrder {
   order: OrderView
+  /** The order's JSON as the 201 sends it (the remembered one on a replay): serialised once. */
+  body: string
   /** True when an Idempotency-Key replayed an earlier response: nothing was created. */
   replayed: boolean
   /** Products whose stock changed (their cached reads must go). */
@@ -102,7 +104,7 @@ export function createOrderStore(sqlite: Database, clock: Clock): OrderStore {
             { path: 'Idempotency-Key', message: 'reused with another body', in: 'headers' },
           ])
         }
-        return { order: JSON.parse(earlier.responseBody) as OrderView, replayed: true, touched }
+        return { order: JSON.parse(earlier.responseBody) as OrderView, body: earlier.responseBody, replayed: true, touched }
       }
     }
 
@@ -178,8 +180,9 @@ export function createOrderStore(sqlite: Database, clock: Clock): OrderStore {
       updated_at: now,
     }
     outbox.record('order.created', order)
-    if (idempotent) idempotency.remember(user.id, idempotent.key, idempotent.hash, 201, JSON.stringify(order))
-    return { order, replayed: false, touched }
+    const body = JSON.stringify(order)
+    if (idempotent) idempotency.remember(user.id, idempotent.key, idempotent.hash, 201, body)
+    return { order, body, replayed: false, touched }
   }
 
   const placeInBatch = createGroupCommit(sqlite, place, { maxBatch: ORDER_BATCH_MAX })
