@@ -38,7 +38,7 @@ beforeAll(async () => {
   })()
   database.close()
   kiosk = await startKiosk({ dir: seeded.dir, env: { ...seeded.env, REQUEST_TIMEOUT: '1s' } })
-})
+}, 60_000)
 afterAll(async () => {
   await kiosk?.stop()
 })
@@ -68,7 +68,7 @@ describe('REQUEST_TIMEOUT', () => {
     const closed: string[] = []
     await Promise.all([connection('silent'), connection('half-sent')].map((c) => c.then((what) => closed.push(what))))
     expect(closed).toEqual(['half-sent closed', 'silent closed'])
-  })
+  }, 60_000)
 
   test('does not cut an export whose client pauses longer than it', async () => {
     // A raw socket, so the pause is real: this client stops reading, the socket's buffers fill and
@@ -93,7 +93,7 @@ describe('REQUEST_TIMEOUT', () => {
     const { status, body } = dechunk(Buffer.concat(received))
     expect(status).toBe(200)
     expect(countLineEnds(body)).toBe(1 + ORDERS)
-  })
+  }, 60_000)
 })
 
 /** Status and body of a raw HTTP/1.1 response with a chunked body; throws if the last chunk is missing (a cut). */
@@ -129,5 +129,5 @@ describe('GET /admin/reports/orders.csv while other requests arrive', () => {
     await health
     expect(completed).toEqual(['health 200', 'export'])
     expect(lineEnds).toBe(1 + ORDERS)
-  })
+  }, 60_000)
 })

@@ -17,15 +17,17 @@ export function ordersModule(services: { orders: OrderService; recovery?: Recove
     .use(auth)
     .post(
       '',
-      async ({ user, body, headers, set }) => {
+      async ({ user, body, headers, set, status }) => {
         await recovery?.requireVerifiedToOrder(user.id)
         const created = await orders.create(user, body, headers['idempotency-key'])
         set.headers.location = orderPath(created.order.id)
         if (created.replayed) set.headers['idempotent-replayed'] = 'true'
         // The JSON the store serialised once (and remembered for Idempotency-Key), sent as is:
-        // Elysia skips encoding a Response through the 201 schema (~20 µs an order), which stays
+        // Elysia neither validates nor encodes a Response through the 201 schema, which stays
         // documented below and is checked against real answers by test/proof/openapi-responses.
-        return new Response(created.body, { status: 201, headers: JSON_HEADERS })
+        // Typed as the order, so the route's type (and the typed client's) stays the Order.
+        const prebuilt = new Response(created.body, { status: 201, headers: JSON_HEADERS })
+        return status(201, prebuilt as unknown as typeof created.order)
       },
       {
         auth: 'user',
