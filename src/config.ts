@@ -59,6 +59,13 @@ const duration =
     return ms
   }
 
+/** Bun's idle timeout: whole seconds, 0 (never) to 255 (Bun's largest). Kept in ms like every duration. */
+const idleTimeout: Parser<number> = (raw, name) => {
+  const ms = duration(0)(raw, name)
+  if (ms % 1000 !== 0 || ms > 255_000) fail(name, `must be whole seconds from 0 to 255s (Bun's limit), got "${raw}"`)
+  return ms
+}
+
 /** A byte size: `1048576`, `512kb`, `5mb`. */
 const bytes: Parser<number> = (raw, name) => {
   const match = /^(\d+)(b|kb|mb)?$/i.exec(raw.trim())
@@ -132,6 +139,7 @@ export const SETTINGS = {
   CORS_ORIGINS: setting(list, '', 'comma-separated origins allowed by CORS (none by default)'),
   BODY_LIMIT: setting(bytes, '1mb', 'largest request body, except image uploads'),
   SHUTDOWN_TIMEOUT: setting(duration(0), '10s', 'how long SIGTERM waits for in-flight requests'),
+  REQUEST_TIMEOUT: setting(idleTimeout, '30s', 'how long a connection may go without a byte either way (a request still waiting for its answer included) before it is closed; whole seconds up to 255s, 0 for never; the admin summary and CSV export are exempt'),
   STORE_CURRENCY: setting(currency, 'USD', 'the store currency (ISO 4217), echoed on orders'),
   CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
   CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),

@@ -43,6 +43,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_PATH).toBe('/srv/kiosk/kiosk.db')
   })
 
+  test('REQUEST_TIMEOUT: whole seconds from 0 (never) to 255s, default 30s', () => {
+    expect(loadConfig({}).REQUEST_TIMEOUT).toBe(30_000)
+    expect(loadConfig({ REQUEST_TIMEOUT: '0' }).REQUEST_TIMEOUT).toBe(0)
+    expect(loadConfig({ REQUEST_TIMEOUT: '4m' }).REQUEST_TIMEOUT).toBe(240_000)
+    expect(() => loadConfig({ REQUEST_TIMEOUT: '5m' })).toThrow('REQUEST_TIMEOUT: must be whole seconds from 0 to 255s (Bun\'s limit), got "5m"')
+  })
+
   test.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
@@ -52,6 +59,8 @@ describe('loadConfig', () => {
     ['STORE_CURRENCY', 'usd'],
     ['REPORT_CRON', 'daily'],
     ['BODY_LIMIT', '1'],
+    ['REQUEST_TIMEOUT', '256s'],
+    ['REQUEST_TIMEOUT', '1500ms'],
   ])('a bad %s (%p) stops start-up with a line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `))
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)

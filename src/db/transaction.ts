@@ -9,18 +9,30 @@ import type { Database } from 'bun:sqlite'
  * a Promise (or any thenable) is refused, after rolling back what it did before its first await.
  */
 export function immediateTransaction<T>(sqlite: Database, work: () => T): T {
+  return sqlite.transaction(synchronousOnly(work)).immediate()
+}
+
+/**
+ * Runs `work` in a SAVEPOINT of the transaction already open on `sqlite` (bun:sqlite nests a
+ * transaction inside another as a savepoint): a throw rolls back only what `work` did and is
+ * rethrown; the enclosing transaction goes on. Synchronous only, as above.
+ */
+export function savepoint<T>(sqlite: Database, work: () => T): T {
+  if (!sqlite.inTransaction) throw new Error('savepoint() needs an open transaction.')
+  return sqlite.transaction(synchronousOnly(work))()
+}
+
+function synchronousOnly<T>(work: () => T): () => T {
   if (isAsyncFunction(work)) throw new AsyncTransactionError()
-  return sqlite
-    .transaction(() => {
-      const result = work()
-      if (isThenable(result)) {
-        // Swallow its eventual rejection: the caller gets AsyncTransactionError instead.
-        Promise.resolve(result).catch(() => {})
-        throw new AsyncTransactionError()
-      }
-      return result
-    })
-    .immediate()
+  return () => {
+    const result = work()
+    if (isThenable(result)) {
+      // Swallow its eventual rejection: the caller gets AsyncTransactionError instead.
+      Promise.resolve(result).catch(() => {})
+      throw new AsyncTransactionError()
+    }
+    return result
+  }
 }
 
 /** A transaction callback that would have committed at its first await. */

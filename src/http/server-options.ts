@@ -9,12 +9,15 @@ import { SECURITY_HEADERS } from './request.ts'
  * - `error`: the last resort for anything that escapes the app's own error handling, answered as a
  *   problem with the usual headers, never Bun's page or its bare text/plain 500;
  * - no Bun body-size ceiling: Bun would answer an oversized Content-Length itself with a bare 413
- *   before the app runs; the app refuses declared and streamed bodies over its limits itself.
+ *   before the app runs; the app refuses declared and streamed bodies over its limits itself;
+ * - `idleTimeout` from REQUEST_TIMEOUT: Bun closes a connection silent that long, also one whose
+ *   answer is still being computed. Known-long routes lift it per request (`exemptFromIdleTimeout`).
  */
-export function serverOptions(ctx: Pick<AppContext, 'logger'>) {
+export function serverOptions(ctx: Pick<AppContext, 'logger'> & { config: Pick<AppContext['config'], 'REQUEST_TIMEOUT'> }) {
   return {
     development: false,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    idleTimeout: ctx.config.REQUEST_TIMEOUT / 1000,
     error(error: Error): Response {
       const requestId = Bun.randomUUIDv7()
       ctx.logger.error({ err: error, request_id: requestId }, 'unhandled server error')

@@ -12,7 +12,7 @@ afterAll(() => {
 })
 
 function serveThrowing(fail: () => never) {
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', ...serverOptions({ logger: createLogger('silent') }), fetch: () => fail() })
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', ...serverOptions({ logger: createLogger('silent'), config: { REQUEST_TIMEOUT: 10_000 } }), fetch: () => fail() })
   servers.push(server)
   return server
 }
@@ -44,9 +44,14 @@ describe('the last-resort error handler', () => {
   }
 
   test('development is off and Bun never refuses a body size itself', () => {
-    const options = serverOptions({ logger: createLogger('silent') })
+    const options = serverOptions({ logger: createLogger('silent'), config: { REQUEST_TIMEOUT: 10_000 } })
     expect(options.development).toBe(false)
     expect(options.maxRequestBodySize).toBe(Number.MAX_SAFE_INTEGER)
+  })
+
+  test('idleTimeout is REQUEST_TIMEOUT in whole seconds (0: never)', () => {
+    expect(serverOptions({ logger: createLogger('silent'), config: { REQUEST_TIMEOUT: 45_000 } }).idleTimeout).toBe(45)
+    expect(serverOptions({ logger: createLogger('silent'), config: { REQUEST_TIMEOUT: 0 } }).idleTimeout).toBe(0)
   })
 })
 

@@ -15,6 +15,8 @@ export interface NewOrder {
 
 export interface CreatedOrder {
   order: OrderView
+  /** The order's JSON, ready to send (see PlacedOrder.body). */
+  body: string
   /** True when an Idempotency-Key replayed an earlier response: nothing was created. */
   replayed: boolean
 }
@@ -33,7 +35,7 @@ export function createOrderService(store: OrderStore, ctx: Pick<AppContext, 'con
   }
 
   async function create(user: Actor, input: NewOrder, idempotencyKey?: string): Promise<CreatedOrder> {
-    const { order, replayed, touched } = await store.placeOrder({
+    const { order, body, replayed, touched } = await store.placeOrder({
       user,
       items: input.items,
       note: input.note ?? null,
@@ -42,7 +44,7 @@ export function createOrderService(store: OrderStore, ctx: Pick<AppContext, 'con
       lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     })
     forgetProducts(touched)
-    return { order, replayed }
+    return { order, body, replayed }
   }
 
   /** The order if the caller may see it; anyone else learns nothing (404). */

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { authPlugin } from '../../http/auth.ts'
+import { exemptFromIdleTimeout } from '../../http/idle-timeout.ts'
 import { problemResponses } from '../../http/problem.ts'
 import { addTiming } from '../../http/request-state.ts'
 import { OrdersCsv, RangeQuery, SnapshotDocument, SnapshotInfo, SnapshotList, SnapshotParams, Summary } from './model.ts'
@@ -14,18 +15,22 @@ export const reportsModule = (services: { reports: ReportsService }, auth: Retur
   const { reports } = services
   return new Elysia({ prefix: '/admin/reports', tags: ['Reports'] })
     .use(auth)
-    .get('/summary', ({ query, request }) => reports.summary(query, (part, ms) => addTiming(request, part, ms)), {
+    .get('/summary', ({ query, request, server }) => {
+      exemptFromIdleTimeout(server, request)
+      return reports.summary(query, (part, ms) => addTiming(request, part, ms))
+    }, {
       auth: 'admin',
       query: RangeQuery,
       response: { 200: Summary, ...problemResponses(401, 403, 422) },
       detail: {
         summary: 'Sales summary of a date range',
-        description: `Order counts by status, revenue (orders now paid, shipped or delivered), average order, top 10 products by revenue, sales per day, active products at or under LOW_STOCK_THRESHOLD, and customers. ${RANGE_RULES} The parts are computed concurrently and each is timed in \`Server-Timing\` (orders, top_products, sales_by_day, low_stock, customers). A result is cached for 30 seconds per range.`,
+        description: `Order counts by status, revenue (orders now paid, shipped or delivered), average order, top 10 products by revenue, sales per day, active products at or under LOW_STOCK_THRESHOLD, and customers. ${RANGE_RULES} The parts are computed concurrently and each is timed in \`Server-Timing\` (orders, top_products, sales_by_day, low_stock, customers). A result is cached for 30 seconds per range. REQUEST_TIMEOUT does not apply: a long range on a large shop may take longer.`,
       },
     })
     .get(
       '/orders.csv',
-      ({ query, set }) => {
+      ({ query, set, server, request }) => {
+        exemptFromIdleTimeout(server, request)
         const { range, stream } = reports.ordersCsv(query)
         set.headers['content-type'] = 'text/csv; charset=utf-8'
         set.headers['content-disposition'] =
@@ -39,7 +44,7 @@ export const reportsModule = (services: { reports: ReportsService }, auth: Retur
         response: { 200: OrdersCsv, ...problemResponses(401, 403, 422) },
         detail: {
           summary: 'Order lines as CSV',
-          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}; \`line\` numbers an order's lines from 1. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR get a leading apostrophe (formula injection). ${RANGE_RULES}`,
+          description: `Streams every line of the orders placed in the range as RFC 4180 CSV (\`text/csv; charset=utf-8\`, CRLF line ends, header row, oldest order first), as an attachment. Columns: ${ORDER_LINE_COLUMNS.join(', ')}; \`line\` numbers an order's lines from 1. Cells starting with =, +, -, @ (or their fullwidth and small forms, also after leading whitespace), TAB or CR get a leading apostrophe (formula injection). REQUEST_TIMEOUT does not apply (a slow download may pause longer). ${RANGE_RULES}`,
         },
       },
     )

@@ -46,22 +46,8 @@ export function createOrderReader(sqlite: Database) {
   }
 
   function list(filter: OrderFilter) {
-    const where: string[] = []
-    const params: (string | number)[] = []
-    if (filter.userId) where.push('user_id = ?'), params.push(filter.userId)
-    if (filter.status) where.push('status = ?'), params.push(filter.status)
-    if (filter.from) where.push('created_at >= ?'), params.push(filter.from)
-    if (filter.to) where.push('created_at <= ?'), params.push(filter.to)
-    if (filter.cursor) {
-      const [createdAt, id] = decodeCursor(filter.cursor, ['string', 'string']) as [string, string]
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))')
-      params.push(createdAt, createdAt, id)
-    }
-    const rows = sqlite
-      .query<OrderRow, (string | number)[]>(
-        `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      )
-      .all(...params, filter.limit + 1)
+    const { sql, params } = orderListQuery(filter)
+    const rows = sqlite.query<OrderRow, (string | number)[]>(sql).all(...params)
     const page = rows.slice(0, filter.limit)
     const ids = page.map((row) => row.id)
     const marks = ids.map(() => '?').join(',')
@@ -80,4 +66,21 @@ export function createOrderReader(sqlite: Database) {
   }
 
   return { one, list }
+}
+
+/** The page query of GET /orders (one row more than the page, to know whether another follows). */
+export function orderListQuery(filter: OrderFilter): { sql: string; params: (string | number)[] } {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (filter.userId) where.push('user_id = ?'), params.push(filter.userId)
+  if (filter.status) where.push('status = ?'), params.push(filter.status)
+  if (filter.from) where.push('created_at >= ?'), params.push(filter.from)
+  if (filter.to) where.push('created_at <= ?'), params.push(filter.to)
+  if (filter.cursor) {
+    const [createdAt, id] = decodeCursor(filter.cursor, ['string', 'string']) as [string, string]
+    where.push('(created_at < ? OR (created_at = ? AND id < ?))')
+    params.push(createdAt, createdAt, id)
+  }
+  const sql = `SELECT * FROM orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`
+  return { sql, params: [...params, filter.limit + 1] }
 }

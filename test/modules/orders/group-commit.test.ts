@@ -1,0 +1,116 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { cacheKeys } from '../../../src/lib/cache.ts'
+import { createTestApp, createUser, json } from '../../helpers.ts'
+import { addProduct, count, stockOf } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
+
+/*
+ * Many orders fired in one event-loop turn through app.handle: they are placed in shared
+ * transactions (group commit), and each keeps its own outcome, exactly as if placed one by one.
+ */
+const t = createTestApp()
+afterAll(() => t.close())
+
+const order = (token: string, body: unknown, headers: Record<string, string> = {}) => t.request('/orders', { method: 'POST', token, json: body, headers })
+const line = (product_id: string, quantity: number) => ({ items: [{ product_id, quantity }] })
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b)
+
+describe('orders placed in one turn', () => {
+  test('each keeps its own outcome: successes, short stock, unknown product, replayed and reused keys; stock is exact', async () => {
+    const buyers = await Promise.all(Array.from({ length: 4 }, () => createUser(t)))
+    const [plenty, lastTwo, scarce, multi] = [
+      addProduct(t, { stock: 100 }),
+      addProduct(t, { stock: 2 }),
+      addProduct(t, { stock: 3 }),
+      addProduct(t, { stock: 50 }),
+    ]
+    // A cached read of every product, which must not survive the orders' commit.
+    for (const p of [plenty, lastTwo, scarce, multi]) expect((await json(await t.request(`/products/${p.id}`))).stock).toBe(p.stock)
+    const ordersBefore = count(t, 'orders')
+    const keysBefore = count(t, 'idempotency_keys')
+    const outboxBefore = count(t, 'outbox')
+
+    const requests = {
+      plenty: Array.from({ length: 10 }, (_, i) => order(buyers[i % 4]!.token, line(plenty.id, 3))),
+      // Two orders of 2 for the last 2: exactly one wins, the other is 409 with 0 available.
+      lastTwo: Array.from({ length: 2 }, (_, i) => order(buyers[i]!.token, line(lastTwo.id, 2))),
+      // More than there ever was: 409 naming the line with what is there.
+      tooMany: order(buyers[0]!.token, line(scarce.id, 4)),
+      // A line that fits next to one that doesn't: all or nothing, nothing of `multi` is taken.
+      mixed: order(buyers[1]!.token, { items: [{ product_id: multi.id, quantity: 5 }, { product_id: scarce.id, quantity: 9 }] }),
+      unknown: order(buyers[2]!.token, line(Bun.randomUUIDv7(), 1)),
+      // Three requests with one key and body from one user: one order, two replays of it.
+      replayed: Array.from({ length: 3 }, () => order(buyers[3]!.token, line(multi.id, 7), { 'idempotency-key': 'same-turn' })),
+      // One key with two bodies: whichever is placed first wins, the other is 422.
+      reused: [order(buyers[2]!.token, line(multi.id, 1), { 'idempotency-key': 'reused' }), order(buyers[2]!.token, line(multi.id, 2), { 'idempotency-key': 'reused' })],
+      scarceOk: order(buyers[0]!.token, line(scarce.id, 3)),
+    }
+
+    const plentyResponses = await Promise.all(requests.plenty)
+    expect(plentyResponses.map((r) => r.status)).toEqual(Array(10).fill(201))
+
+    const lastTwoResponses = await Promise.all(requests.lastTwo)
+    expect(sorted(lastTwoResponses.map((r) => r.status))).toEqual([201, 409])
+    const lost = (await json(lastTwoResponses.find((r) => r.status === 409)!)) as { errors: unknown[] }
+    expect(lost.errors).toEqual([expect.objectContaining({ path: '/items/0/quantity', product_id: lastTwo.id, requested: 2, available: 0 })])
+
+    const tooMany = await requests.tooMany
+    expect(tooMany.status).toBe(409)
+    const tooManyProblem = (await json(tooMany)) as { errors: { available: number }[] }
+    // Placed before or after `scarceOk` in the same batch: what was there at its turn.
+    expect([0, 3]).toContain(tooManyProblem.errors[0]!.available)
+
+    const mixed = await requests.mixed
+    expect(mixed.status).toBe(409)
+    expect(((await json(mixed)) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['/items/1/quantity'])
+
+    const unknown = await requests.unknown
+    expect(unknown.status).toBe(422)
+    expect(((await json(unknown)) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['/items/0/product_id'])
+
+    const replayed = await Promise.all(requests.replayed)
+    expect(replayed.map((r) => r.status)).toEqual([201, 201, 201])
+    // Arrival order at the store is not request order (each request has its own awaits): one first, two replays.
+    expect(replayed.map((r) => r.headers.get('idempotent-replayed') ?? 'first').sort()).toEqual(['first', 'true', 'true'])
+    const replayedIds = await Promise.all(replayed.map(async (r) => (await json(r)).id as string))
+    expect(new Set(replayedIds).size).toBe(1)
+    expect(replayed.map((r) => r.headers.get('location'))).toEqual(Array(3).fill(`/orders/${replayedIds[0]}`))
+
+    const reused = await Promise.all(requests.reused)
+    expect(sorted(reused.map((r) => r.status))).toEqual([201, 422])
+    const reusedWinner = (await json(reused.find((r) => r.status === 201)!)) as { items: { quantity: number }[] }
+
+    expect((await requests.scarceOk).status).toBe(201)
+
+    // 10 + 1 + 1 (replayed) + 1 (reused) + 1 (scarce) orders; two remembered keys; stock exact.
+    expect(count(t, 'orders')).toBe(ordersBefore + 14)
+    expect(count(t, 'idempotency_keys')).toBe(keysBefore + 2)
+    expect(stockOf(t, plenty.id)).toBe(70)
+    expect(stockOf(t, lastTwo.id)).toBe(0)
+    expect(stockOf(t, scarce.id)).toBe(0)
+    const multiLeft = 50 - 7 - reusedWinner.items[0]!.quantity
+    expect(stockOf(t, multi.id)).toBe(multiLeft)
+    // One order.created per order and nothing else (lastTwo and scarce started at or under the low-stock threshold).
+    expect(count(t, 'outbox')).toBe(outboxBefore + 14)
+    // No stale cached stock after the 201s.
+    for (const [p, stock] of [[plenty, 70], [lastTwo, 0], [scarce, 0], [multi, multiLeft]] as const) {
+      expect(t.ctx.cache.has(cacheKeys.product(p.id))).toBe(false)
+      expect((await json(await t.request(`/products/${p.id}`))).stock).toBe(stock)
+    }
+  })
+
+  test('a 201 is answered only once its order is committed', async () => {
+    const buyer = await createUser(t)
+    const product = addProduct(t, { stock: 10 })
+    const responses = await Promise.all(Array.from({ length: 5 }, () => order(buyer.token, line(product.id, 1))))
+    expect(t.ctx.sqlite.inTransaction).toBe(false)
+    for (const response of responses) {
+      const { id } = await json(response)
+      // Read back on the connection with no transaction open: the row is durable, not merely pending.
+      expect(t.ctx.sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM orders WHERE id = ?').get(id)!.n).toBe(1)
+    }
+    expect(stockOf(t, product.id)).toBe(5)
+  })
+})
