@@ -32,12 +32,12 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const catalog = createCatalog(stores.catalog, ctx)
   const images = createProductImages(ctx, catalog)
 
-  // One set of login and sign-up limits per process, shared by the token endpoint and password changes.
-  const limiters = createAuthLimiters(ctx.config, ctx.logger)
+  // Login and sign-up limits, shared by the token endpoint and password changes (and, in the database, by every process).
+  const limiters = createAuthLimiters(ctx.sqlite, ctx.config, ctx.logger)
   const users = createUserService(stores.users, ctx, limiters)
   const tokens = createTokenService(stores.users, ctx)
   const mail = createEmailService(stores.email, ctx)
-  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(), limiters)
+  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(ctx.sqlite), limiters)
   const authService = createAuthService(ctx, users, tokens, limiters, recovery)
 
   const orders = createOrderService(stores.orders, ctx)

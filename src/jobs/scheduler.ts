@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
+import { pruneRateLimits } from '../db/rate-limits.ts'
 import type { Services } from '../services.ts'
 
 /**
@@ -45,6 +46,8 @@ export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders'
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
     // Used, superseded and expired reset/verification tokens never work again: their hashes go.
     { name: 'account-token-sweep', pattern: '45 * * * *', run: () => services.stores.recovery.sweep(ctx.clock.now().toISOString()) },
+    // Rate-limit events and known addresses that no longer count (they are shared by every process, in the database).
+    { name: 'rate-limit-prune', pattern: '* * * * *', run: () => pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()) },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',
