@@ -132,6 +132,7 @@ export const SETTINGS = {
   CORS_ORIGINS: setting(list, '', 'comma-separated origins allowed by CORS (none by default)'),
   BODY_LIMIT: setting(bytes, '1mb', 'largest request body, except image uploads'),
   SHUTDOWN_TIMEOUT: setting(duration(0), '10s', 'how long SIGTERM waits for in-flight requests'),
+  LEADER_LEASE: setting(duration(1000), '10s', 'lease of the process that runs the scheduled jobs, renewed every third of it; after the leader dies another takes over within this plus one renewal'),
   STORE_CURRENCY: setting(currency, 'USD', 'the store currency (ISO 4217), echoed on orders'),
   CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
   CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),

@@ -5,6 +5,8 @@ import { createServices } from '../services.ts'
 import { migrate } from '../db/migrate.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
+import { createLeaderElection } from '../jobs/leader.ts'
+import { createLeaseStore } from '../db/leases.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
 import { acquireDataLock, DataLockedError } from './data-lock.ts'
 import { ensureDataDir } from './data-dir.ts'
@@ -52,8 +54,12 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   const services = createServices(ctx)
   await sweepOrphanImages(ctx, services.stores.catalog)
 
-  // Before listening (the settings already checked every cron pattern with croner).
-  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services))
+  // Before listening (the settings already checked every cron pattern with croner). Every process
+  // keeps the timers; only the holder of the leader lease runs a tick, so with several processes
+  // on the database each job runs once per tick.
+  const leader = createLeaderElection({ store: createLeaseStore(ctx.sqlite), name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
+  leader.start()
+  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), { shouldRun: leader.isLeader })
   const app = createApp(ctx, services)
   await reservation?.release()
   try {
@@ -67,6 +73,7 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
     })
   } catch (error) {
     await scheduler.stop()
+    leader.stop()
     ctx.close()
     throw listenError(error, config.HOST, config.PORT)
   }
@@ -93,6 +100,7 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   await workerStopped
   // Jobs use the database: stop them (and wait for a run in progress) before closing it.
   await scheduler.stop()
+  leader.stop()
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))

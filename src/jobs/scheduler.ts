@@ -67,7 +67,16 @@ export interface Scheduler {
   stop(): Promise<void>
 }
 
-export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Scheduler {
+export interface SchedulerOptions {
+  /**
+   * Asked at every tick: false skips it silently. With several processes on one database, only
+   * the holder of the leader lease (src/jobs/leader.ts) runs jobs; every process keeps the timers.
+   */
+  shouldRun?: () => boolean
+}
+
+export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: SchedulerOptions = {}): Scheduler {
+  const shouldRun = options.shouldRun ?? (() => true)
   const { logger, metrics } = ctx
   const listeners = new Set<(run: JobRun) => void>()
   const inFlight = new Map<string, Promise<void>>()
@@ -124,7 +133,7 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Schedule
         // trigger() never rejects; `catch` is the last guard that keeps a timer callback from
         // ever becoming an unhandled rejection.
         catch: (error: unknown) => logger.error({ err: error, job: job.name }, 'job runner failed'),
-        run: () => trigger(job),
+        run: () => (shouldRun() ? trigger(job) : undefined),
       }),
     ) as unknown as Elysia
   const cronsOf = (app: Elysia) => (app.store as { cron?: Record<string, Cron> }).cron ?? {}
