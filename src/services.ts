@@ -14,6 +14,8 @@ import { createReportsService } from './modules/reports/service.ts'
 import { createUserService } from './modules/users/service.ts'
 import { createWebhookService, type WebhookServiceOptions } from './modules/webhooks/service.ts'
 import { createStores } from './stores.ts'
+import { createCacheChangeStore } from './db/cache-changes.ts'
+import { createCacheCoherence } from './lib/cache-coherence.ts'
 
 export interface ServiceOptions {
   webhooks?: WebhookServiceOptions
@@ -48,8 +50,12 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const webhookWorker = createWebhookWorker(stores.webhooks, ctx, options.webhookWorker)
   const emailWorker = createEmailWorker(stores.email, ctx, options.emailWorker)
 
+  // Other processes' writes (worker mode, kiosk create-admin) drop this process's stale cache entries.
+  const coherence = createCacheCoherence(createCacheChangeStore(ctx.sqlite), ctx.cache)
+
   return {
     stores,
+    coherence,
     trustProxy: ctx.config.TRUST_PROXY,
     smtpConfigured: ctx.config.SMTP_URL !== undefined,
     maxImageBytes: ctx.config.IMAGE_MAX_BYTES,

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
 import { pruneRateLimits } from '../db/rate-limits.ts'
+import { createCacheChangeStore } from '../db/cache-changes.ts'
+import { CACHE_CHANGE_RETENTION_MS } from '../lib/cache-coherence.ts'
 import type { Services } from '../services.ts'
 
 /**
@@ -41,13 +43,22 @@ export interface JobRun {
  */
 export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
   const { reports } = services
+  const cacheChanges = createCacheChangeStore(ctx.sqlite)
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
     // Used, superseded and expired reset/verification tokens never work again: their hashes go.
     { name: 'account-token-sweep', pattern: '45 * * * *', run: () => services.stores.recovery.sweep(ctx.clock.now().toISOString()) },
-    // Rate-limit events and known addresses that no longer count (they are shared by every process, in the database).
-    { name: 'rate-limit-prune', pattern: '* * * * *', run: () => pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()) },
+    // State shared by every process in the database: rate-limit events and known addresses that no
+    // longer count, and cache changes every process has long since followed.
+    {
+      name: 'shared-state-prune',
+      pattern: '* * * * *',
+      run: () => ({
+        ...pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()),
+        cacheChanges: cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
+      }),
+    },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',

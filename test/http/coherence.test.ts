@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { createUserStore } from '../../src/modules/users/store.ts'
+import { createCacheChangeStore } from '../../src/db/cache-changes.ts'
+import { createTestApp, createUser, insertProduct, json } from '../helpers.ts'
+
+/* Two apps on one database file: what two worker processes (or a server and kiosk create-admin) are. */
+const first = createTestApp()
+const second = createTestApp({}, { dir: first.dir })
+afterAll(() => {
+  second.close()
+  first.close()
+})
+
+describe('cache coherence across processes', () => {
+  test("a price changed through one process is the next read's price in the other, which had it cached", async () => {
+    const admin = await createUser(first, { role: 'admin' })
+    const product = insertProduct(first, { priceCents: 1000 })
+    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000)
+    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000) // cached
+    const patched = await second.request(`/products/${product.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 1250 } })
+    expect(patched.status).toBe(200)
+    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1250)
+  })
+
+  test('at rest, a request costs no change-log read: the cache keeps serving', async () => {
+    const product = insertProduct(first, { priceCents: 700 })
+    await first.request(`/products/${product.id}`)
+    expect(first.services.coherence.sync()).toBe(0)
+    await first.request(`/products/${product.id}`)
+    expect(first.services.coherence.sync()).toBe(0)
+  })
+
+  test('an admin promotion by another process (kiosk create-admin) revokes cached sessions at once', async () => {
+    const user = await createUser(first)
+    expect((await first.request('/users/me', { token: user.token })).status).toBe(200)
+    // What `kiosk create-admin --email <theirs>` does, on its own connection.
+    await createUserStore(second.ctx.sqlite, second.ctx.db).upsertAdmin({
+      email: user.email,
+      passwordHash: user.passwordHash,
+      at: new Date().toISOString(),
+    })
+    expect((await first.request('/users/me', { token: user.token })).status).toBe(401)
+  })
+
+  test('a process that slept past the pruning of changes it never read drops its whole cache', async () => {
+    const admin = await createUser(first, { role: 'admin' })
+    const product = insertProduct(first, { priceCents: 500 })
+    await first.request(`/products/${product.id}`)
+    await second.request(`/products/${product.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 600 } })
+    createCacheChangeStore(second.ctx.sqlite).prune(Date.now() + 1)
+    expect(first.services.coherence.sync()).toBe(-1)
+    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(600)
+  })
+})
