@@ -3,10 +3,14 @@
  * Bun.serve baseline serving the same bytes, alternately, for several rounds; prints one table
  * (medians over rounds) and writes it as JSON to bench/results/<timestamp>.json. Not a test.
  *
- *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME] [--rebuild] [--against EXECUTABLE]
+ *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME[,NAME]] [--rebuild] [--against EXECUTABLE] [--workers N]
  *
  * `--against` measures a second Kiosk executable (say, a build of another branch) in the same
  * rounds, alternating with this one, and adds its ratios and this build's ratio to it.
+ *
+ * `--workers N` (default 2; 1 turns it off) also measures this build with KIOSK_WORKERS=N in the same rounds.
+ * Those workers are not pinned: they share every core with wrk, which on a 2-core machine competes
+ * with them for the second core (say so next to the figures).
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
  * a shared machine move a lot between runs: compare the ratios of one run, not runs.
@@ -39,6 +43,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
     against: { type: 'string' },
+    workers: { type: 'string', default: '2' },
   },
 })
 const rounds = Number(flags.rounds)
@@ -46,7 +51,8 @@ const seconds = Number(flags.seconds)
 const warmup = Number(flags.warmup)
 const connections = Number(flags.connections)
 const AGAINST = flags.against ? resolve(flags.against) : undefined
-const scenarios = SCENARIOS.filter((s) => !flags.only || s.name.includes(flags.only))
+const WORKERS = Number(flags.workers)
+const scenarios = SCENARIOS.filter((s) => !flags.only || flags.only.split(',').some((only) => s.name === only || s.name.includes(only)))
 
 async function run(command: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const child = Bun.spawn(command, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdout: 'pipe', stderr: 'pipe' })
@@ -61,7 +67,7 @@ interface Server {
   stop(): Promise<void>
 }
 
-type Kind = 'kiosk' | 'baseline' | 'against'
+type Kind = 'kiosk' | 'baseline' | 'against' | 'workers'
 
 async function startServer(kind: Kind, dataDir: string, listBodyFile: string): Promise<Server> {
   const port = freePort()
@@ -69,7 +75,8 @@ async function startServer(kind: Kind, dataDir: string, listBodyFile: string): P
     kind !== 'baseline'
       ? [kind === 'against' ? AGAINST! : EXECUTABLE, 'serve']
       : [process.execPath, join(ROOT, 'bench/baseline.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port), '--list-body', listBodyFile]
-  const child = Bun.spawn(pinned(SERVER_CPU, command), {
+  // Several workers pinned to one core would measure nothing: they get every core.
+  const child = Bun.spawn(kind === 'workers' ? command : pinned(SERVER_CPU, command), {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -79,6 +86,7 @@ async function startServer(kind: Kind, dataDir: string, listBodyFile: string): P
       NODE_ENV: 'production',
       JWT_SECRET: BENCH_SECRET,
       CACHE_MAX_ENTRIES: String(CACHE_ENTRIES),
+      KIOSK_WORKERS: kind === 'workers' ? String(WORKERS) : '1',
     },
     // Kiosk logs a line per request at the default level, as in production; the lines go nowhere.
     stdout: 'ignore',
@@ -86,6 +94,8 @@ async function startServer(kind: Kind, dataDir: string, listBodyFile: string): P
   })
   const url = `http://127.0.0.1:${port}`
   await waitFor200(`${url}/health/live`)
+  // The first worker answering says nothing of the others: give them time to listen too.
+  if (kind === 'workers') await Bun.sleep(3000)
   return {
     url,
     process: child,
@@ -117,7 +127,8 @@ async function measure(server: Server, kind: Kind, scenario: Scenario, ctx: Omit
   resetPeakRss(server.process.pid)
   const before = kind !== 'baseline' ? await cacheLookups(server.url) : undefined
   const result = await runWrk({ ...load, seconds })
-  const rssMiB = peakRssMiB(server.process.pid)
+  // A supervisor's own memory is not its workers': not reported.
+  const rssMiB = kind === 'workers' ? null : peakRssMiB(server.process.pid)
   if (!before) return { ...result, rssMiB }
   const after = await cacheLookups(server.url)
   const lookups = after.hits - before.hits + (after.misses - before.misses)
@@ -162,8 +173,8 @@ const ctx = {
 const listBodyFile = join(workDir, 'list-body.json')
 
 // --- rounds: Kiosk and the baseline alternately, the order swapped every round ---------------
-const samples = new Map<string, Record<Kind, Sample[]>>(scenarios.map((s) => [s.name, { kiosk: [], baseline: [], against: [] }]))
-const kinds: Kind[] = AGAINST ? ['kiosk', 'against', 'baseline'] : ['kiosk', 'baseline']
+const samples = new Map<string, Record<Kind, Sample[]>>(scenarios.map((s) => [s.name, { kiosk: [], baseline: [], against: [], workers: [] }]))
+const kinds: Kind[] = ['kiosk', ...(AGAINST ? (['against'] as const) : []), ...(WORKERS > 1 ? (['workers'] as const) : []), 'baseline']
 const started = performance.now()
 for (let round = 1; round <= rounds; round++) {
   // Who goes first rotates every round (round 1 starts with Kiosk, which writes the list body).
@@ -207,7 +218,7 @@ const summarise = (list: Sample[]) => ({
   rounds: list.map((s) => Math.round(s.requestsPerSecond)),
 })
 const results = scenarios.map((scenario) => {
-  const { kiosk, baseline, against } = samples.get(scenario.name)!
+  const { kiosk, baseline, against, workers } = samples.get(scenario.name)!
   // The ratio of each round (same machine state), then the median of those.
   const ratioOf = (list: Sample[], to: Sample[]) =>
     to.length ? Math.round(median(list.map((k, i) => (to[i] ? k.requestsPerSecond / to[i]!.requestsPerSecond : Number.NaN))) * 100) / 100 : null
@@ -218,6 +229,7 @@ const results = scenarios.map((scenario) => {
     baseline: baseline.length ? summarise(baseline) : null,
     ratio: ratioOf(kiosk, baseline),
     against: against.length ? { ...summarise(against), ratio: ratioOf(against, baseline), thisBuildOverAgainst: ratioOf(kiosk, against) } : undefined,
+    workers: workers.length ? { count: WORKERS, ...summarise(workers), ratio: ratioOf(workers, baseline), overOneWorker: ratioOf(workers, kiosk) } : undefined,
   }
 })
 
@@ -226,6 +238,7 @@ const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB
 const rows = results.flatMap((r) => [
   [r.scenario, 'kiosk', r.kiosk.requestsPerSecond.toLocaleString('en-US'), fmt(r.kiosk.p50Ms), fmt(r.kiosk.p99Ms), fmt(r.kiosk.peakRssMiB, 0), fmt(r.ratio), r.kiosk.cacheHitRatio === undefined ? '–' : `${Math.round(r.kiosk.cacheHitRatio * 100)}%`],
   ...(r.against ? [['', '--against', r.against.requestsPerSecond.toLocaleString('en-US'), fmt(r.against.p50Ms), fmt(r.against.p99Ms), fmt(r.against.peakRssMiB, 0), fmt(r.against.ratio), r.against.cacheHitRatio === undefined ? '–' : `${Math.round(r.against.cacheHitRatio * 100)}%`]] : []),
+  ...(r.workers ? [['', `kiosk ×${r.workers.count}`, r.workers.requestsPerSecond.toLocaleString('en-US'), fmt(r.workers.p50Ms), fmt(r.workers.p99Ms), '–', fmt(r.workers.ratio), r.workers.cacheHitRatio === undefined ? '–' : `${Math.round(r.workers.cacheHitRatio * 100)}%`]] : []),
   ...(r.baseline ? [['', 'Bun.serve', r.baseline.requestsPerSecond.toLocaleString('en-US'), fmt(r.baseline.p50Ms), fmt(r.baseline.p99Ms), fmt(r.baseline.peakRssMiB, 0), '1.00', '']] : []),
 ])
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
@@ -237,6 +250,12 @@ console.log(
     `executable ${(coldStart.executableBytes / 1024 / 1024).toFixed(1)} MiB; cold start (exec to first 200, median of ${coldStart.samplesMs.length}) ${coldStart.medianMs.toFixed(0)} ms; ` +
     `${((performance.now() - started) / 1000).toFixed(0)} s of load`,
 )
+if (WORKERS > 1) {
+  console.log(
+    `KIOSK_WORKERS=${WORKERS} ÷ KIOSK_WORKERS=1 (median of per-round ratios): ${results.map((r) => `${r.scenario} ${fmt(r.workers?.overOneWorker)}`).join(', ')}; ` +
+      `the workers share the machine's ${cpus().length} cores with wrk (one worker is pinned to CPU 0, wrk to CPU 1): on 2 cores the load generator competes with them`,
+  )
+}
 if (AGAINST) {
   console.log(`this build ÷ ${AGAINST} (median of per-round ratios): ${results.map((r) => `${r.scenario} ${fmt(r.against?.thisBuildOverAgainst)}`).join(', ')}`)
 }
@@ -247,7 +266,7 @@ if (orders && insertCeiling) {
       `${insertCeiling.toLocaleString('en-US')} single-INSERT transactions/s (${(orders.kiosk.requestsPerSecond / insertCeiling).toFixed(2)}x)`,
   )
 }
-const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0) + (r.against?.errors ?? 0), 0)
+const errors = results.reduce((sum, r) => sum + r.kiosk.errors + (r.baseline?.errors ?? 0) + (r.against?.errors ?? 0) + (r.workers?.errors ?? 0), 0)
 if (errors) console.log(`WARNING: ${errors} non-2xx responses or socket errors during the runs`)
 
 const timestamp = new Date().toISOString().replace(/[:.]/g, '-')
@@ -256,7 +275,7 @@ mkdirSync(resultsDir, { recursive: true })
 const report = {
   timestamp: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, bun: Bun.version, platform: `${process.platform} ${process.arch}` },
-  settings: { against: AGAINST ?? null, rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
+  settings: { against: AGAINST ?? null, workers: WORKERS, rounds, seconds, warmup, connections, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, products: PRODUCTS, cacheEntries: CACHE_ENTRIES },
   executable: { bytes: coldStart.executableBytes },
   coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs },
   insertCeiling,

@@ -53,7 +53,7 @@ export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders'
     // longer count, and cache changes every process has long since followed.
     {
       name: 'shared-state-prune',
-      pattern: '* * * * *',
+      pattern: '*/5 * * * *',
       run: () => ({
         ...pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()),
         cacheChanges: cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
