@@ -71,9 +71,8 @@ async function superviseWithLock(config: Config): Promise<number> {
         logger.info({ worker: slot, pid: child.pid, code }, 'worker stopped')
         return
       }
-      const lived = performance.now() - started
-      const failed = lived >= STABLE_AFTER_MS ? 0 : failures + 1
-      const delay = failed === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (failed - 1))
+      const failed = performance.now() - started >= STABLE_AFTER_MS ? 0 : failures + 1
+      const delay = restartDelay(failed)
       logger.error({ worker: slot, pid: child.pid, code, signal: child.signalCode, restart_in_ms: delay }, 'worker died: restarting it')
       setTimeout(() => !stopping && spawn(slot, failed), delay)
     })
@@ -104,6 +103,9 @@ async function superviseWithLock(config: Config): Promise<number> {
   await new Promise<void>((resolve) => logger.flush(() => resolve()))
   return 0
 }
+
+/** The wait before restarting a worker that died after `failures` short lives in a row (0: it had run a while). */
+export const restartDelay = (failures: number) => (failures === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (failures - 1)))
 
 /**
  * This same program with the same arguments: the compiled executable (its build-time Bun flags
