@@ -18,7 +18,8 @@ const STOP_GRACE_MS = 5_000
  * `kiosk serve` with KIOSK_WORKERS > 1: this process serves nothing itself. It owns DATA_DIR (the
  * lock), checks the port is free, migrates once, then starts KIOSK_WORKERS copies of this
  * executable that share the port (reusePort) and the WAL database; a worker that dies is
- * restarted after a backoff; SIGTERM or SIGINT is forwarded, every worker drains, exit 0.
+ * restarted after a backoff; SIGTERM or SIGINT is forwarded, every worker drains, exit 0 (1 when
+ * a worker did not exit 0: it failed to drain, or was killed after SHUTDOWN_TIMEOUT).
  */
 export async function supervise(config: Config): Promise<number> {
   ensureDataDir(config)
@@ -57,6 +58,8 @@ async function superviseWithLock(config: Config): Promise<number> {
   const env = { ...process.env, JWT_SECRET: config.JWT_SECRET, [SUPERVISED_PORT_ENV]: String(port) }
   const workers = new Map<number, Subprocess>()
   let stopping = false
+  /** Exit codes of the workers stopped by the shutdown: the group exits 0 only if every one drained and exited 0. */
+  const stoppedCodes: (number | null)[] = []
   const exited = new Set<Promise<unknown>>()
 
   const spawn = (slot: number, failures: number) => {
@@ -68,6 +71,7 @@ async function superviseWithLock(config: Config): Promise<number> {
       workers.delete(slot)
       exited.delete(done)
       if (stopping) {
+        stoppedCodes.push(code)
         logger.info({ worker: slot, pid: child.pid, code }, 'worker stopped')
         return
       }
@@ -99,9 +103,11 @@ async function superviseWithLock(config: Config): Promise<number> {
   }, config.SHUTDOWN_TIMEOUT + STOP_GRACE_MS)
   await Promise.all([...exited])
   clearTimeout(killer)
-  logger.info('stopped')
+  const drained = stoppedCodes.every((code) => code === 0)
+  if (drained) logger.info('stopped')
+  else logger.error({ codes: stoppedCodes }, 'stopped: a worker did not drain cleanly')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))
-  return 0
+  return drained ? EXIT.OK : EXIT.FAILURE
 }
 
 /** The wait before restarting a worker that died after `failures` short lives in a row (0: it had run a while). */

@@ -74,10 +74,10 @@ describe('KIOSK_WORKERS=2 on the compiled executable', () => {
     for (let i = 0; i < 20; i++) after.push((await fresh(`${kiosk.url}/users/me`, { headers: { authorization: `Bearer ${access_token}` } })).status)
     expect(after).toEqual(Array(20).fill(401))
 
-    // SIGTERM to the supervisor: every worker drains, the group exits 0.
+    // SIGTERM to the supervisor: every worker drains, the group exits 0 (the supervisor exits 0
+    // only when every worker it stopped exited 0).
     expect(await kiosk.stop('SIGTERM')).toBe(0)
     expect(pids.filter(alive)).toEqual([])
-    expect(logged(kiosk, 'worker stopped').map((line) => line.code)).toEqual([0, 0])
   }, 60_000)
 
   test('failed logins count across workers: N × the limit are refused at the limit, and still after a restart', async () => {
@@ -117,6 +117,7 @@ describe('KIOSK_WORKERS=2 on the compiled executable', () => {
       await kiosk.waitForLog((line) => line.includes('leadership acquired') && !line.includes(`:${leader}:`), 10_000),
     ) as { holder: string }
     expect(Number(takeover.holder.split(':')[1])).not.toBe(leader)
+    await kiosk.waitForLog((line) => line.includes('worker died: restarting it'))
     expect(logged(kiosk, 'worker died: restarting it').map((line) => [line.pid, line.signal])).toEqual([[leader, 'SIGKILL']])
     await kiosk.waitForLog(() => pidsListening(kiosk).length >= 3, 15_000)
     // The new leader runs the job, still once per tick.
