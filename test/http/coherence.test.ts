@@ -51,4 +51,17 @@ describe('cache coherence across processes', () => {
     expect(first.services.coherence.sync()).toBe(-1)
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(600)
   })
+
+  test('a gap before the first unread change (older rows pruned, newer kept) also drops the whole cache', async () => {
+    const admin = await createUser(first, { role: 'admin' })
+    const [a, b] = [insertProduct(first, { priceCents: 100 }), insertProduct(first, { priceCents: 200 })]
+    await first.request(`/products/${a.id}`)
+    await first.request(`/products/${b.id}`)
+    await second.request(`/products/${a.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 101 } })
+    await second.request(`/products/${b.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 201 } })
+    second.ctx.sqlite.run("DELETE FROM cache_changes WHERE key = ?", [`product:${a.id}`])
+    expect(first.services.coherence.sync()).toBe(-1)
+    expect((await json(await first.request(`/products/${a.id}`))).price_cents).toBe(101)
+    expect((await json(await first.request(`/products/${b.id}`))).price_cents).toBe(201)
+  })
 })
