@@ -9,6 +9,8 @@
  *                 [--skip PEER] [--rebuild] [--against EXECUTABLE]
  *   --against measures a second Kiosk executable (say, a build of another branch) in the same rounds,
  *   as one more peer of every scenario: its `kioskRatio` is this build ÷ that one.
+ *   --workers N (default 2; 1 turns it off) measures this build with KIOSK_WORKERS=N as one more peer. Those
+ *   workers are not pinned: on a 2-core machine they compete with wrk for the second core (say so next to the figures).
  *   bun run bench --scale ...   (or `bun run bench:scale`): the cost-as-data-grows section, bench/scale.ts
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
@@ -45,6 +47,7 @@ const { values: flags } = parseArgs({
     skip: { type: 'string', multiple: true, default: [] },
     rebuild: { type: 'boolean', default: false },
     against: { type: 'string' },
+    workers: { type: 'string', default: '2' },
   },
 })
 const rounds = Number(flags.rounds)
@@ -130,6 +133,7 @@ const files: ServerFiles = {
   insertDatabasePath: join(workDir, 'insert-peer.db'),
   cacheEntries: CACHE_ENTRIES,
   againstExecutable: flags.against ? resolve(flags.against) : undefined,
+  workers: Number(flags.workers),
 }
 writeFileSync(files.listQueryFile, JSON.stringify(listQuery))
 const luaDir = join(workDir, 'lua')
@@ -144,7 +148,8 @@ const ctx = {
 }
 
 // --- rounds: one server at a time, the order rotated every round -------------------------------
-const peersOf = (scenario: Scenario): PeerName[] => (flags.against ? ['against', ...scenario.peers] : scenario.peers)
+const kioskVariants: PeerName[] = [...(flags.against ? (['against'] as const) : []), ...(Number(flags.workers) > 1 ? (['workers'] as const) : [])]
+const peersOf = (scenario: Scenario): PeerName[] => [...kioskVariants, ...scenario.peers]
 const servers: ServerName[] = ['kiosk', ...new Set(scenarios.flatMap(peersOf).filter((peer) => !skipped.has(peer)))]
 const samples = new Map<string, Map<ServerName, (Sample | undefined)[]>>(
   scenarios.map((s) => [s.name, new Map(servers.map((name) => [name, []]))]),

@@ -14,14 +14,15 @@ export const SERVER_CPU = 0
 export const LOAD_CPU = 1
 export const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
 
-export type ServerName = 'kiosk' | 'against' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
+export type ServerName = 'kiosk' | 'against' | 'workers' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
 export type PeerName = Exclude<ServerName, 'kiosk'>
-/** Kiosk itself, or another build of it (`--against`): both take Kiosk's requests. */
-export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against'
+/** Kiosk itself, another build of it (`--against`), or it with KIOSK_WORKERS (`--workers`): all take Kiosk's requests. */
+export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers'
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   kiosk: 'Kiosk (dist/kiosk)',
   against: 'another Kiosk build (--against)',
+  workers: 'Kiosk with KIOSK_WORKERS (--workers; unpinned, shares the cores with wrk)',
   'bun-raw': 'raw Bun.serve + bun:sqlite',
   'node-fastify': 'Node + Fastify 5 + better-sqlite3',
   'elysia-insert': 'bare Elysia one-row insert',
@@ -45,6 +46,8 @@ export interface ServerFiles {
   cacheEntries: number
   /** The second Kiosk executable of `--against`, when given. */
   againstExecutable?: string
+  /** KIOSK_WORKERS of the `workers` server. */
+  workers?: number
 }
 
 /** Where the Node peer and its npm dependencies live: gitignored, never Kiosk's node_modules. */
@@ -81,6 +84,8 @@ function command(name: ServerName, port: number, files: ServerFiles): { argv: st
       return { argv: [EXECUTABLE, 'serve'], cwd: files.dataDir }
     case 'against':
       return { argv: [files.againstExecutable!, 'serve'], cwd: files.dataDir }
+    case 'workers':
+      return { argv: [EXECUTABLE, 'serve'], cwd: files.dataDir }
     case 'bun-raw':
       return {
         argv: [bun, join(ROOT, 'bench/peers/bun-raw.ts'), '--db', files.databasePath, '--port', String(port), '--list-query', files.listQueryFile],
@@ -97,7 +102,8 @@ export async function startServer(name: ServerName, files: ServerFiles, extraEnv
   const port = freePort()
   const { argv, cwd } = command(name, port, files)
   const started = performance.now()
-  const child = Bun.spawn(pinned(SERVER_CPU, argv), {
+  // Several workers are not pinned to one core: that would measure one core twice.
+  const child = Bun.spawn(name === 'workers' ? argv : pinned(SERVER_CPU, argv), {
     cwd,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -107,6 +113,7 @@ export async function startServer(name: ServerName, files: ServerFiles, extraEnv
       NODE_ENV: 'production',
       JWT_SECRET: BENCH_SECRET,
       CACHE_MAX_ENTRIES: String(files.cacheEntries),
+      ...(name === 'workers' ? { KIOSK_WORKERS: String(files.workers ?? 2) } : {}),
       ...extraEnv,
     },
     // Kiosk logs a line per request at the default level (info), as in production; the lines go nowhere.

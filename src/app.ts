@@ -3,6 +3,7 @@ import type { AppContext } from './context.ts'
 import { authPlugin, createAuthenticator } from './http/auth.ts'
 import { authGate } from './http/auth-gate.ts'
 import { bodyPlugin } from './http/body.ts'
+import { coherencePlugin } from './http/coherence.ts'
 import { dashboardPlugin } from './http/dashboard.ts'
 import { docsPlugin } from './http/docs.ts'
 import { metricsPlugin } from './http/metrics.ts'
@@ -32,6 +33,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   let routes = (): { method: string; path: string; hooks: object }[] => []
   const app = new Elysia({ normalize: true })
     .use(problemPlugin(ctx.logger, { protocolRoutes: OAUTH_ROUTES, malformed: malformedTokenRequest }))
+    .use(coherencePlugin(services.coherence))
     .use(requestPlugin(ctx))
     .use(
       bodyPlugin({

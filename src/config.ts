@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
 /**
@@ -101,6 +102,9 @@ const cron: Parser<string> = (raw, name) => {
   return pattern
 }
 
+/** A number of worker processes, or `auto`: one per core. */
+const workers: Parser<number> = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? availableParallelism() : int(1, 64)(raw, name))
+
 const currency: Parser<string> = (raw, name) =>
   /^[A-Z]{3}$/.test(raw) ? raw : fail(name, `expected an ISO 4217 code such as USD, got "${raw}"`)
 
@@ -140,6 +144,8 @@ export const SETTINGS = {
   BODY_LIMIT: setting(bytes, '1mb', 'largest request body, except image uploads'),
   SHUTDOWN_TIMEOUT: setting(duration(0), '10s', 'how long SIGTERM waits for in-flight requests'),
   REQUEST_TIMEOUT: setting(idleTimeout, '30s', 'how long a connection may go without a byte either way (a request still waiting for its answer included) before it is closed; whole seconds up to 255s, 0 for never; the admin summary and CSV export are exempt'),
+  KIOSK_WORKERS: setting(workers, '1', 'worker processes serving one port (auto: one per core); above 1, kiosk serve supervises them'),
+  LEADER_LEASE: setting(duration(1000), '10s', 'lease of the process that runs the scheduled jobs, renewed every third of it; after the leader dies another takes over within this plus one renewal'),
   STORE_CURRENCY: setting(currency, 'USD', 'the store currency (ISO 4217), echoed on orders'),
   CACHE_MAX_ENTRIES: setting(int(1), '10000', 'entries in the in-process LRU cache'),
   CACHE_TTL: setting(duration(1000), '5m', 'lifetime of a cache entry'),
@@ -182,7 +188,15 @@ export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'M
   JWT_SECRET_GENERATED: boolean
   METRICS_TOKEN: string | undefined
   SMTP_URL: string | undefined
+  /**
+   * Set (from KIOSK_SUPERVISED_PORT, never by operators) in the worker processes a supervisor
+   * starts: the port they share with reusePort. Undefined in a supervisor or a single process.
+   */
+  SUPERVISED_PORT: number | undefined
 }
+
+/** The environment variable a supervisor sets for its workers (see src/cli/supervisor.ts). */
+export const SUPERVISED_PORT_ENV = 'KIOSK_SUPERVISED_PORT'
 
 export type Env = Record<string, string | undefined>
 
@@ -250,6 +264,8 @@ export function loadConfig(env: Env): Config {
   } else {
     config.JWT_SECRET_GENERATED = false
   }
+  const supervised = env[SUPERVISED_PORT_ENV]
+  config.SUPERVISED_PORT = supervised === undefined || supervised === '' ? undefined : Number(supervised)
   if (problems.length) throw new ConfigError(problems)
   return config
 }

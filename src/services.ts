@@ -14,6 +14,8 @@ import { createReportsService } from './modules/reports/service.ts'
 import { createUserService } from './modules/users/service.ts'
 import { createWebhookService, type WebhookServiceOptions } from './modules/webhooks/service.ts'
 import { createStores } from './stores.ts'
+import { createCacheChangeStore } from './db/cache-changes.ts'
+import { createCacheCoherence } from './lib/cache-coherence.ts'
 
 export interface ServiceOptions {
   webhooks?: WebhookServiceOptions
@@ -32,12 +34,12 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const catalog = createCatalog(stores.catalog, ctx)
   const images = createProductImages(ctx, catalog)
 
-  // One set of login and sign-up limits per process, shared by the token endpoint and password changes.
-  const limiters = createAuthLimiters(ctx.config, ctx.logger)
+  // Login and sign-up limits, shared by the token endpoint and password changes (and, in the database, by every process).
+  const limiters = createAuthLimiters(ctx.sqlite, ctx.config, ctx.logger)
   const users = createUserService(stores.users, ctx, limiters)
   const tokens = createTokenService(stores.users, ctx)
   const mail = createEmailService(stores.email, ctx)
-  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(), limiters)
+  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(ctx.sqlite), limiters)
   const authService = createAuthService(ctx, users, tokens, limiters, recovery)
 
   const orders = createOrderService(stores.orders, ctx)
@@ -48,8 +50,12 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const webhookWorker = createWebhookWorker(stores.webhooks, ctx, options.webhookWorker)
   const emailWorker = createEmailWorker(stores.email, ctx, options.emailWorker)
 
+  // Other processes' writes (worker mode, kiosk create-admin) drop this process's stale cache entries.
+  const coherence = createCacheCoherence(createCacheChangeStore(ctx.sqlite), ctx.cache)
+
   return {
     stores,
+    coherence,
     trustProxy: ctx.config.TRUST_PROXY,
     smtpConfigured: ctx.config.SMTP_URL !== undefined,
     maxImageBytes: ctx.config.IMAGE_MAX_BYTES,

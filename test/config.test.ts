@@ -1,4 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { availableParallelism } from 'node:os'
 import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,5 +167,25 @@ describe('ensureDataDir', () => {
     const child = Bun.spawnSync([...(asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []), process.execPath, '-e', script])
     const uid = asRoot ? 65534 : process.getuid!()
     expect(child.stdout.toString()).toBe(`DATA_DIR: the folder ${dir} is not writable by this user (uid ${uid}); give it to that user or run as its owner\n`)
+  })
+})
+
+describe('worker mode settings', () => {
+  test('KIOSK_WORKERS: 1 by default, a count, or auto (one per core); LEADER_LEASE a duration', () => {
+    expect(loadConfig({}).KIOSK_WORKERS).toBe(1)
+    expect(loadConfig({ KIOSK_WORKERS: '3' }).KIOSK_WORKERS).toBe(3)
+    expect(loadConfig({ KIOSK_WORKERS: 'auto' }).KIOSK_WORKERS).toBe(availableParallelism())
+    expect(loadConfig({}).LEADER_LEASE).toBe(10_000)
+    expect(loadConfig({ LEADER_LEASE: '2s' }).LEADER_LEASE).toBe(2000)
+    // Only a supervisor sets the port its workers share.
+    expect(loadConfig({}).SUPERVISED_PORT).toBeUndefined()
+    expect(loadConfig({ KIOSK_SUPERVISED_PORT: '4100' }).SUPERVISED_PORT).toBe(4100)
+  })
+
+  test('a bad KIOSK_WORKERS is one configuration error naming it', () => {
+    for (const value of ['0', '65', 'two', '-1']) {
+      expect(() => loadConfig({ KIOSK_WORKERS: value })).toThrow(new RegExp(`^KIOSK_WORKERS: `))
+    }
+    expect(() => loadConfig({ LEADER_LEASE: '500ms' })).toThrow('LEADER_LEASE: must be at least 1000 ms')
   })
 })

@@ -48,6 +48,9 @@ export const COMMANDS = {
     summary: 'serve the API (the default command)',
     help: `Migrates the database if needed, then serves. SIGTERM or SIGINT drain in-flight requests and exit 0.
 Refuses to start (exit 69, one line) when the port is in use or another kiosk owns DATA_DIR.
+With KIOSK_WORKERS=N (or auto, one per core) above 1 it supervises N worker processes sharing
+the port and the database: it migrates once, restarts a worker that dies, and on SIGTERM or
+SIGINT lets every worker drain, then exits 0.
 
   --port N   the TCP port, instead of PORT
   --host H   the address to bind, instead of HOST`,

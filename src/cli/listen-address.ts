@@ -20,6 +20,8 @@ export function listenError(error: unknown, host: string, port: number): CliErro
 }
 
 export interface PortReservation {
+  /** The port held (the one the system chose, when asked for port 0). */
+  readonly port: number
   release(): Promise<void>
 }
 
@@ -47,5 +49,5 @@ export function reservePort(host: string, port: number): PortReservation {
     throw listenError(error, host, port)
   }
   let stopped: Promise<void> | undefined
-  return { release: () => (stopped ??= server.stop(true)) }
+  return { port: server.port!, release: () => (stopped ??= server.stop(true)) }
 }

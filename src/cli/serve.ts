@@ -2,9 +2,11 @@ import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
 import { createServices } from '../services.ts'
-import { migrate } from '../db/migrate.ts'
-import { sweepOrphanImages } from '../modules/catalog/images.ts'
+import { prepareData } from './prepare-data.ts'
+import { supervise } from './supervisor.ts'
 import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
+import { createLeaderElection } from '../jobs/leader.ts'
+import { createLeaseStore } from '../db/leases.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
 import { acquireDataLock, DataLockedError } from './data-lock.ts'
 import { ensureDataDir } from './data-dir.ts'
@@ -17,6 +19,9 @@ import { listenError, reservePort } from './listen-address.ts'
  * the same data or the same port, stops with one line (exit 69) having changed nothing.
  */
 export async function serve(config: Config): Promise<number> {
+  // A worker process of a supervisor: the supervisor holds the lock, checked the port and migrated.
+  if (config.SUPERVISED_PORT !== undefined) return serveProcess(config, { supervised: true })
+  if (config.KIOSK_WORKERS > 1) return supervise(config)
   ensureDataDir(config)
   let lock
   try {
@@ -29,7 +34,7 @@ export async function serve(config: Config): Promise<number> {
   try {
     // Port 0 asks for any free port: there is nothing to collide with.
     reservation = config.PORT === 0 ? undefined : reservePort(config.HOST, config.PORT)
-    return await serveWithLock(config, reservation)
+    return await serveProcess(config, { reservation })
   } finally {
     await reservation?.release()
     lock.release()
@@ -40,38 +45,45 @@ export async function serve(config: Config): Promise<number> {
  * Serves until SIGTERM or SIGINT, then drains: stop accepting, let in-flight requests finish
  * (at most SHUTDOWN_TIMEOUT), stop background work, close the database, exit 0.
  */
-async function serveWithLock(config: Config, reservation: { release(): Promise<void> } | undefined): Promise<number> {
+async function serveProcess(
+  config: Config,
+  options: { reservation?: { release(): Promise<void> }; supervised?: boolean },
+): Promise<number> {
+  const { reservation, supervised = false } = options
   const ctx = createContext(config)
   const { logger } = ctx
   if (config.JWT_SECRET_GENERATED) {
     logger.warn('JWT_SECRET is not set: using a random secret, so tokens die at restart (set it in production)')
   }
-  const applied = migrate(ctx.sqlite)
-  if (applied.length) logger.info({ migrations: applied }, 'database migrated')
-  // Before listening: files of uploads a crash interrupted are removed while no upload is in flight.
-  const services = createServices(ctx)
-  await sweepOrphanImages(ctx, services.stores.catalog)
+  // A supervised worker finds the data prepared by its supervisor (once, before any worker serves).
+  const services = supervised ? createServices(ctx) : await prepareData(ctx)
 
-  // Before listening (the settings already checked every cron pattern with croner).
-  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services))
+  // Before listening (the settings already checked every cron pattern with croner). Every process
+  // keeps the timers; only the holder of the leader lease runs a tick, so with several processes
+  // on the database each job runs once per tick.
+  const leader = createLeaderElection({ store: createLeaseStore(ctx.sqlite), name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
+  leader.start()
+  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), { shouldRun: leader.isLeader })
   const app = createApp(ctx, services)
   await reservation?.release()
   try {
     app.listen({
-      port: config.PORT,
+      port: config.SUPERVISED_PORT ?? config.PORT,
       hostname: config.HOST,
       // Elysia's Bun adapter turns reusePort on: a second server would then share the port silently.
-      reusePort: false,
+      // Only a supervisor's workers share theirs (the supervisor checked it was free).
+      reusePort: supervised,
       // No Bun default page or bare 413 ever reaches a client: see server-options.ts.
       ...serverOptions(ctx),
     })
   } catch (error) {
     await scheduler.stop()
+    leader.stop()
     ctx.close()
-    throw listenError(error, config.HOST, config.PORT)
+    throw listenError(error, config.HOST, config.SUPERVISED_PORT ?? config.PORT)
   }
   const server = app.server!
-  logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH }, 'kiosk listening')
+  logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH, pid: process.pid }, 'kiosk listening')
   const { webhookWorker, emailWorker } = services
   webhookWorker.start()
   emailWorker.start()
@@ -79,7 +91,15 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
+    if (supervised) {
+      // A Ctrl-C reaches the whole process group and the supervisor forwards SIGTERM as well: a
+      // second signal must not cut the drain short. And workers never outlive their supervisor.
+      const parent = process.ppid
+      const orphaned = setInterval(() => process.ppid !== parent && resolve('supervisor gone'), 1000)
+      orphaned.unref()
+    }
   })
+  if (supervised) for (const name of ['SIGTERM', 'SIGINT'] as const) process.on(name, () => {})
   logger.info({ signal }, 'shutting down: draining in-flight requests')
   // The worker stops polling now and finishes its attempts in flight while requests drain.
   const workerStopped = Promise.all([webhookWorker.stop(), emailWorker.stop()])
@@ -93,8 +113,10 @@ async function serveWithLock(config: Config, reservation: { release(): Promise<v
   await workerStopped
   // Jobs use the database: stop them (and wait for a run in progress) before closing it.
   await scheduler.stop()
+  leader.stop()
   ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))
   return 0
 }
+

@@ -291,3 +291,58 @@ export const emails = sqliteTable(
     check('emails_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
   ],
 )
+
+/*
+ * State shared by every process on one database (worker mode, a CLI run beside the server).
+ */
+
+/**
+ * Rate-limit events: one row per counted attempt of `key` under the limit `name` (a sliding
+ * window). `expires_at` (epoch ms) is when the row stops counting; the prune job deletes it then.
+ */
+export const rateLimitEvents = sqliteTable(
+  'rate_limit_events',
+  {
+    name: text('name').notNull(),
+    key: text('key').notNull(),
+    at: integer('at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('rate_limit_events_key_idx').on(t.name, t.key, t.at), index('rate_limit_events_expiry_idx').on(t.expiresAt)],
+)
+
+/** Pairs remembered for a while (an account and an address it logged in from); epoch ms. */
+export const recentPairs = sqliteTable(
+  'recent_pairs',
+  {
+    name: text('name').notNull(),
+    key: text('key').notNull(),
+    at: integer('at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.key] }), index('recent_pairs_expiry_idx').on(t.expiresAt)],
+)
+
+/** Named leases (the scheduler's leader): held by `holder` until `expires_at` (epoch ms) unless renewed. */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+})
+
+/**
+ * Cache keys made stale by a commit, written by triggers in the committing transaction (so every
+ * writer, `kiosk create-admin` included, logs them). Other processes drop these keys from their
+ * cache when PRAGMA data_version says another connection committed. AUTOINCREMENT: a sequence
+ * number is never reused after pruning, so a reader can tell it missed pruned rows.
+ */
+export const cacheChanges = sqliteTable(
+  'cache_changes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    /** Epoch ms, for pruning. */
+    at: integer('at').notNull(),
+  },
+  (t) => [index('cache_changes_at_idx').on(t.at)],
+)

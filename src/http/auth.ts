@@ -50,9 +50,9 @@ export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSess
 
   /**
    * The user's role, active flag and token version (what a token is checked against): one cached
-   * lookup, not a query per request, invalidated by every change to the user. In-process writers
-   * invalidate the entry at once; a short lifetime bounds how long a change made by another
-   * process (kiosk create-admin on the same database) can go unseen.
+   * lookup, not a query per request, invalidated by every change to the user: by this process's
+   * writers at once, and by another process's (kiosk create-admin, other workers) through the cache
+   * change log before the next request (src/http/coherence.ts). The short lifetime is a backstop.
    */
   function userFacts(id: string): Promise<UserAuthFacts | undefined> {
     return cachedLoad(cache, metrics, 'user-auth', cacheKeys.userAuth(id), () => store.authFacts(id), {

@@ -4,6 +4,9 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
+import { pruneRateLimits } from '../db/rate-limits.ts'
+import { createCacheChangeStore } from '../db/cache-changes.ts'
+import { CACHE_CHANGE_RETENTION_MS } from '../lib/cache-coherence.ts'
 import type { Services } from '../services.ts'
 
 /**
@@ -40,11 +43,22 @@ export interface JobRun {
  */
 export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
   const { reports } = services
+  const cacheChanges = createCacheChangeStore(ctx.sqlite)
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
     // Used, superseded and expired reset/verification tokens never work again: their hashes go.
     { name: 'account-token-sweep', pattern: '45 * * * *', run: () => services.stores.recovery.sweep(ctx.clock.now().toISOString()) },
+    // State shared by every process in the database: rate-limit events and known addresses that no
+    // longer count, and cache changes every process has long since followed.
+    {
+      name: 'shared-state-prune',
+      pattern: '*/5 * * * *',
+      run: () => ({
+        ...pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()),
+        cacheChanges: cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
+      }),
+    },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
     {
       name: 'backup',
@@ -64,7 +78,16 @@ export interface Scheduler {
   stop(): Promise<void>
 }
 
-export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Scheduler {
+export interface SchedulerOptions {
+  /**
+   * Asked at every tick: false skips it silently. With several processes on one database, only
+   * the holder of the leader lease (src/jobs/leader.ts) runs jobs; every process keeps the timers.
+   */
+  shouldRun?: () => boolean
+}
+
+export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: SchedulerOptions = {}): Scheduler {
+  const shouldRun = options.shouldRun ?? (() => true)
   const { logger, metrics } = ctx
   const listeners = new Set<(run: JobRun) => void>()
   const inFlight = new Map<string, Promise<void>>()
@@ -121,7 +144,7 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[]): Schedule
         // trigger() never rejects; `catch` is the last guard that keeps a timer callback from
         // ever becoming an unhandled rejection.
         catch: (error: unknown) => logger.error({ err: error, job: job.name }, 'job runner failed'),
-        run: () => trigger(job),
+        run: () => (shouldRun() ? trigger(job) : undefined),
       }),
     ) as unknown as Elysia
   const cronsOf = (app: Elysia) => (app.store as { cron?: Record<string, Cron> }).cron ?? {}

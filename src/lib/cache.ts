@@ -45,6 +45,12 @@ export function invalidate(cache: Cache, key: string) {
   cache.delete(key)
 }
 
+/** Drops every entry (another process's changes could not be followed key by key). */
+export function invalidateAll(cache: Cache) {
+  invalidations.set(cache, (invalidations.get(cache) ?? 0) + 1)
+  cache.clear()
+}
+
 /**
  * The cached value, or `load()`'s, cached unless undefined. Loads are async: should any
  * invalidation happen while one is pending, its (possibly older) value is returned but not cached,

@@ -177,3 +177,25 @@ describe('the scheduler', () => {
     expect(() => startScheduler(t.ctx, [{ name: 'odd', pattern: '61 * * * *', run: () => {} }])).toThrow(/job odd/)
   })
 })
+
+describe('the scheduler behind a leader lease', () => {
+  test('a tick runs only while shouldRun() says this process leads', async () => {
+    const t = app()
+    // Follower at the first tick, leader from the second on.
+    const asked: boolean[] = []
+    const ran: number[] = []
+    const scheduler = startScheduler(t.ctx, [{ name: 'tick', pattern: '* * * * * *', run: () => ran.push(asked.length) }], {
+      shouldRun: () => {
+        asked.push(asked.length > 0)
+        return asked.at(-1)!
+      },
+    })
+    try {
+      await nextRun(scheduler, (run) => run.job === 'tick')
+      expect(asked).toEqual([false, true])
+      expect(ran).toEqual([2])
+    } finally {
+      await scheduler.stop()
+    }
+  })
+})

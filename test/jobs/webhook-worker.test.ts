@@ -169,3 +169,17 @@ describe('webhook worker', () => {
     })
   })
 })
+
+describe('webhook workers of two processes on one database', () => {
+  test('claims never overlap: every delivery is sent exactly once', async () => {
+    const first = await setup()
+    const second = await setup({}, { dir: first.t.dir })
+    second.t.clock.set(first.t.clock.now())
+    const hook = receiver()
+    await first.register(hook.url)
+    const events = Array.from({ length: 40 }, (_, i) => first.outbox.record('order.created', { order_id: `o-${i}` }))
+    await Promise.all([first.worker.runOnce(), second.worker.runOnce(), first.worker.runOnce(), second.worker.runOnce()])
+    const ids = hook.received.map((r) => r.headers['webhook-id'])
+    expect(ids.toSorted()).toEqual(events.toSorted())
+  })
+})

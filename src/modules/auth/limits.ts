@@ -2,7 +2,9 @@ import type { Config } from '../../config.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { TooManyRequestsError } from '../../lib/errors.ts'
 import type { Logger } from '../../lib/logger.ts'
-import { createRecentPairs, createSlidingWindowLimiter, type RateLimiter, type RecentPairs } from '../../lib/rate-limit.ts'
+import type { Database } from 'bun:sqlite'
+import { createSqliteRateLimiter, createSqliteRecentPairs } from '../../db/rate-limits.ts'
+import type { RateLimiter, RecentPairs } from '../../lib/rate-limit.ts'
 import { createLogSampler, logSecurityEvent } from '../../lib/security-log.ts'
 
 const HOUR = 3_600_000
@@ -15,7 +17,7 @@ export interface Caller {
 }
 
 /**
- * The identity rate limits, one set per app (created in createApp, never module-level state).
+ * The identity rate limits, one set per process (created in createServices, never module-level state).
  *
  * Failed logins are limited three ways, so nobody can lock someone else out:
  * - per (account, address) pair (LOGIN_MAX_FAILURES): one client guessing one password;
@@ -35,14 +37,16 @@ export interface AuthLimiters {
   refusals: ReturnType<typeof createLogSampler>
 }
 
-export function createAuthLimiters(config: Config, logger: Logger): AuthLimiters {
-  const window = config.LOGIN_WINDOW
+/** Kept in the database (src/db/rate-limits.ts): every worker process counts the same attempts, and a restart forgets none. */
+export function createAuthLimiters(sqlite: Database, config: Config, logger: Logger): AuthLimiters {
+  const windowMs = config.LOGIN_WINDOW
+  const limiter = (name: string, limit: number, window = windowMs) => createSqliteRateLimiter(sqlite, { name, limit, windowMs: window })
   return {
-    failuresPerPair: createSlidingWindowLimiter({ limit: config.LOGIN_MAX_FAILURES, windowMs: window }),
-    failuresPerAddress: createSlidingWindowLimiter({ limit: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMs: window }),
-    failuresPerAccount: createSlidingWindowLimiter({ limit: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window }),
-    knownAddresses: createRecentPairs({ ttlMs: config.LOGIN_KNOWN_ADDRESS_TTL }),
-    registrationsPerAddress: createSlidingWindowLimiter({ limit: config.REGISTER_MAX_PER_ADDRESS, windowMs: HOUR }),
+    failuresPerPair: limiter('login-pair', config.LOGIN_MAX_FAILURES),
+    failuresPerAddress: limiter('login-address', config.LOGIN_MAX_FAILURES_PER_ADDRESS),
+    failuresPerAccount: limiter('login-account', config.LOGIN_MAX_FAILURES_PER_ACCOUNT),
+    knownAddresses: createSqliteRecentPairs(sqlite, { name: 'login-known-address', ttlMs: config.LOGIN_KNOWN_ADDRESS_TTL }),
+    registrationsPerAddress: limiter('register-address', config.REGISTER_MAX_PER_ADDRESS, HOUR),
     logger,
     refusals: createLogSampler(MINUTE),
   }

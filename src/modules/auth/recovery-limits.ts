@@ -1,4 +1,6 @@
-import { createSlidingWindowLimiter, type RateLimiter } from '../../lib/rate-limit.ts'
+import type { Database } from 'bun:sqlite'
+import { createSqliteRateLimiter } from '../../db/rate-limits.ts'
+import type { RateLimiter } from '../../lib/rate-limit.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { tooManyAttempts } from './limits.ts'
 
@@ -13,12 +15,13 @@ export interface RecoveryLimiters {
 
 export const RECOVERY_LIMITS = { resetsPerAddress: 10, resetsPerEmail: 3, resendsPerUser: 3, windowMs: HOUR }
 
-export function createRecoveryLimiters(): RecoveryLimiters {
+/** In the database, shared by every process (src/db/rate-limits.ts). */
+export function createRecoveryLimiters(sqlite: Database): RecoveryLimiters {
   const { windowMs } = RECOVERY_LIMITS
   return {
-    resetsPerAddress: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resetsPerAddress, windowMs }),
-    resetsPerEmail: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resetsPerEmail, windowMs }),
-    resendsPerUser: createSlidingWindowLimiter({ limit: RECOVERY_LIMITS.resendsPerUser, windowMs }),
+    resetsPerAddress: createSqliteRateLimiter(sqlite, { name: 'reset-address', limit: RECOVERY_LIMITS.resetsPerAddress, windowMs }),
+    resetsPerEmail: createSqliteRateLimiter(sqlite, { name: 'reset-email', limit: RECOVERY_LIMITS.resetsPerEmail, windowMs }),
+    resendsPerUser: createSqliteRateLimiter(sqlite, { name: 'resend-user', limit: RECOVERY_LIMITS.resendsPerUser, windowMs }),
   }
 }
 

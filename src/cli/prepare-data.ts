@@ -1,0 +1,17 @@
+import type { AppContext } from '../context.ts'
+import { migrate } from '../db/migrate.ts'
+import { sweepOrphanImages } from '../modules/catalog/images.ts'
+import { createServices, type Services } from '../services.ts'
+
+/**
+ * Before anything serves (a single process, or a supervisor before it starts its workers): the
+ * schema is current, then the services are built, and files of uploads a crash interrupted are removed while no upload is in flight.
+ */
+export async function prepareData(ctx: AppContext): Promise<Services> {
+  const applied = migrate(ctx.sqlite)
+  if (applied.length) ctx.logger.info({ migrations: applied }, 'database migrated')
+  // Built after migrating: stores prepare their statements on the tables.
+  const services = createServices(ctx)
+  await sweepOrphanImages(ctx, services.stores.catalog)
+  return services
+}

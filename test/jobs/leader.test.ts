@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/db/client.ts'
+import { createLeaseStore } from '../../src/db/leases.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { createLeaderElection } from '../../src/jobs/leader.ts'
+import { createLogger } from '../../src/lib/logger.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
+
+const dir = mkdtempSync(join(tmpdir(), 'kiosk-leader-'))
+const path = join(dir, 'kiosk.db')
+const a = openDatabase(path)
+migrate(a.sqlite)
+// Another process's connection to the same database.
+const b = openDatabase(path)
+afterAll(() => {
+  a.close()
+  b.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const TTL = 10_000
+let now = 1_800_000_000_000
+const logger = createLogger('silent')
+const election = (db: typeof a, holder: string, name: string) =>
+  createLeaderElection({ store: createLeaseStore(db.sqlite), name, ttlMs: TTL, logger, holder, now: () => now })
+
+describe('the leader lease', () => {
+  test('exactly one process leads; when it stops renewing, another takes over once the lease expired', () => {
+    const first = election(a, 'first', 'jobs')
+    const second = election(b, 'second', 'jobs')
+    first.tick()
+    second.tick()
+    expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
+    now += 3_000
+    first.tick()
+    second.tick()
+    expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
+    // The leader dies (no more renewals). Just before its lease ends, nobody else may lead.
+    now += TTL - 1
+    second.tick()
+    expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
+    now += 1
+    second.tick()
+    // The old leader's own view ends with its lease, even before it tries to renew.
+    expect([first.isLeader(), second.isLeader()]).toEqual([false, true])
+    expect(createLeaseStore(a.sqlite).current('jobs')).toEqual({ holder: 'second', expiresAt: now + TTL })
+    first.tick()
+    expect([first.isLeader(), second.isLeader()]).toEqual([false, true])
+  })
+
+  test('a leader that stops gracefully releases the lease: the next try elsewhere takes it at once', () => {
+    const first = election(a, 'first', 'graceful')
+    const second = election(b, 'second', 'graceful')
+    first.tick()
+    second.tick()
+    first.stop()
+    expect(first.isLeader()).toBe(false)
+    second.tick()
+    expect(second.isLeader()).toBe(true)
+    second.stop()
+  })
+})
