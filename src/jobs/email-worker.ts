@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
+import { lastError } from '../lib/last-error.ts'
 import type { ClaimedEmail, EmailStore } from '../modules/email/store.ts'
 import { createSmtpTransport, SMTP_TIMEOUTS, type MailTransport } from '../modules/email/transport.ts'
 
@@ -24,14 +25,9 @@ export interface EmailWorkerOptions {
 
 /** Messages in flight at once: mail is not latency-critical, and each holds an SMTP connection. */
 const CONCURRENCY = 2
-const ERROR_MAX_CHARS = 500
 /** How long a claim is trusted: the longest attempt the SMTP timeouts allow, plus a margin. */
 export const EMAIL_LEASE_MS = SMTP_TIMEOUTS.connectionTimeout + SMTP_TIMEOUTS.greetingTimeout + SMTP_TIMEOUTS.socketTimeout + 60_000
 
-const truncate = (text: string) => {
-  const chars = [...text]
-  return chars.length > ERROR_MAX_CHARS ? `${chars.slice(0, ERROR_MAX_CHARS - 1).join('')}…` : text
-}
 
 export function createEmailWorker(store: EmailStore, ctx: AppContext, options: EmailWorkerOptions = {}) {
   const { clock, config, logger, metrics } = ctx
@@ -53,8 +49,8 @@ export function createEmailWorker(store: EmailStore, ctx: AppContext, options: E
     if (sent.result === 'sent') outcome = { result: 'sent' }
     else if (sent.result === 'retry' && claim.attempt < config.EMAIL_MAX_ATTEMPTS) {
       const nextAttemptAt = new Date(now.getTime() + backoffDelay(claim.attempt, random, backoff)).toISOString()
-      outcome = { result: 'retry', error: truncate(sent.error), nextAttemptAt }
-    } else outcome = { result: 'failed', error: truncate(sent.error) }
+      outcome = { result: 'retry', error: lastError(sent.error), nextAttemptAt }
+    } else outcome = { result: 'failed', error: lastError(sent.error) }
     const held = await store.record(claim, outcome, iso)
     if (held) metrics.emailAttempts.inc({ outcome: outcome.result })
     const fields = { email_id: claim.id, attempt: claim.attempt }

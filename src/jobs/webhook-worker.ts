@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../lib/backoff.ts'
+import { lastError } from '../lib/last-error.ts'
 import { systemResolver, type Resolver } from '../lib/ssrf.ts'
 import { logSecurityEvent } from '../lib/security-log.ts'
 import { attemptDelivery, type AttemptOutcome } from '../modules/webhooks/delivery.ts'
@@ -32,14 +33,9 @@ export interface WebhookWorkerOptions {
   backoff?: BackoffPolicy
 }
 
-const ERROR_MAX_CHARS = 500
 /** Beyond the attempt's own timeout: how long a claim is trusted before another worker takes it over. */
 const LEASE_MARGIN_MS = 60_000
 
-const truncate = (text: string) => {
-  const chars = [...text]
-  return chars.length > ERROR_MAX_CHARS ? `${chars.slice(0, ERROR_MAX_CHARS - 1).join('')}…` : text
-}
 
 export function createWebhookWorker(
   store: WebhookStore,
@@ -91,7 +87,7 @@ export function createWebhookWorker(
       logSecurityEvent(
         logger,
         'webhook_failing',
-        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, status_code: outcome.statusCode, error: truncate(outcome.error) },
+        { webhook_id: claim.webhook_id, delivery_id: claim.id, url: claim.url, status_code: outcome.statusCode, error: lastError(outcome.error) },
         'webhook endpoint started failing',
       )
     }
@@ -106,7 +102,7 @@ export function createWebhookWorker(
     let error: string | null = null
     if (outcome.result === 'delivered') status = 'delivered'
     else {
-      error = truncate(outcome.error)
+      error = lastError(outcome.error)
       if (outcome.result === 'retry' && claim.attempt < config.WEBHOOK_MAX_ATTEMPTS) {
         status = 'pending'
         const delay = Math.max(backoffDelay(claim.attempt, random, backoff), outcome.retryAfterMs ?? 0)
