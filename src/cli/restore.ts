@@ -1,8 +1,7 @@
 import type { Config } from '../config.ts'
 import { restoreDatabase, RestoreError } from '../db/restore.ts'
-import { acquireDataLock, DataLockedError } from './data-lock.ts'
-import { ensureDataDir } from './data-dir.ts'
-import { CliError, EXIT } from './exit.ts'
+import { EXIT } from './exit.ts'
+import { ownDataDir } from './own-data-dir.ts'
 
 /**
  * `kiosk restore FILE`: only while no server owns the data folder (it takes the DATA_DIR lock
@@ -10,14 +9,7 @@ import { CliError, EXIT } from './exit.ts'
  * nothing changed; 69 when a server runs.
  */
 export async function restoreCommand(config: Config, file: string): Promise<number> {
-  ensureDataDir(config)
-  let lock
-  try {
-    lock = acquireDataLock(config.DATA_DIR, 'restore')
-  } catch (error) {
-    if (error instanceof DataLockedError) throw new CliError(`restore refused: ${error.message}`, EXIT.UNAVAILABLE)
-    throw error
-  }
+  const lock = ownDataDir(config, 'restore', 'restore refused: ')
   try {
     const result = restoreDatabase(file, config.DATABASE_PATH, new Date())
     console.log(`restored ${file} into ${result.restored} (${result.bytes} bytes, integrity ok, last migration ${result.migration})`)

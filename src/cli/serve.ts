@@ -8,9 +8,7 @@ import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
 import { createLeaderElection } from '../jobs/leader.ts'
 import { createLeaseStore } from '../db/leases.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
-import { acquireDataLock, DataLockedError } from './data-lock.ts'
-import { ensureDataDir } from './data-dir.ts'
-import { CliError, EXIT } from './exit.ts'
+import { ownDataDir } from './own-data-dir.ts'
 import { listenError, reservePort } from './listen-address.ts'
 
 /**
@@ -22,14 +20,7 @@ export async function serve(config: Config): Promise<number> {
   // A worker process of a supervisor: the supervisor holds the lock, checked the port and migrated.
   if (config.SUPERVISED_PORT !== undefined) return serveProcess(config, { supervised: true })
   if (config.KIOSK_WORKERS > 1) return supervise(config)
-  ensureDataDir(config)
-  let lock
-  try {
-    lock = acquireDataLock(config.DATA_DIR, 'serve')
-  } catch (error) {
-    if (error instanceof DataLockedError) throw new CliError(error.message, EXIT.UNAVAILABLE)
-    throw error
-  }
+  const lock = ownDataDir(config, 'serve')
   let reservation
   try {
     // Port 0 asks for any free port: there is nothing to collide with.

@@ -1,9 +1,8 @@
 import type { Subprocess } from 'bun'
 import { SUPERVISED_PORT_ENV, type Config } from '../config.ts'
 import { createContext } from '../context.ts'
-import { acquireDataLock, DataLockedError } from './data-lock.ts'
-import { ensureDataDir } from './data-dir.ts'
-import { CliError, EXIT } from './exit.ts'
+import { ownDataDir } from './own-data-dir.ts'
+import { EXIT } from './exit.ts'
 import { reservePort } from './listen-address.ts'
 import { prepareData } from './prepare-data.ts'
 
@@ -22,14 +21,7 @@ const STOP_GRACE_MS = 5_000
  * a worker did not exit 0: it failed to drain, or was killed after SHUTDOWN_TIMEOUT).
  */
 export async function supervise(config: Config): Promise<number> {
-  ensureDataDir(config)
-  let lock
-  try {
-    lock = acquireDataLock(config.DATA_DIR, 'serve')
-  } catch (error) {
-    if (error instanceof DataLockedError) throw new CliError(error.message, EXIT.UNAVAILABLE)
-    throw error
-  }
+  const lock = ownDataDir(config, 'serve')
   try {
     return await superviseWithLock(config)
   } finally {
