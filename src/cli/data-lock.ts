@@ -21,7 +21,6 @@ export interface LockHolder {
 }
 
 export interface DataLock {
-  readonly path: string
   release(): void
 }
 
@@ -76,7 +75,6 @@ export function acquireDataLock(dataDir: string, command: string, now = new Date
   held.add(connection)
   let released = false
   return {
-    path: lockPath(folder),
     release() {
       if (released) return
       released = true

@@ -71,9 +71,9 @@ function finish(document: OpenAPIDocument, options: DocsOptions): OpenAPIDocumen
           delete parameter.schema?.example
         }
       }
-      if (!options.metricsToken && operation.security?.some((s: Record<string, unknown>) => 'metricsToken' in s)) operation.security = []
-      else if (options.metricsToken && operation.security?.some((s: Record<string, unknown>) => 'metricsToken' in s)) {
-        operation.security = [{ metricsToken: [] }]
+      // The metrics scheme is offered only where it exists: with METRICS_TOKEN set.
+      if (operation.security?.some((s: Record<string, unknown>) => 'metricsToken' in s)) {
+        operation.security = options.metricsToken ? [{ metricsToken: [] }] : []
       }
       // OAuth clients post forms; routes marked so accept JSON too, and both are documented.
       if (operation['x-form-or-json'] && operation.requestBody?.content?.['application/json']) {

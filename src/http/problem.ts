@@ -208,20 +208,24 @@ export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[];
           : undefined
     // Every response's headers are here too: an error answered outside a route (404, a refused
     // request head) never reaches the request plugin's mapResponse.
-    const requestHeaders = { ...SECURITY_HEADERS, 'x-request-id': requestState(request).requestId, ...(set.headers as Record<string, string>) }
+    const requestHeaders = {
+      ...SECURITY_HEADERS,
+      'x-request-id': requestState(request).requestId,
+      ...(set.headers as Record<string, string>),
+      'server-timing': serverTiming(request),
+    }
     if (protocolError) {
       set.status = protocolError.status
       return new Response(JSON.stringify(protocolError.body()), {
         status: protocolError.status,
         // RFC 6749 §5.1: token responses, errors included, must not be cached.
-        headers: { ...requestHeaders, 'server-timing': serverTiming(request), 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        headers: { ...requestHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
       })
     }
     const { problem, headers } = toProblem(request, code, error, log)
     set.status = problem.status
     return problemResponse(problem, {
       ...requestHeaders,
-      'server-timing': serverTiming(request),
       ...headers,
     })
   })

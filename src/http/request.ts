@@ -8,7 +8,6 @@ import { createAccessLog } from '../lib/access-log.ts'
 import { beginRequest, requestState, serverTiming } from './request-state.ts'
 import { addSecurityHeaderFields, addSecurityHeaders } from './response-headers.ts'
 
-export { SECURITY_HEADERS } from './response-headers.ts'
 
 /** The one route that takes bodies larger than BODY_LIMIT (it enforces IMAGE_MAX_BYTES itself, while reading). */
 const IMAGE_UPLOAD = /^\/products\/[^/]+\/image\/?$/

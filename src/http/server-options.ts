@@ -1,7 +1,7 @@
 import type { Server } from 'bun'
 import type { AppContext } from '../context.ts'
 import { problemBody, problemResponse } from './problem.ts'
-import { SECURITY_HEADERS } from './request.ts'
+import { SECURITY_HEADERS } from './response-headers.ts'
 
 /**
  * The Bun.serve options Kiosk always listens with, whatever NODE_ENV says:

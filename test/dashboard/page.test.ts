@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { DASHBOARD_CSP } from '../../src/http/dashboard.ts'
-import { SECURITY_HEADERS } from '../../src/http/request.ts'
+import { SECURITY_HEADERS } from '../../src/http/response-headers.ts'
 import { createTestApp } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.

@@ -1,25 +1,13 @@
-import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { openDatabase } from '../../src/db/client.ts'
-import { migrate } from '../../src/db/migrate.ts'
+import { twoConnections } from './two-connections.ts'
 import { createSqliteRateLimiter, createSqliteRecentPairs, pruneRateLimits } from '../../src/db/rate-limits.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const dir = mkdtempSync(join(tmpdir(), 'kiosk-limits-'))
-const path = join(dir, 'kiosk.db')
-const first = openDatabase(path)
-migrate(first.sqlite)
 // A second connection on the same file: what another worker process has.
-const second = openDatabase(path)
-afterAll(() => {
-  first.close()
-  second.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const { first, second, path } = twoConnections('kiosk-limits-')
 
 const T0 = 1_800_000_000_000
 const WINDOW = 60_000

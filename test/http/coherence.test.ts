@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createUserStore } from '../../src/modules/users/store.ts'
 import { createCacheChangeStore } from '../../src/db/cache-changes.ts'
+import { cacheKeys } from '../../src/lib/cache.ts'
 import { createTestApp, createUser, insertProduct, json } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -19,7 +20,8 @@ describe('cache coherence across processes', () => {
     const admin = await createUser(first, { role: 'admin' })
     const product = insertProduct(first, { priceCents: 1000 })
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000)
-    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000) // cached
+    expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000)
+    expect(first.ctx.cache.has(cacheKeys.product(product.id))).toBe(true)
     const patched = await second.request(`/products/${product.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 1250 } })
     expect(patched.status).toBe(200)
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1250)

@@ -145,11 +145,13 @@ describe('media types', () => {
 
   test('415 is documented on every operation that takes a body', async () => {
     const document = await json(await t.request('/docs/json'))
-    for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
-      for (const [method, operation] of Object.entries<any>(operations)) {
-        if (operation.requestBody) expect(operation.responses['415'], `${method} ${path}`).toBeDefined()
-      }
-    }
+    const withBody = Object.entries<Record<string, any>>(document.paths).flatMap(([path, operations]) =>
+      Object.entries<any>(operations)
+        .filter(([, operation]) => operation.requestBody)
+        .map(([method, operation]) => ({ where: `${method} ${path}`, documented: Boolean(operation.responses['415']) })),
+    )
+    expect(withBody.map((op) => op.where)).toContain('post /orders')
+    expect(withBody.filter((op) => !op.documented)).toEqual([])
   })
 })
 

@@ -1,27 +1,14 @@
-import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../src/db/client.ts'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createLeaseStore } from '../../src/db/leases.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { createLeaderElection } from '../../src/jobs/leader.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { twoConnections } from '../db/two-connections.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const dir = mkdtempSync(join(tmpdir(), 'kiosk-leader-'))
-const path = join(dir, 'kiosk.db')
-const a = openDatabase(path)
-migrate(a.sqlite)
 // Another process's connection to the same database.
-const b = openDatabase(path)
-afterAll(() => {
-  a.close()
-  b.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+const { first: a, second: b } = twoConnections('kiosk-leader-')
 
 const TTL = 10_000
 let now = 1_800_000_000_000
@@ -58,6 +45,7 @@ describe('the leader lease', () => {
     const second = election(b, 'second', 'graceful')
     first.tick()
     second.tick()
+    expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
     first.stop()
     expect(first.isLeader()).toBe(false)
     second.tick()

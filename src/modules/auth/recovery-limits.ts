@@ -25,11 +25,20 @@ export function createRecoveryLimiters(sqlite: Database): RecoveryLimiters {
   }
 }
 
-/** Counts one request against every (limiter, key) pair, or throws 429 (counting nothing) when any is full. */
+/**
+ * Counts one request against every (limiter, key) pair, or throws 429 (counting nothing) when any
+ * is full. Each `take` checks and counts in one step, and what was taken before a refusal is given
+ * back: a check of all first, then the takes, would let concurrent requests all pass the check.
+ */
 export async function takeOrThrow(clock: Clock, checks: [RateLimiter, string][]): Promise<void> {
   const now = clock.now().getTime()
-  const waits = await Promise.all(checks.map(([limiter, key]) => limiter.retryAfter(key, now)))
-  const wait = Math.max(0, ...waits)
-  if (wait) throw tooManyAttempts(wait)
-  for (const [limiter, key] of checks) await limiter.take(key, now)
+  const taken: [RateLimiter, string][] = []
+  for (const check of checks) {
+    const wait = await check[0].take(check[1], now)
+    if (wait) {
+      for (const [limiter, key] of taken) await limiter.refund(key, now)
+      throw tooManyAttempts(wait)
+    }
+    taken.push(check)
+  }
 }

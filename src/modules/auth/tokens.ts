@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.ts'
 import type { UserRow, UserStore } from '../users/store.ts'
 import { ProtocolError } from '../../lib/errors.ts'
 import { logSecurityEvent } from '../../lib/security-log.ts'
+import { hashOneTimeToken, newOneTimeToken } from './one-time-token.ts'
 
 /**
  * RFC 6749 §5.2 errors of the token endpoint. They are protocol vocabulary, not HTTP: the route
@@ -30,7 +31,6 @@ export interface TokenResponse {
   refresh_token: string
 }
 
-const sha256 = (value: string) => new Bun.CryptoHasher('sha256').update(value).digest('hex')
 
 /**
  * Access tokens (JWT, HS256) and refresh tokens (opaque, stored as SHA-256, rotated on every use;
@@ -56,13 +56,13 @@ export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'cloc
 
   /** A new refresh token: the plain value for the client, the row (its hash) for the store. */
   function newRefresh(userId: string, familyId: string) {
-    const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+    const token = newOneTimeToken()
     const now = clock.now()
     const row = {
       id: Bun.randomUUIDv7(),
       userId,
       familyId,
-      tokenHash: sha256(token),
+      tokenHash: hashOneTimeToken(token),
       expiresAt: new Date(now.getTime() + config.REFRESH_TOKEN_TTL).toISOString(),
       createdAt: now.toISOString(),
     }
@@ -88,7 +88,7 @@ export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'cloc
     /** Rotates a refresh token. The check and the rotation are one transaction, so of two concurrent uses one wins. */
     async refresh(presented: string, requestId?: string): Promise<TokenResponse> {
       let next = ''
-      const outcome = await store.rotateRefreshToken(sha256(presented), clock.now().toISOString(), (user) => {
+      const outcome = await store.rotateRefreshToken(hashOneTimeToken(presented), clock.now().toISOString(), (user) => {
         const minted = newRefresh(user.id, user.familyId)
         next = minted.token
         return minted.row
@@ -109,7 +109,7 @@ export function createTokenService(store: UserStore, ctx: Pick<AppContext, 'cloc
 
     /** RFC 7009: revokes a refresh token and its rotation family; unknown tokens are ignored. */
     revoke(presented: string): Promise<void> {
-      return store.revokeRefreshFamily(sha256(presented), clock.now().toISOString())
+      return store.revokeRefreshFamily(hashOneTimeToken(presented), clock.now().toISOString())
     },
   }
 }

@@ -11,7 +11,6 @@ export function createEmailService(store: EmailStore, ctx: Pick<AppContext, 'con
   const configured = config.SMTP_URL !== undefined
   return {
     configured,
-    store,
     /** Throws the 503 problem when there is no SMTP server to send through. */
     requireConfigured() {
       if (!configured) throw emailNotConfigured()

@@ -1,3 +1,4 @@
+import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { cacheKeys } from '../../../src/lib/cache.ts'
 import { createTestApp, createUser, json } from '../../helpers.ts'
@@ -106,11 +107,13 @@ describe('orders placed in one turn', () => {
     const product = addProduct(t, { stock: 10 })
     const responses = await Promise.all(Array.from({ length: 5 }, () => order(buyer.token, line(product.id, 1))))
     expect(t.ctx.sqlite.inTransaction).toBe(false)
+    // Read back on another connection: it sees only committed rows, so each is durable, not merely pending.
+    const reader = new Database(t.ctx.config.DATABASE_PATH, { readonly: true })
     for (const response of responses) {
       const { id } = await json(response)
-      // Read back on the connection with no transaction open: the row is durable, not merely pending.
-      expect(t.ctx.sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM orders WHERE id = ?').get(id)!.n).toBe(1)
+      expect(reader.query<{ n: number }, [string]>('SELECT count(*) AS n FROM orders WHERE id = ?').get(id)!.n).toBe(1)
     }
+    reader.close()
     expect(stockOf(t, product.id)).toBe(5)
   })
 })

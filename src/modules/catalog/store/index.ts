@@ -11,18 +11,8 @@ import { createProductSearch, type ListRequest, type ListResult } from './search
 
 const COLUMNS = PRODUCT_COLUMNS.join(', ')
 
-/** The values of a new products row, in column order. */
-export interface NewProduct {
-  id: string
-  sku: string
-  name: string
-  description: string
-  category: string | null
-  price_cents: number
-  stock: number
-  active: number
-  created_at: string
-}
+/** The values of a new products row (typed from the schema, like ProductRow). */
+export type NewProduct = Pick<ProductRow, 'id' | 'sku' | 'name' | 'description' | 'category' | 'price_cents' | 'stock' | 'active' | 'created_at'>
 
 /** Columns a product update may set (values as SQLite stores them). */
 export type ProductChanges = Partial<Pick<ProductRow, 'sku' | 'name' | 'description' | 'category' | 'price_cents' | 'stock' | 'active'>>
