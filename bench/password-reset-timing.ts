@@ -9,7 +9,7 @@ import { createTestApp, createUser } from '../test/helpers.ts'
 
 const n = Number(process.argv[2] ?? 400)
 // Mail is queued, never sent (no worker runs), so the SMTP server need not exist.
-const t = createTestApp({ SMTP_URL: 'smtp://127.0.0.1:9', PUBLIC_URL: 'https://shop.example' })
+const t = await createTestApp({ SMTP_URL: 'smtp://127.0.0.1:9', PUBLIC_URL: 'https://shop.example' })
 const user = await createUser(t)
 const post = (email: string) => t.request('/auth/password-reset', { method: 'POST', json: { email } })
 const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] }

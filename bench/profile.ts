@@ -18,6 +18,7 @@ import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContext, type AppContext } from '../src/context.ts'
 import { migrate } from '../src/db/migrate.ts'
+import { sqliteOnly } from '../src/db/database.ts'
 import { authPlugin, createAuthenticator } from '../src/http/auth.ts'
 import { createServices } from '../src/services.ts'
 import { problemPlugin } from '../src/http/problem.ts'
@@ -30,14 +31,14 @@ const config = loadConfig({ DATA_DIR: dir, JWT_SECRET: 'x'.repeat(32), NODE_ENV:
 const devNull = () => pino.destination({ dest: '/dev/null', sync: false })
 const contextWith = (level: string): AppContext => {
   const ctx = createContext(config, { logger: createLogger(level, devNull()) })
-  migrate(ctx.sqlite)
+  migrate(sqliteOnly(ctx.database, 'bench/profile.ts').sqlite)
   return ctx
 }
 
 const ctx = contextWith('info')
 const now = new Date().toISOString()
 const id = Bun.randomUUIDv7()
-ctx.sqlite.run(
+sqliteOnly(ctx.database, 'bench/profile.ts').sqlite.run(
   "INSERT INTO products (id, sku, name, description, category, price_cents, stock, active, created_at, updated_at) VALUES (?, 'SKU-1', 'Oak chair', 'A chair', 'furniture', 1999, 12, 1, ?, ?)",
   [id, now, now],
 )

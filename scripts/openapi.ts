@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContext } from '../src/context.ts'
-import { migrate } from '../src/db/migrate.ts'
+import { migrateDatabase } from '../src/db/database.ts'
 import { createLogger } from '../src/lib/logger.ts'
 
 const root = resolve(import.meta.dir, '..')
@@ -21,7 +21,7 @@ try {
   const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, JWT_SECRET: secret, LOG_LEVEL: 'silent' })
   const ctx = createContext(config, { logger: createLogger('silent') })
   try {
-    migrate(ctx.sqlite)
+    await migrateDatabase(ctx.database)
     const response = await createApp(ctx).handle(new Request('http://localhost/docs/json'))
     if (response.status !== 200) throw new Error(`GET /docs/json answered ${response.status}: ${await response.text()}`)
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> }
@@ -31,7 +31,7 @@ try {
     const shown = relative(process.cwd(), out)
     console.log(`wrote ${shown.startsWith('..') ? out : shown} (OpenAPI ${document.openapi}, ${operations} operations)`)
   } finally {
-    ctx.close()
+    await ctx.close()
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -105,6 +105,21 @@ const cron: Parser<string> = (raw, name) => {
 /** A number of worker processes, or `auto`: one per core. */
 const workers: Parser<number> = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? availableParallelism() : int(1, 64)(raw, name))
 
+/** A PostgreSQL connection URL (postgres:// or postgresql://); the password is never echoed back in an error. */
+const postgresUrl: Parser<string> = (raw, name) => {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return fail(name, 'expected a URL such as postgres://user:password@host:5432/kiosk')
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    fail(name, `expected postgres:// or postgresql://, got "${url.protocol}//" (unset it for SQLite at DATABASE_PATH)`)
+  }
+  if (!url.hostname && !url.searchParams.has('host')) fail(name, 'the URL names no host')
+  return raw.trim()
+}
+
 const currency: Parser<string> = (raw, name) =>
   /^[A-Z]{3}$/.test(raw) ? raw : fail(name, `expected an ISO 4217 code such as USD, got "${raw}"`)
 
@@ -127,6 +142,8 @@ export const SETTINGS = {
   NODE_ENV: setting(oneOf('development', 'production', 'test'), 'development', 'development, production or test'),
   DATA_DIR: setting(text, './data', 'folder for the database, images, report snapshots and backups'),
   DATABASE_PATH: setting(text, undefined, 'SQLite database file (default $DATA_DIR/kiosk.db)'),
+  DATABASE_URL: setting(postgresUrl, undefined, 'postgres://… to run on PostgreSQL ≥ 15 instead of SQLite (unset: SQLite at DATABASE_PATH)'),
+  DATABASE_POOL_MAX: setting(int(1, 1000), '20', 'PostgreSQL: connections in this process\'s pool'),
   JWT_SECRET: setting(text, undefined, 'HS256 key for access tokens; ≥ 32 bytes, required in production'),
   ACCESS_TOKEN_TTL: setting(duration(1000), '15m', 'access token lifetime'),
   TOKEN_CLOCK_SKEW: setting(duration(0), '60s', 'how far in the future an access token\'s iat may be (clock skew) before it is refused'),

@@ -1,6 +1,6 @@
 import { jwt } from '@elysiajs/jwt'
 import type { Config } from './config.ts'
-import { openDatabase, type DatabaseHandle } from './db/client.ts'
+import { openConfiguredDatabase, type DatabaseHandle } from './db/database.ts'
 import { createCache, type Cache } from './lib/cache.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger, type Logger } from './lib/logger.ts'
@@ -16,14 +16,14 @@ export type Jwt = ReturnType<typeof createJwt>
  */
 export interface AppContext {
   config: Config
-  db: DatabaseHandle['db']
-  sqlite: DatabaseHandle['sqlite']
+  /** SQLite or PostgreSQL (DATABASE_URL): only src/stores.ts and src/db/ look inside. */
+  database: DatabaseHandle
   cache: Cache
   clock: Clock
   logger: Logger
   metrics: Metrics
   jwt: Jwt
-  close(): void
+  close(): Promise<void>
 }
 
 export interface ContextOverrides {
@@ -32,17 +32,16 @@ export interface ContextOverrides {
 }
 
 export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
-  const database = openDatabase(config.DATABASE_PATH)
+  const database = openConfiguredDatabase(config)
   const clock = overrides.clock ?? systemClock
   return {
     config,
-    db: database.db,
-    sqlite: database.sqlite,
+    database,
     cache: createCache({ max: config.CACHE_MAX_ENTRIES, ttlMs: config.CACHE_TTL, clock }),
     clock,
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     metrics: createMetrics(),
     jwt: createJwt(config.JWT_SECRET),
-    close: () => database.close(),
+    close: async () => database.close(),
   }
 }

@@ -14,8 +14,6 @@ import { createReportsService } from './modules/reports/service.ts'
 import { createUserService } from './modules/users/service.ts'
 import { createWebhookService, type WebhookServiceOptions } from './modules/webhooks/service.ts'
 import { createStores } from './stores.ts'
-import { createCacheChangeStore } from './db/cache-changes.ts'
-import { createCacheCoherence } from './lib/cache-coherence.ts'
 
 export interface ServiceOptions {
   webhooks?: WebhookServiceOptions
@@ -35,11 +33,11 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const images = createProductImages(ctx, catalog)
 
   // Login and sign-up limits, shared by the token endpoint and password changes (and, in the database, by every process).
-  const limiters = createAuthLimiters(ctx.sqlite, ctx.config, ctx.logger)
+  const limiters = createAuthLimiters(stores.limits, ctx.config, ctx.logger)
   const users = createUserService(stores.users, ctx, limiters)
   const tokens = createTokenService(stores.users, ctx)
   const mail = createEmailService(stores.email, ctx)
-  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(ctx.sqlite), limiters)
+  const recovery = createRecoveryService(stores.recovery, ctx, mail, createRecoveryLimiters(stores.limits), limiters)
   const authService = createAuthService(ctx, users, tokens, limiters, recovery)
 
   const orders = createOrderService(stores.orders, ctx)
@@ -51,7 +49,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const emailWorker = createEmailWorker(stores.email, ctx, options.emailWorker)
 
   // Other processes' writes (worker mode, kiosk create-admin) drop this process's stale cache entries.
-  const coherence = createCacheCoherence(createCacheChangeStore(ctx.sqlite), ctx.cache)
+  const coherence = stores.cacheChanges.follow(ctx.cache)
 
   return {
     stores,

@@ -1,19 +1,46 @@
 import type { AppContext } from './context.ts'
-import { createRecoveryStore } from './modules/auth/recovery-store.ts'
-import { createCatalogStore } from './modules/catalog/store/index.ts'
-import { createEmailStore } from './modules/email/store.ts'
-import { createHealthStore } from './modules/health/store.ts'
-import { createOrderStore } from './modules/orders/store/index.ts'
-import { createReportsStore } from './modules/reports/store.ts'
-import { createUserStore } from './modules/users/store.ts'
-import { createWebhookStore } from './modules/webhooks/store.ts'
+import { createSqliteCacheChangeLog } from './db/cache-changes.ts'
+import type { SqliteHandle } from './db/client.ts'
+import { createLeaseStore, type LeaseStore } from './db/leases.ts'
+import { createSqliteLimitStore } from './db/rate-limits.ts'
+import type { CacheChangeLog } from './lib/cache-coherence.ts'
+import type { Clock } from './lib/clock.ts'
+import type { LimitStore } from './lib/rate-limit.ts'
+import { createRecoveryStore, type RecoveryStore } from './modules/auth/recovery-store.ts'
+import { createCatalogStore, type CatalogStore } from './modules/catalog/store/index.ts'
+import { createEmailStore, type EmailStore } from './modules/email/store.ts'
+import { createHealthStore, type HealthStore } from './modules/health/store.ts'
+import { createOrderStore, type OrderStore } from './modules/orders/store/index.ts'
+import { createReportsStore, type ReportsStore } from './modules/reports/store.ts'
+import { createUserStore, type UserStore } from './modules/users/store.ts'
+import { createWebhookStore, type WebhookStore } from './modules/webhooks/store.ts'
+import { createPostgresStores } from './stores.pg.ts'
 
 /**
- * Every module's store on the context's connection: the one place outside src/db/ that hands the
- * database to anything. A second dialect is a second version of this function.
+ * Every store of a process, one per module plus the state processes share (limits, leases, the
+ * cache-change log): the only place outside src/db/ that hands the database to anything. One
+ * interface, two dialects: services and jobs cannot tell SQLite from PostgreSQL.
  */
-export function createStores(ctx: Pick<AppContext, 'sqlite' | 'db' | 'clock'>) {
-  const { sqlite, db, clock } = ctx
+export interface Stores {
+  catalog: CatalogStore
+  users: UserStore
+  orders: OrderStore
+  reports: ReportsStore
+  webhooks: WebhookStore
+  health: HealthStore
+  email: EmailStore
+  recovery: RecoveryStore
+  limits: LimitStore
+  leases: LeaseStore
+  cacheChanges: CacheChangeLog
+}
+
+export function createStores(ctx: Pick<AppContext, 'database' | 'clock'>): Stores {
+  const { database, clock } = ctx
+  return database.dialect === 'postgres' ? createPostgresStores(database, clock) : createSqliteStores(database, clock)
+}
+
+function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock): Stores {
   const email = createEmailStore(sqlite)
   return {
     catalog: createCatalogStore(sqlite),
@@ -24,7 +51,8 @@ export function createStores(ctx: Pick<AppContext, 'sqlite' | 'db' | 'clock'>) {
     health: createHealthStore(sqlite),
     email,
     recovery: createRecoveryStore(sqlite, email),
+    limits: createSqliteLimitStore(sqlite),
+    leases: createLeaseStore(sqlite),
+    cacheChanges: createSqliteCacheChangeLog(sqlite),
   }
 }
-
-export type Stores = ReturnType<typeof createStores>

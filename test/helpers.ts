@@ -4,11 +4,17 @@ import { join } from 'node:path'
 import { createApp } from '../src/app.ts'
 import { loadConfig, type Env } from '../src/config.ts'
 import { createContext, type AppContext } from '../src/context.ts'
+import type { SQL as Query } from 'drizzle-orm'
+import { sqliteOnly } from '../src/db/database.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { products, users } from '../src/db/schema.ts'
+import * as pgSchema from '../src/db/schema.pg.ts'
 import { createServices, type Services } from '../src/services.ts'
 import { ManualClock } from '../src/lib/clock.ts'
 import { createLogger, type Logger } from '../src/lib/logger.ts'
+import { createTestDatabase, onPostgres } from './postgres.ts'
+
+export { onPostgres }
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!'
 export const BASE = 'http://kiosk.test'
@@ -22,21 +28,40 @@ export interface TestApp {
   dir: string
   /** app.handle on a path relative to the app, with JSON bodies encoded. */
   request(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>
-  close(): void
+  /**
+   * Runs SQL written once for both dialects (drizzle's sql`` template, values bound) straight on the
+   * app's database, for fixtures and for looking under the API; returns the rows as the driver gives
+   * them (booleans: 0/1 on SQLite, true/false on PostgreSQL).
+   */
+  sql<T = Record<string, unknown>>(query: Query): Promise<T[]>
+  close(): Promise<void>
 }
 
 /**
- * A fresh app on a fresh, migrated SQLite database in its own temp folder. With `options.dir`, an
- * app on that folder's existing data instead (a restart); close() then leaves the folder alone.
+ * A fresh app on a fresh, migrated database in its own temp folder: SQLite, or a PostgreSQL
+ * database of its own when KIOSK_TEST_DATABASE=postgres (test/postgres.ts). With `options.dir`,
+ * an app on that folder's existing data instead (a restart; SQLite only); close() then leaves
+ * the folder alone.
  */
-export function createTestApp(env: Env = {}, options: { dir?: string; logger?: Logger } = {}): TestApp {
+export async function createTestApp(env: Env = {}, options: { dir?: string; logger?: Logger; databaseUrl?: string } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kiosk-test-'))
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env })
+  const ownDatabase = onPostgres && !options.databaseUrl && env.DATABASE_PATH === undefined ? await createTestDatabase() : undefined
+  const databaseUrl = options.databaseUrl ?? ownDatabase?.url
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dir,
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '4' } : {}),
+    ...env,
+  })
   const clock = new ManualClock(new Date())
   const ctx = createContext(config, { clock, logger: options.logger ?? createLogger('silent') })
-  migrate(ctx.sqlite)
+  if (ctx.database.dialect === 'sqlite') migrate(ctx.database.sqlite)
   const services = createServices(ctx)
+  await services.coherence.ready
   const app = createApp(ctx, services)
+  const database = ctx.database
   return {
     app,
     ctx,
@@ -53,11 +78,30 @@ export function createTestApp(env: Env = {}, options: { dir?: string; logger?: L
       if (token) headers.set('authorization', `Bearer ${token}`)
       return app.handle(new Request(`${BASE}${path}`, { ...rest, headers }))
     },
-    close() {
-      ctx.close()
+    async sql<T>(query: Query) {
+      if (database.dialect === 'postgres') return (await database.db.execute(query)) as unknown as T[]
+      return database.db.all(query) as T[]
+    },
+    async close() {
+      await services.coherence.close()
+      await ctx.close()
+      await ownDatabase?.drop()
       if (!options.dir) rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** Inserts rows into a table by its SQLite schema name, on whichever dialect the app runs. */
+export async function insertRows(t: TestApp, table: 'users' | 'products', rows: Record<string, unknown>[]) {
+  const database = t.ctx.database
+  if (database.dialect === 'postgres') {
+    await database.db.insert(pgSchema[table]).values(rows as never)
+    return
+  }
+  database.db
+    .insert(table === 'users' ? users : products)
+    .values(rows as never)
+    .run()
 }
 
 let sequence = 0
@@ -83,7 +127,7 @@ export async function createUser(
     createdAt: now,
     updatedAt: now,
   }
-  t.ctx.db.insert(users).values(row).run()
+  await insertRows(t, 'users', [row])
   const token = await accessTokenFor(t, row)
   return { ...row, password, token }
 }
@@ -139,7 +183,7 @@ export interface ProductFixture {
   active: boolean
 }
 
-export function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}): ProductFixture {
+export async function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}): Promise<ProductFixture> {
   const now = t.clock.now().toISOString()
   const n = ++productSequence
   const row = {
@@ -151,10 +195,7 @@ export function insertProduct(t: TestApp, values: Partial<ProductFixture> = {}):
     active: true,
     ...values,
   }
-  t.ctx.db
-    .insert(products)
-    .values({ ...row, description: '', createdAt: now, updatedAt: now })
-    .run()
+  await insertRows(t, 'products', [{ ...row, description: '', createdAt: now, updatedAt: now }])
   return row
 }
 
@@ -165,3 +206,8 @@ export function capturingLogger(level = 'warn') {
   const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line)) })
   return { logger, lines, security: (event: string) => lines.filter((line) => line.security === event) }
 }
+
+/** The bun:sqlite connection of a SQLite test app (tests about SQLite itself; throws on PostgreSQL). */
+export const sqliteOf = (t: Pick<TestApp, 'ctx'>) => sqliteOnly(t.ctx.database, 'this test').sqlite
+/** Drizzle on a SQLite test app's connection (throws on PostgreSQL). */
+export const drizzleOf = (t: Pick<TestApp, 'ctx'>) => sqliteOnly(t.ctx.database, 'this test').db

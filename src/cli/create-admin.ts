@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
-import { migrate } from '../db/migrate.ts'
+import { migrateDatabase, openConfiguredDatabase } from '../db/database.ts'
 import { systemClock } from '../lib/clock.ts'
 import { codePoints } from '../lib/schema.ts'
 import { isEmail } from '../modules/users/model.ts'
 import { hashPassword, normaliseEmail } from '../modules/users/service.ts'
-import { createUserStore } from '../modules/users/store.ts'
+import { createStores } from '../stores.ts'
 import { readHiddenLine, readStdin } from './prompt.ts'
 
 export const CREATE_ADMIN_OPTIONS = {
@@ -42,14 +41,14 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
     return 2
   }
   const passwordHash = await hashPassword(password)
-  const database = openDatabase(config.DATABASE_PATH)
+  const database = openConfiguredDatabase(config)
   try {
-    migrate(database.sqlite)
-    const store = createUserStore(database.sqlite, database.db)
+    await migrateDatabase(database)
+    const store = createStores({ database, clock: systemClock }).users
     const outcome = await store.upsertAdmin({ email, name: values.name, passwordHash, at: systemClock.now().toISOString() })
     console.log(outcome === 'promoted' ? `promoted ${email} to admin` : `created admin ${email}`)
     return 0
   } finally {
-    database.close()
+    await database.close()
   }
 }

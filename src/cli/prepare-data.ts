@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts'
-import { migrate } from '../db/migrate.ts'
+import { migrateDatabase } from '../db/database.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
 import { createServices, type Services } from '../services.ts'
 
@@ -8,7 +8,7 @@ import { createServices, type Services } from '../services.ts'
  * schema is current, then the services are built, and files of uploads a crash interrupted are removed while no upload is in flight.
  */
 export async function prepareData(ctx: AppContext): Promise<Services> {
-  const applied = migrate(ctx.sqlite)
+  const applied = await migrateDatabase(ctx.database)
   if (applied.length) ctx.logger.info({ migrations: applied }, 'database migrated')
   // Built after migrating: stores prepare their statements on the tables.
   const services = createServices(ctx)

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
-import { createDemoStore } from '../db/demo-store.ts'
-import { migrate } from '../db/migrate.ts'
+import { migrateDatabase, openConfiguredDatabase } from '../db/database.ts'
+import { createDemoStoreFor } from '../db/demo-store.ts'
 import { systemClock, type Clock } from '../lib/clock.ts'
 import { seedDemo, type DemoOptions } from './demo-data.ts'
 import { createProgress, type Progress } from './progress.ts'
@@ -82,10 +81,10 @@ export async function seedCommand(
   }
 
   const clock = io.clock ?? systemClock
-  const database = openDatabase(config.DATABASE_PATH)
+  const database = openConfiguredDatabase(config)
   try {
-    migrate(database.sqlite)
-    const store = createDemoStore(database.sqlite)
+    await migrateDatabase(database)
+    const store = createDemoStoreFor(database)
     const existing = await store.countProducts()
     if (existing > 0 && !options.force) {
       console.error(
@@ -118,6 +117,6 @@ export async function seedCommand(
     if (result.customerRange) log(`customers: ${result.customerRange.join(' … ')}, password: ${options.password}`)
     return 0
   } finally {
-    database.close()
+    await database.close()
   }
 }

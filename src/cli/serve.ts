@@ -1,12 +1,12 @@
 import { createApp } from '../app.ts'
 import type { Config } from '../config.ts'
 import { createContext } from '../context.ts'
+import { describeDatabase } from '../db/database.ts'
 import { createServices } from '../services.ts'
 import { prepareData } from './prepare-data.ts'
 import { supervise } from './supervisor.ts'
 import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
 import { createLeaderElection } from '../jobs/leader.ts'
-import { createLeaseStore } from '../db/leases.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
 import { ownDataDir } from './own-data-dir.ts'
 import { listenError, reservePort } from './listen-address.ts'
@@ -52,8 +52,8 @@ async function serveProcess(
   // Before listening (the settings already checked every cron pattern with croner). Every process
   // keeps the timers; only the holder of the leader lease runs a tick, so with several processes
   // on the database each job runs once per tick.
-  const leader = createLeaderElection({ store: createLeaseStore(ctx.sqlite), name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
-  leader.start()
+  const leader = createLeaderElection({ store: services.stores.leases, name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
+  await leader.start()
   const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), { shouldRun: leader.isLeader })
   const app = createApp(ctx, services)
   await reservation?.release()
@@ -69,12 +69,12 @@ async function serveProcess(
     })
   } catch (error) {
     await scheduler.stop()
-    leader.stop()
-    ctx.close()
+    await leader.stop()
+    await ctx.close()
     throw listenError(error, config.HOST, config.SUPERVISED_PORT ?? config.PORT)
   }
   const server = app.server!
-  logger.info({ ...listeningUrls(server), database: config.DATABASE_PATH, pid: process.pid }, 'kiosk listening')
+  logger.info({ ...listeningUrls(server), database: describeDatabase(config), pid: process.pid }, 'kiosk listening')
   const { webhookWorker, emailWorker } = services
   webhookWorker.start()
   emailWorker.start()
@@ -104,8 +104,8 @@ async function serveProcess(
   await workerStopped
   // Jobs use the database: stop them (and wait for a run in progress) before closing it.
   await scheduler.stop()
-  leader.stop()
-  ctx.close()
+  await leader.stop()
+  await ctx.close()
   logger.info('stopped')
   await new Promise<void>((resolve) => logger.flush(() => resolve()))
   return 0

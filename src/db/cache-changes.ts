@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import { createCacheCoherence, type CacheChangeLog } from '../lib/cache-coherence.ts'
 
 /*
  * The change log other processes' caches follow (migration 0005: triggers on products and users
@@ -21,3 +22,12 @@ export function createCacheChangeStore(sqlite: Database) {
 }
 
 export type CacheChangeStore = ReturnType<typeof createCacheChangeStore>
+
+/** The SQLite change log: followed by polling PRAGMA data_version before each request. */
+export function createSqliteCacheChangeLog(sqlite: Database): CacheChangeLog {
+  const store = createCacheChangeStore(sqlite)
+  return {
+    follow: (cache) => createCacheCoherence(store, cache),
+    prune: async (before) => store.prune(before),
+  }
+}

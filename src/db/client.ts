@@ -6,7 +6,8 @@ import * as schema from './schema.ts'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
 
-export interface DatabaseHandle {
+export interface SqliteHandle {
+  dialect: 'sqlite'
   sqlite: Database
   db: Db
   close(): void
@@ -19,7 +20,7 @@ export interface DatabaseHandle {
  * loss, not on a process crash or kill), foreign keys on, and a busy timeout for the CLI's
  * second connection (backup, create-admin) while the server runs.
  */
-export function openDatabase(path: string, options: { readonly?: boolean } = {}): DatabaseHandle {
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): SqliteHandle {
   if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true })
   const sqlite = options.readonly ? new Database(path, { readonly: true }) : new Database(path, { create: true })
   sqlite.exec('PRAGMA busy_timeout = 5000')
@@ -30,6 +31,7 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   sqlite.exec('PRAGMA foreign_keys = ON')
   const db = drizzle({ client: sqlite, schema }) as Db
   return {
+    dialect: 'sqlite',
     sqlite,
     db,
     close() {

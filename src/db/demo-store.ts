@@ -1,4 +1,6 @@
 import type { Database } from 'bun:sqlite'
+import type { DatabaseHandle } from './database.ts'
+import { createPostgresDemoStore } from './pg/demo-store.ts'
 import type { OrderStatus } from './schema.ts'
 import { immediateTransaction } from './transaction.ts'
 
@@ -105,3 +107,8 @@ export function createDemoStore(sqlite: Database) {
 }
 
 export type DemoStore = ReturnType<typeof createDemoStore>
+
+/** The demo writer of the configured dialect. */
+export function createDemoStoreFor(database: DatabaseHandle): DemoStore {
+  return database.dialect === 'postgres' ? createPostgresDemoStore(database.sql) : createDemoStore(database.sqlite)
+}

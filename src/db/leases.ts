@@ -5,7 +5,16 @@ import type { Database } from 'bun:sqlite'
  * holds until it expires unless renewed. Taking and renewing are one statement each, so two
  * processes can never both hold a lease: the upsert changes the row only when it is ours or expired.
  */
-export function createLeaseStore(sqlite: Database) {
+/** Named leases (the scheduler's leader): one row per name in the database every process shares. */
+export interface LeaseStore {
+  /** Takes or renews `name` for `holder` until `now + ttlMs`; false while another holder's lease runs. */
+  tryAcquire(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>
+  /** Gives the lease up (graceful shutdown), so another process takes it at its next try. */
+  release(name: string, holder: string): Promise<void>
+  current(name: string): Promise<{ holder: string; expiresAt: number } | undefined>
+}
+
+export function createLeaseStore(sqlite: Database): LeaseStore {
   const upsert = sqlite.query(
     `INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -14,19 +23,15 @@ export function createLeaseStore(sqlite: Database) {
   const remove = sqlite.query('DELETE FROM leases WHERE name = ?1 AND holder = ?2')
   const find = sqlite.query<{ holder: string; expires_at: number }, [string]>('SELECT holder, expires_at FROM leases WHERE name = ?1')
   return {
-    /** Takes or renews `name` for `holder` until `now + ttlMs`; false while another holder's lease runs. */
-    tryAcquire(name: string, holder: string, now: number, ttlMs: number): boolean {
+    async tryAcquire(name, holder, now, ttlMs) {
       return upsert.run(name, holder, now + ttlMs, now).changes === 1
     },
-    /** Gives the lease up (graceful shutdown), so another process takes it at its next try. */
-    release(name: string, holder: string): void {
+    async release(name, holder) {
       remove.run(name, holder)
     },
-    current(name: string): { holder: string; expiresAt: number } | undefined {
+    async current(name) {
       const row = find.get(name)
       return row ? { holder: row.holder, expiresAt: row.expires_at } : undefined
     },
   }
 }
-
-export type LeaseStore = ReturnType<typeof createLeaseStore>

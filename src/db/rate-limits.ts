@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import type { RateLimiter, RecentPairs } from '../lib/rate-limit.ts'
+import type { LimitStore, RateLimiter, RecentPairs } from '../lib/rate-limit.ts'
 import { immediateTransaction } from './transaction.ts'
 
 /*
@@ -67,4 +67,13 @@ export function pruneRateLimits(sqlite: Database, now: number): { events: number
   const events = sqlite.query('DELETE FROM rate_limit_events WHERE expires_at <= ?1').run(now).changes
   const pairs = sqlite.query('DELETE FROM recent_pairs WHERE expires_at <= ?1').run(now).changes
   return { events, pairs }
+}
+
+/** Every limit of this process on one SQLite connection. */
+export function createSqliteLimitStore(sqlite: Database): LimitStore {
+  return {
+    limiter: (options) => createSqliteRateLimiter(sqlite, options),
+    recentPairs: (options) => createSqliteRecentPairs(sqlite, options),
+    prune: async (now) => pruneRateLimits(sqlite, now),
+  }
 }

@@ -16,10 +16,11 @@ export interface LeaderElection {
   /** True while this process holds an unexpired lease. */
   isLeader(): boolean
   /** One try to take or renew the lease (the timer calls it; tests call it directly). */
-  tick(): void
-  start(): void
+  tick(): Promise<void>
+  /** The first try, then one every ttl/3. */
+  start(): Promise<void>
   /** Stops trying and releases the lease, so another process takes over at once. */
-  stop(): void
+  stop(): Promise<void>
 }
 
 export function createLeaderElection(options: {
@@ -44,11 +45,13 @@ export function createLeaderElection(options: {
     logger.warn({ lease: name, holder, reason }, 'leadership lost')
   }
 
-  function tick() {
+  // A tick still waiting on the database when the timer fires again is not doubled.
+  let inFlight: Promise<void> | undefined
+  async function tryOnce() {
     const at = now()
     let held: boolean
     try {
-      held = store.tryAcquire(name, holder, at, ttlMs)
+      held = await store.tryAcquire(name, holder, at, ttlMs)
     } catch (error) {
       // Could not reach the row (the database is busy): still leader until our lease runs out.
       logger.warn({ err: error, lease: name }, 'lease renewal failed')
@@ -63,23 +66,28 @@ export function createLeaderElection(options: {
       }
     } else demote('another process holds the lease')
   }
+  function tick(): Promise<void> {
+    inFlight ??= tryOnce().finally(() => (inFlight = undefined))
+    return inFlight
+  }
 
   return {
     holder,
     isLeader,
     tick,
-    start() {
+    async start() {
       if (timer) return
-      tick()
       timer = setInterval(tick, Math.max(1, Math.floor(ttlMs / 3)))
+      await tick()
     },
-    stop() {
+    async stop() {
       clearInterval(timer)
       timer = undefined
+      await inFlight
       if (leading) {
         leading = false
         try {
-          store.release(name, holder)
+          await store.release(name, holder)
         } catch (error) {
           logger.warn({ err: error, lease: name }, 'lease release failed (it expires on its own)')
         }

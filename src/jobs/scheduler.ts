@@ -4,8 +4,6 @@ import { Elysia } from 'elysia'
 import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
-import { pruneRateLimits } from '../db/rate-limits.ts'
-import { createCacheChangeStore } from '../db/cache-changes.ts'
 import { CACHE_CHANGE_RETENTION_MS } from '../lib/cache-coherence.ts'
 import type { Services } from '../services.ts'
 
@@ -43,7 +41,7 @@ export interface JobRun {
  */
 export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
   const { reports } = services
-  const cacheChanges = createCacheChangeStore(ctx.sqlite)
+  const { limits, cacheChanges } = services.stores
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
@@ -54,9 +52,9 @@ export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders'
     {
       name: 'shared-state-prune',
       pattern: '*/5 * * * *',
-      run: () => ({
-        ...pruneRateLimits(ctx.sqlite, ctx.clock.now().getTime()),
-        cacheChanges: cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
+      run: async () => ({
+        ...(await limits.prune(ctx.clock.now().getTime())),
+        cacheChanges: await cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
       }),
     },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },

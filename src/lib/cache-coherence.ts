@@ -11,11 +11,27 @@ export const CACHE_CHANGE_RETENTION_MS = 60_000
  * rest); when it changed, the keys logged since the last seen sequence number are dropped. A gap
  * in the sequence (rows pruned while this process was idle) drops everything.
  */
-export function createCacheCoherence(store: CacheChangeStore, cache: Cache) {
+export interface CacheCoherence {
+  /** Before each request: drops what other processes changed; returns the number of keys dropped (-1: the whole cache). */
+  sync(): number
+  /** Resolves once changes are followed (PostgreSQL: LISTEN acknowledged); serve waits for it before listening. */
+  ready: Promise<void>
+  close(): Promise<void>
+}
+
+/** Where other processes' cache-relevant commits are learnt from: a table on SQLite, LISTEN/NOTIFY on PostgreSQL. */
+export interface CacheChangeLog {
+  follow(cache: Cache): CacheCoherence
+  /** Deletes logged changes older than `before` (epoch ms, wall clock); returns how many (0 where nothing is logged). */
+  prune(before: number): Promise<number>
+}
+
+export function createCacheCoherence(store: CacheChangeStore, cache: Cache): CacheCoherence {
   let version = store.dataVersion()
   let seen = store.latestSeq()
   return {
-    /** Returns the number of keys dropped (-1: the whole cache). */
+    ready: Promise.resolve(),
+    async close() {},
     sync(): number {
       const current = store.dataVersion()
       if (current === version) return 0
@@ -37,5 +53,3 @@ export function createCacheCoherence(store: CacheChangeStore, cache: Cache) {
     },
   }
 }
-
-export type CacheCoherence = ReturnType<typeof createCacheCoherence>

@@ -24,3 +24,11 @@ export interface RecentPairs {
   has(key: string, now: number): Promise<boolean>
   add(key: string, now: number): Promise<void>
 }
+
+/** Where a process's limits keep their state (SQLite, PostgreSQL): one per store set. */
+export interface LimitStore {
+  limiter(options: { name: string; limit: number; windowMs: number }): RateLimiter
+  recentPairs(options: { name: string; ttlMs: number }): RecentPairs
+  /** Deletes events and pairs that no longer count at `now` (epoch ms); returns how many. */
+  prune(now: number): Promise<{ events: number; pairs: number }>
+}

@@ -47,14 +47,14 @@ describe('bun run openapi + openapi-typescript + openapi-fetch', () => {
 
   describe('the openapi-fetch flow runs against the app', () => {
     let t: TestApp
-    beforeAll(() => {
-      t = createTestApp()
+    beforeAll(async () => {
+      t = await createTestApp()
     })
     afterAll(() => t.close())
 
     test('register, form-encoded login, list, idempotent order, a problem', async () => {
-      const cheap = insertProduct(t, { name: 'Cheap pencil', priceCents: 150, stock: 10 })
-      insertProduct(t, { name: 'Dear pen', priceCents: 9900, stock: 10 })
+      const cheap = await insertProduct(t, { name: 'Cheap pencil', priceCents: 150, stock: 10 })
+      await insertProduct(t, { name: 'Dear pen', priceCents: 9900, stock: 10 })
       const result = await (await loadFlow()).runOpenapiFlow(BASE, (request) => t.app.handle(request))
       expect(result.registeredEmail).toBe('openapi@client.example')
       expect(result.tokenType).toBe('bearer')

@@ -12,7 +12,7 @@ setDefaultTimeout(30_000)
  * flow, refresh before expiry and after a 401, one shared refresh for concurrent calls, sign-out
  * revocation. Only the browser's fetch and sessionStorage are replaced, by app.handle and a Map.
  */
-const t = createTestApp({ LOGIN_MAX_FAILURES: '2' })
+const t = await createTestApp({ LOGIN_MAX_FAILURES: '2' })
 afterAll(() => t.close())
 
 interface Sent {

@@ -6,7 +6,7 @@ import { createTestApp } from '../helpers.ts'
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const assetPaths = (html: string) => [...html.matchAll(/(?:src|href)="(\/dashboard\/(?:assets|styles)\/[^"]+)"/g)].map((m) => m[1]!)

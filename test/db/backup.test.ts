@@ -9,7 +9,7 @@ import { createTestApp, createUser } from '../helpers.ts'
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 await createUser(t)
 await createUser(t)

@@ -3,14 +3,17 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { readMigrationsFolder } from '../../src/db/embed.ts'
 import { isMigrated, migrate } from '../../src/db/migrate.ts'
 import { migrations as embedded } from '../../src/db/migrations.gen.ts'
+import { migrations as embeddedPg } from '../../src/db/pg/migrations.gen.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
 describe('embedded migrations', () => {
-  test('match the drizzle-kit folder (run `bun run db:generate` after a schema change)', async () => {
-    const folder = await readMigrationsFolder(new URL('../../migrations/', import.meta.url).pathname)
-    expect(embedded).toEqual(folder)
+  test('match the drizzle-kit folders of both dialects (run `bun run db:generate` after a schema change)', async () => {
+    const sqliteFolder = await readMigrationsFolder(new URL('../../migrations/sqlite/', import.meta.url).pathname)
+    expect(embedded).toEqual(sqliteFolder)
+    const pgFolder = await readMigrationsFolder(new URL('../../migrations/pg/', import.meta.url).pathname)
+    expect(embeddedPg).toEqual(pgFolder)
   })
 
   test('apply once, idempotently, leaving the database migrated', () => {

@@ -7,7 +7,7 @@ setDefaultTimeout(30_000)
 
 // docs/API.md is the human description of the API: every route it lists is served and in the
 // OpenAPI document, and every documented route is listed there (the docs page's own aside).
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const METHODS = 'GET|POST|PUT|PATCH|DELETE'

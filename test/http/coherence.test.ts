@@ -2,14 +2,14 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createUserStore } from '../../src/modules/users/store.ts'
 import { createCacheChangeStore } from '../../src/db/cache-changes.ts'
 import { cacheKeys } from '../../src/lib/cache.ts'
-import { createTestApp, createUser, insertProduct, json } from '../helpers.ts'
+import { createTestApp, createUser, insertProduct, json, sqliteOf, drizzleOf } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
 /* Two apps on one database file: what two worker processes (or a server and kiosk create-admin) are. */
-const first = createTestApp()
-const second = createTestApp({}, { dir: first.dir })
+const first = await createTestApp()
+const second = await createTestApp({}, { dir: first.dir })
 afterAll(() => {
   second.close()
   first.close()
@@ -18,7 +18,7 @@ afterAll(() => {
 describe('cache coherence across processes', () => {
   test("a price changed through one process is the next read's price in the other, which had it cached", async () => {
     const admin = await createUser(first, { role: 'admin' })
-    const product = insertProduct(first, { priceCents: 1000 })
+    const product = await insertProduct(first, { priceCents: 1000 })
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000)
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(1000)
     expect(first.ctx.cache.has(cacheKeys.product(product.id))).toBe(true)
@@ -28,7 +28,7 @@ describe('cache coherence across processes', () => {
   })
 
   test('at rest, a request costs no change-log read: the cache keeps serving', async () => {
-    const product = insertProduct(first, { priceCents: 700 })
+    const product = await insertProduct(first, { priceCents: 700 })
     await first.request(`/products/${product.id}`)
     expect(first.services.coherence.sync()).toBe(0)
     await first.request(`/products/${product.id}`)
@@ -39,7 +39,7 @@ describe('cache coherence across processes', () => {
     const user = await createUser(first)
     expect((await first.request('/users/me', { token: user.token })).status).toBe(200)
     // What `kiosk create-admin --email <theirs>` does, on its own connection.
-    await createUserStore(second.ctx.sqlite, second.ctx.db).upsertAdmin({
+    await createUserStore(sqliteOf(second), drizzleOf(second)).upsertAdmin({
       email: user.email,
       passwordHash: user.passwordHash,
       at: new Date().toISOString(),
@@ -49,22 +49,22 @@ describe('cache coherence across processes', () => {
 
   test('a process that slept past the pruning of changes it never read drops its whole cache', async () => {
     const admin = await createUser(first, { role: 'admin' })
-    const product = insertProduct(first, { priceCents: 500 })
+    const product = await insertProduct(first, { priceCents: 500 })
     await first.request(`/products/${product.id}`)
     await second.request(`/products/${product.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 600 } })
-    createCacheChangeStore(second.ctx.sqlite).prune(Date.now() + 1)
+    createCacheChangeStore(sqliteOf(second)).prune(Date.now() + 1)
     expect(first.services.coherence.sync()).toBe(-1)
     expect((await json(await first.request(`/products/${product.id}`))).price_cents).toBe(600)
   })
 
   test('a gap before the first unread change (older rows pruned, newer kept) also drops the whole cache', async () => {
     const admin = await createUser(first, { role: 'admin' })
-    const [a, b] = [insertProduct(first, { priceCents: 100 }), insertProduct(first, { priceCents: 200 })]
+    const [a, b] = [await insertProduct(first, { priceCents: 100 }), await insertProduct(first, { priceCents: 200 })]
     await first.request(`/products/${a.id}`)
     await first.request(`/products/${b.id}`)
     await second.request(`/products/${a.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 101 } })
     await second.request(`/products/${b.id}`, { method: 'PATCH', token: admin.token, json: { price_cents: 201 } })
-    second.ctx.sqlite.run("DELETE FROM cache_changes WHERE key = ?", [`product:${a.id}`])
+    sqliteOf(second).run("DELETE FROM cache_changes WHERE key = ?", [`product:${a.id}`])
     expect(first.services.coherence.sync()).toBe(-1)
     expect((await json(await first.request(`/products/${a.id}`))).price_cents).toBe(101)
     expect((await json(await first.request(`/products/${b.id}`))).price_cents).toBe(201)

@@ -9,7 +9,7 @@ setDefaultTimeout(30_000)
  * referenced by $ref, identifiers for operationIds, no pre-filled filters, only usable schemes.
  */
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 const doc = await json(await t.request('/docs/json'))
 
@@ -121,7 +121,7 @@ describe('Swagger UI', () => {
 
   test('"Try it out" with every pre-filled query value answers as the bare request does', async () => {
     const admin = await createUser(t, { role: 'admin' })
-    for (let i = 0; i < 3; i++) insertProduct(t, { priceCents: 100 * (i + 1), stock: i })
+    for (let i = 0; i < 3; i++) await insertProduct(t, { priceCents: 100 * (i + 1), stock: i })
     const prefilled: string[] = []
     for (const { path, method, spec } of operations) {
       if (method !== 'get' || path.includes('{')) continue
@@ -158,7 +158,7 @@ describe('Swagger UI', () => {
   })
 
   test('with METRICS_TOKEN set, GET /metrics requires its scheme and the document offers it', async () => {
-    const guarded = createTestApp({ METRICS_TOKEN: 'metrics-secret-123' })
+    const guarded = await createTestApp({ METRICS_TOKEN: 'metrics-secret-123' })
     try {
       const document = await json(await guarded.request('/docs/json'))
       expect(Object.keys(document.components.securitySchemes)).toEqual(['metricsToken', 'bearer', 'oauth2'])

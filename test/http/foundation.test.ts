@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { afterResponseHooks, createTestApp, expectProblem, json } from '../helpers.ts'
+import { afterResponseHooks, createTestApp, expectProblem, json, sqliteOf } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 describe('every response', () => {
@@ -53,8 +53,9 @@ describe('problem details', () => {
   })
 })
 
+const cors = await createTestApp({ CORS_ORIGINS: 'https://shop.example' })
+
 describe('CORS', () => {
-  const cors = createTestApp({ CORS_ORIGINS: 'https://shop.example' })
   afterAll(() => cors.close())
 
   test('allows a listed origin and no other', async () => {
@@ -79,8 +80,8 @@ describe('GET /health', () => {
   })
 
   test('ready is 503 before migrations', async () => {
-    const fresh = createTestApp()
-    fresh.ctx.sqlite.exec('DELETE FROM "__drizzle_migrations"')
+    const fresh = await createTestApp()
+    sqliteOf(fresh).exec('DELETE FROM "__drizzle_migrations"')
     const response = await fresh.request('/health/ready')
     expect(response.status).toBe(503)
     expect((await json(response)).checks.migrations).toBe('pending')
@@ -134,7 +135,7 @@ describe('GET /metrics', () => {
   })
 
   test('requires METRICS_TOKEN when set', async () => {
-    const guarded = createTestApp({ METRICS_TOKEN: 'scrape-me' })
+    const guarded = await createTestApp({ METRICS_TOKEN: 'scrape-me' })
     await expectProblem(await guarded.request('/metrics'), 401)
     await expectProblem(await guarded.request('/metrics', { token: 'wrong' }), 401)
     expect((await guarded.request('/metrics', { token: 'scrape-me' })).status).toBe(200)

@@ -6,7 +6,7 @@ import { checkExposition } from './exposition.ts'
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 const admin = await createUser(t, { role: 'admin' })
 

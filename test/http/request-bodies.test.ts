@@ -9,7 +9,7 @@ setDefaultTimeout(30_000)
 
 // Bodies: media types (415), size counted while streaming (413), nesting depth (400), auth first (401).
 const LIMIT = 64 * 1024
-const t = createTestApp({ BODY_LIMIT: `${LIMIT}`, IMAGE_MAX_BYTES: `${LIMIT}` })
+const t = await createTestApp({ BODY_LIMIT: `${LIMIT}`, IMAGE_MAX_BYTES: `${LIMIT}` })
 let user: Awaited<ReturnType<typeof createUser>>
 let admin: Awaited<ReturnType<typeof createUser>>
 beforeAll(async () => {
@@ -64,7 +64,7 @@ describe('nesting depth', () => {
   })
 
   test('500,000 nested arrays in POST /orders (1 MB) are a 400 problem', async () => {
-    const big = createTestApp({ BODY_LIMIT: '2mb' })
+    const big = await createTestApp({ BODY_LIMIT: '2mb' })
     const buyer = await createUser(big)
     const response = await big.request('/orders', { method: 'POST', token: buyer.token, headers: { 'content-type': 'application/json' }, body: `{"items":${nested(500_000)}}` })
     await expectProblem(response, 400)

@@ -8,12 +8,12 @@ setDefaultTimeout(30_000)
 // Every kind of answer carries the same request headers, whichever way it was built: a cached read's
 // prebuilt Response, a handler's JSON, a route's problem, a problem from outside any route, a page
 // with its own CSP. Each header once (a value set twice would be joined with a comma).
-const t = createTestApp()
+const t = await createTestApp()
 let user: Awaited<ReturnType<typeof createUser>>
 let productId: string
 beforeAll(async () => {
   user = await createUser(t)
-  productId = insertProduct(t).id
+  productId = (await insertProduct(t)).id
 })
 afterAll(() => t.close())
 

@@ -17,39 +17,39 @@ const election = (db: typeof a, holder: string, name: string) =>
   createLeaderElection({ store: createLeaseStore(db.sqlite), name, ttlMs: TTL, logger, holder, now: () => now })
 
 describe('the leader lease', () => {
-  test('exactly one process leads; when it stops renewing, another takes over once the lease expired', () => {
+  test('exactly one process leads; when it stops renewing, another takes over once the lease expired', async () => {
     const first = election(a, 'first', 'jobs')
     const second = election(b, 'second', 'jobs')
-    first.tick()
-    second.tick()
+    await first.tick()
+    await second.tick()
     expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
     now += 3_000
-    first.tick()
-    second.tick()
+    await first.tick()
+    await second.tick()
     expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
     // The leader dies (no more renewals). Just before its lease ends, nobody else may lead.
     now += TTL - 1
-    second.tick()
+    await second.tick()
     expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
     now += 1
-    second.tick()
+    await second.tick()
     // The old leader's own view ends with its lease, even before it tries to renew.
     expect([first.isLeader(), second.isLeader()]).toEqual([false, true])
-    expect(createLeaseStore(a.sqlite).current('jobs')).toEqual({ holder: 'second', expiresAt: now + TTL })
-    first.tick()
+    expect(await createLeaseStore(a.sqlite).current('jobs')).toEqual({ holder: 'second', expiresAt: now + TTL })
+    await first.tick()
     expect([first.isLeader(), second.isLeader()]).toEqual([false, true])
   })
 
-  test('a leader that stops gracefully releases the lease: the next try elsewhere takes it at once', () => {
+  test('a leader that stops gracefully releases the lease: the next try elsewhere takes it at once', async () => {
     const first = election(a, 'first', 'graceful')
     const second = election(b, 'second', 'graceful')
-    first.tick()
-    second.tick()
+    await first.tick()
+    await second.tick()
     expect([first.isLeader(), second.isLeader()]).toEqual([true, false])
-    first.stop()
+    await first.stop()
     expect(first.isLeader()).toBe(false)
-    second.tick()
+    await second.tick()
     expect(second.isLeader()).toBe(true)
-    second.stop()
+    await second.stop()
   })
 })

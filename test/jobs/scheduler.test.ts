@@ -30,21 +30,21 @@ function nextRun(scheduler: Scheduler, match: (run: JobRun) => boolean): Promise
 }
 
 const apps: TestApp[] = []
-const app = (env: Record<string, string> = {}) => {
-  const t = createTestApp(env)
+const app = async (env: Record<string, string> = {}) => {
+  const t = await createTestApp(env)
   apps.push(t)
   return t
 }
 afterAll(() => apps.forEach((t) => t.close()))
 
 describe('the scheduler', () => {
-  test('createApp starts no job', () => {
-    const t = app({ REPORT_CRON: '* * * * * *' })
+  test('createApp starts no job', async () => {
+    const t = await app({ REPORT_CRON: '* * * * * *' })
     expect((t.app.store as Record<string, unknown>).cron).toBeUndefined()
   })
 
   test('REPORT_CRON writes a report snapshot on schedule', async () => {
-    const t = app({ REPORT_CRON: '* * * * * *' })
+    const t = await app({ REPORT_CRON: '* * * * * *' })
     const admin = await createUser(t, { role: 'admin' })
     const scheduler = startScheduler(t.ctx, scheduledJobs(t.ctx, t.services))
     try {
@@ -61,7 +61,7 @@ describe('the scheduler', () => {
   })
 
   test('BACKUP_CRON writes verified backups into DATA_DIR/backups and keeps BACKUP_KEEP of them', async () => {
-    const t = app({ BACKUP_CRON: '* * * * * *', BACKUP_KEEP: '2' })
+    const t = await app({ BACKUP_CRON: '* * * * * *', BACKUP_KEEP: '2' })
     await createUser(t)
     const scheduler = startScheduler(t.ctx, scheduledJobs(t.ctx, t.services))
     // Backups are named by the (manual) clock: move it on after each one.
@@ -85,7 +85,7 @@ describe('the scheduler', () => {
   })
 
   test('a failing job is logged and counted, and neither stops its schedule nor the app', async () => {
-    const t = app()
+    const t = await app()
     const lines: Record<string, unknown>[] = []
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) })
     let attempts = 0
@@ -114,7 +114,7 @@ describe('the scheduler', () => {
   })
 
   test('a run never overlaps the previous run of the same job', async () => {
-    const t = app()
+    const t = await app()
     let running = 0
     let overlapped = false
     let release!: () => void
@@ -144,7 +144,7 @@ describe('the scheduler', () => {
   })
 
   test('stop() ends every schedule and waits for a run in progress', async () => {
-    const t = app()
+    const t = await app()
     let started!: () => void
     const hasStarted = new Promise<void>((resolve) => (started = resolve))
     let release!: () => void
@@ -172,15 +172,15 @@ describe('the scheduler', () => {
     expect(finished).toBe(true)
   })
 
-  test('an invalid pattern is refused at start, naming the job', () => {
-    const t = app()
+  test('an invalid pattern is refused at start, naming the job', async () => {
+    const t = await app()
     expect(() => startScheduler(t.ctx, [{ name: 'odd', pattern: '61 * * * *', run: () => {} }])).toThrow(/job odd/)
   })
 })
 
 describe('the scheduler behind a leader lease', () => {
   test('a tick runs only while shouldRun() says this process leads', async () => {
-    const t = app()
+    const t = await app()
     // Follower at the first tick, leader from the second on.
     const asked: boolean[] = []
     const ran: number[] = []

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createWebhookService } from '../../src/modules/webhooks/service.ts'
 import { cleanups, runCleanups, receiver, setup } from '../modules/webhooks/fixtures.ts'
 import { gate } from '../modules/webhooks/receiver.ts'
+import { sqliteOf } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -68,7 +69,7 @@ describe('webhook delivery across a restart', () => {
     s.outbox.record('order.created', {})
     s.worker.dispatch()
     // What a process leaves behind when it dies during the only attempt it had.
-    s.t.ctx.sqlite.run("UPDATE webhook_deliveries SET status = 'delivering', attempts = 1, lease_until = ?", [s.t.clock.now().toISOString()])
+    sqliteOf(s.t).run("UPDATE webhook_deliveries SET status = 'delivering', attempts = 1, lease_until = ?", [s.t.clock.now().toISOString()])
     s.t.clock.advance(1)
     await s.worker.runOnce()
     expect(hook.received).toHaveLength(0)

@@ -10,7 +10,7 @@ setDefaultTimeout(30_000)
  * The served OpenAPI document passes the outside checkers named in shared/TOOLS.md:
  * swagger-parser validate and redocly lint, both with no errors.
  */
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 describe('GET /docs/json', () => {

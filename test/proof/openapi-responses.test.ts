@@ -3,7 +3,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import { createOutbox } from '../../src/db/outbox.ts'
 import { IMAGES } from '../modules/catalog/fixtures.ts'
-import { createTestApp, createUser, json } from '../helpers.ts'
+import { createTestApp, createUser, json, sqliteOf } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -15,7 +15,7 @@ setDefaultTimeout(30_000)
  * What Stoplight Prism does in proxy mode, without a proxy. The flow must touch every operation.
  */
 
-const t = createTestApp({ LOGIN_MAX_FAILURES: '2' })
+const t = await createTestApp({ LOGIN_MAX_FAILURES: '2' })
 afterAll(() => t.close())
 
 const doc = await json(await t.request('/docs/json'))
@@ -201,7 +201,7 @@ describe('every response matches the served OpenAPI document', () => {
     // Webhooks (a public documentation address: no DNS, and nothing is ever sent)
     const webhook = await json(await call('POST', '/admin/webhooks', { ...A, json: { url: 'https://198.51.100.7/kiosk', events: ['order.created'] } }))
     await call('POST', '/admin/webhooks', { ...A, json: { url: 'http://[::ffff:0:7f00:1]/', events: ['order.created'] } }) // 422
-    createOutbox(t.ctx.sqlite, t.clock).record('order.created', { order_id: order.id })
+    createOutbox(sqliteOf(t), t.clock).record('order.created', { order_id: order.id })
     await t.services.webhookWorker.dispatch()
     await call('GET', '/admin/webhooks', A)
     await call('GET', `/admin/webhooks/${webhook.id}`, A)

@@ -2,9 +2,7 @@ import type { Config } from '../../config.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { TooManyRequestsError } from '../../lib/errors.ts'
 import type { Logger } from '../../lib/logger.ts'
-import type { Database } from 'bun:sqlite'
-import { createSqliteRateLimiter, createSqliteRecentPairs } from '../../db/rate-limits.ts'
-import type { RateLimiter, RecentPairs } from '../../lib/rate-limit.ts'
+import type { LimitStore, RateLimiter, RecentPairs } from '../../lib/rate-limit.ts'
 import { createLogSampler, logSecurityEvent } from '../../lib/security-log.ts'
 
 const HOUR = 3_600_000
@@ -37,15 +35,15 @@ export interface AuthLimiters {
   refusals: ReturnType<typeof createLogSampler>
 }
 
-/** Kept in the database (src/db/rate-limits.ts): every worker process counts the same attempts, and a restart forgets none. */
-export function createAuthLimiters(sqlite: Database, config: Config, logger: Logger): AuthLimiters {
+/** Kept in the database (the store's LimitStore): every process counts the same attempts, and a restart forgets none. */
+export function createAuthLimiters(store: LimitStore, config: Config, logger: Logger): AuthLimiters {
   const windowMs = config.LOGIN_WINDOW
-  const limiter = (name: string, limit: number, window = windowMs) => createSqliteRateLimiter(sqlite, { name, limit, windowMs: window })
+  const limiter = (name: string, limit: number, window = windowMs) => store.limiter({ name, limit, windowMs: window })
   return {
     failuresPerPair: limiter('login-pair', config.LOGIN_MAX_FAILURES),
     failuresPerAddress: limiter('login-address', config.LOGIN_MAX_FAILURES_PER_ADDRESS),
     failuresPerAccount: limiter('login-account', config.LOGIN_MAX_FAILURES_PER_ACCOUNT),
-    knownAddresses: createSqliteRecentPairs(sqlite, { name: 'login-known-address', ttlMs: config.LOGIN_KNOWN_ADDRESS_TTL }),
+    knownAddresses: store.recentPairs({ name: 'login-known-address', ttlMs: config.LOGIN_KNOWN_ADDRESS_TTL }),
     registrationsPerAddress: limiter('register-address', config.REGISTER_MAX_PER_ADDRESS, HOUR),
     logger,
     refusals: createLogSampler(MINUTE),

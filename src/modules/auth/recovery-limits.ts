@@ -1,6 +1,4 @@
-import type { Database } from 'bun:sqlite'
-import { createSqliteRateLimiter } from '../../db/rate-limits.ts'
-import type { RateLimiter } from '../../lib/rate-limit.ts'
+import type { LimitStore, RateLimiter } from '../../lib/rate-limit.ts'
 import type { Clock } from '../../lib/clock.ts'
 import { tooManyAttempts } from './limits.ts'
 
@@ -15,13 +13,13 @@ export interface RecoveryLimiters {
 
 export const RECOVERY_LIMITS = { resetsPerAddress: 10, resetsPerEmail: 3, resendsPerUser: 3, windowMs: HOUR }
 
-/** In the database, shared by every process (src/db/rate-limits.ts). */
-export function createRecoveryLimiters(sqlite: Database): RecoveryLimiters {
+/** In the database, shared by every process (the store's LimitStore). */
+export function createRecoveryLimiters(store: LimitStore): RecoveryLimiters {
   const { windowMs } = RECOVERY_LIMITS
   return {
-    resetsPerAddress: createSqliteRateLimiter(sqlite, { name: 'reset-address', limit: RECOVERY_LIMITS.resetsPerAddress, windowMs }),
-    resetsPerEmail: createSqliteRateLimiter(sqlite, { name: 'reset-email', limit: RECOVERY_LIMITS.resetsPerEmail, windowMs }),
-    resendsPerUser: createSqliteRateLimiter(sqlite, { name: 'resend-user', limit: RECOVERY_LIMITS.resendsPerUser, windowMs }),
+    resetsPerAddress: store.limiter({ name: 'reset-address', limit: RECOVERY_LIMITS.resetsPerAddress, windowMs }),
+    resetsPerEmail: store.limiter({ name: 'reset-email', limit: RECOVERY_LIMITS.resetsPerEmail, windowMs }),
+    resendsPerUser: store.limiter({ name: 'resend-user', limit: RECOVERY_LIMITS.resendsPerUser, windowMs }),
   }
 }
 

@@ -11,9 +11,9 @@ setDefaultTimeout(30_000)
  */
 
 const apps: TestApp[] = []
-const app = (env: Record<string, string> = {}) => {
+const app = async (env: Record<string, string> = {}) => {
   const log = capturingLogger()
-  const created = createTestApp({ TRUST_PROXY: 'true', ...env }, { logger: log.logger })
+  const created = await createTestApp({ TRUST_PROXY: 'true', ...env }, { logger: log.logger })
   apps.push(created)
   return { t: created, log }
 }
@@ -30,7 +30,7 @@ const login = (t: TestApp, username: string, password: string, address: string, 
 
 describe('POST /token lockout policy', () => {
   test("a stranger's failures lock only the stranger's address: the owner logs in from another", async () => {
-    const { t } = app({ LOGIN_MAX_FAILURES: '5' })
+    const { t } = await app({ LOGIN_MAX_FAILURES: '5' })
     const owner = await createUser(t)
     for (let i = 0; i < 5; i++) expect((await login(t, owner.email, `wrong guess ${i}`, '203.0.113.66')).status).toBe(400)
     await expectProblem(await login(t, owner.email, owner.password, '203.0.113.66'), 429)
@@ -38,7 +38,7 @@ describe('POST /token lockout policy', () => {
   })
 
   test('one address is limited across accounts (LOGIN_MAX_FAILURES_PER_ADDRESS)', async () => {
-    const { t } = app({ LOGIN_MAX_FAILURES_PER_ADDRESS: '3' })
+    const { t } = await app({ LOGIN_MAX_FAILURES_PER_ADDRESS: '3' })
     const user = await createUser(t)
     for (let i = 0; i < 3; i++) expect((await login(t, `victim${i}@example.com`, 'guess guess', '203.0.113.9')).status).toBe(400)
     await expectProblem(await login(t, user.email, user.password, '203.0.113.9'), 429)
@@ -46,7 +46,7 @@ describe('POST /token lockout policy', () => {
   })
 
   test('guesses spread over many addresses hit the per-account ceiling, which spares addresses the owner logged in from', async () => {
-    const { t } = app({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '4' })
+    const { t } = await app({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '4' })
     const admin = await createUser(t, { role: 'admin' })
     // The admin has logged in from the office before the attack.
     expect((await login(t, admin.email, admin.password, '198.51.100.1')).status).toBe(200)
@@ -60,7 +60,7 @@ describe('POST /token lockout policy', () => {
   })
 
   test('a known address stops being exempt after LOGIN_KNOWN_ADDRESS_TTL', async () => {
-    const { t } = app({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_KNOWN_ADDRESS_TTL: '1h', LOGIN_WINDOW: '2h' })
+    const { t } = await app({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_KNOWN_ADDRESS_TTL: '1h', LOGIN_WINDOW: '2h' })
     const user = await createUser(t)
     expect((await login(t, user.email, user.password, '198.51.100.1')).status).toBe(200)
     t.clock.advance(60 * 60_000 + 1)
@@ -68,8 +68,8 @@ describe('POST /token lockout policy', () => {
     await expectProblem(await login(t, user.email, user.password, '198.51.100.1'), 429)
   })
 
-  test('defaults: 5 per pair, 20 per address, 100 per account, known addresses for 30 days', () => {
-    const { t } = app()
+  test('defaults: 5 per pair, 20 per address, 100 per account, known addresses for 30 days', async () => {
+    const { t } = await app()
     const { LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_KNOWN_ADDRESS_TTL } = t.ctx.config
     expect({ LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_KNOWN_ADDRESS_TTL }).toEqual({
       LOGIN_MAX_FAILURES: 5,
@@ -82,7 +82,7 @@ describe('POST /token lockout policy', () => {
 
 describe('security events in the log', () => {
   test('a lockout is logged at warn with its request id, account and address', async () => {
-    const { t, log } = app({ LOGIN_MAX_FAILURES: '2' })
+    const { t, log } = await app({ LOGIN_MAX_FAILURES: '2' })
     const user = await createUser(t)
     await login(t, user.email, 'wrong guess 1', '203.0.113.5', 'req-first')
     expect(log.security('login_locked')).toEqual([])
@@ -94,7 +94,7 @@ describe('security events in the log', () => {
   })
 
   test('rate-limit refusals are sampled: one line per limit and key per minute, counting the ones skipped', async () => {
-    const { t, log } = app({ LOGIN_MAX_FAILURES: '1' })
+    const { t, log } = await app({ LOGIN_MAX_FAILURES: '1' })
     const user = await createUser(t)
     await login(t, user.email, 'wrong guess', '203.0.113.5')
     for (let i = 0; i < 10; i++) await expectProblem(await login(t, user.email, user.password, '203.0.113.5', `req-${i}`), 429)
@@ -110,7 +110,7 @@ describe('security events in the log', () => {
   })
 
   test('a sign-up refusal is logged as rate_limited', async () => {
-    const { t, log } = app({ REGISTER_MAX_PER_ADDRESS: '1' })
+    const { t, log } = await app({ REGISTER_MAX_PER_ADDRESS: '1' })
     const register = (n: number) =>
       t.request('/auth/register', {
         method: 'POST',
@@ -123,7 +123,7 @@ describe('security events in the log', () => {
   })
 
   test('refresh-token reuse is logged with its request id, user and family', async () => {
-    const { t, log } = app()
+    const { t, log } = await app()
     const user = await createUser(t)
     const tokens = await json(await login(t, user.email, user.password, '198.51.100.1'))
     const refresh = (requestId: string) =>

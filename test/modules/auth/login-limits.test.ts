@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -10,8 +10,8 @@ setDefaultTimeout(30_000)
  */
 
 const apps: TestApp[] = []
-const app = (env: Record<string, string> = {}) => {
-  const created = createTestApp(env)
+const app = async (env: Record<string, string> = {}) => {
+  const created = await createTestApp(env)
   apps.push(created)
   return created
 }
@@ -28,7 +28,7 @@ const login = (t: TestApp, username: string, password: string, headers: Record<s
 
 describe('POST /token failed-login limits', () => {
   test('a burst of concurrent wrong guesses is counted before the hash check: only LOGIN_MAX_FAILURES get an answer', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '100' })
+    const t = await app({ LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '100' })
     const user = await createUser(t)
     const verify = spyOn(Bun.password, 'verify')
     try {
@@ -47,14 +47,14 @@ describe('POST /token failed-login limits', () => {
   })
 
   test('a concurrent burst from one address across accounts is held to LOGIN_MAX_FAILURES_PER_ADDRESS', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_ADDRESS: '4' })
+    const t = await app({ LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_ADDRESS: '4' })
     const responses = await Promise.all(Array.from({ length: 9 }, (_, i) => login(t, `victim${i}@example.com`, 'guess guess')))
     expect(responses.filter((r) => r.status === 400)).toHaveLength(4)
     expect(responses.filter((r) => r.status === 429)).toHaveLength(5)
   })
 
   test('successful logins do not use up the address budget (many users behind one NAT)', async () => {
-    const t = app({ LOGIN_MAX_FAILURES_PER_ADDRESS: '2' })
+    const t = await app({ LOGIN_MAX_FAILURES_PER_ADDRESS: '2' })
     const users = await Promise.all([createUser(t), createUser(t), createUser(t), createUser(t)])
     for (const user of users) expect((await login(t, user.email, user.password)).status).toBe(200)
     expect((await login(t, users[0]!.email, 'wrong password')).status).toBe(400)
@@ -62,16 +62,16 @@ describe('POST /token failed-login limits', () => {
   })
 
   test('a deactivated account with the right password counts as a failure (no oracle in the limit)', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '2' })
+    const t = await app({ LOGIN_MAX_FAILURES: '2' })
     const user = await createUser(t)
-    t.ctx.sqlite.run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
+    sqliteOf(t).run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
     expect((await login(t, user.email, user.password)).status).toBe(400)
     expect((await login(t, user.email, user.password)).status).toBe(400)
     await expectProblem(await login(t, user.email, user.password), 429)
   })
 
   test('the window slides with the clock: one slot frees when the oldest failure leaves it', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '2', LOGIN_WINDOW: '10m' })
+    const t = await app({ LOGIN_MAX_FAILURES: '2', LOGIN_WINDOW: '10m' })
     const user = await createUser(t)
     expect((await login(t, user.email, 'wrong password 1')).status).toBe(400)
     t.clock.advance(4 * 60_000)
@@ -84,20 +84,20 @@ describe('POST /token failed-login limits', () => {
   })
 
   test('a login whose password is changed while it is being checked gets no session', async () => {
-    const t = app()
+    const t = await app()
     const user = await createUser(t)
     const original = Bun.password.verify
     const verify = spyOn(Bun.password, 'verify').mockImplementationOnce(async (password, hash) => {
       const ok = await original(password, hash)
       // The owner changes the password (and so ends every session) while this login is in flight.
-      t.ctx.sqlite.run("UPDATE users SET password_hash = 'replaced', token_version = token_version + 1 WHERE id = ?", [user.id])
+      sqliteOf(t).run("UPDATE users SET password_hash = 'replaced', token_version = token_version + 1 WHERE id = ?", [user.id])
       return ok
     })
     try {
       const response = await login(t, user.email, user.password)
       expect(response.status).toBe(400)
       expect((await json(response)).error).toBe('invalid_grant')
-      expect(t.ctx.sqlite.query('SELECT count(*) AS n FROM refresh_tokens').get()).toEqual({ n: 0 })
+      expect(sqliteOf(t).query('SELECT count(*) AS n FROM refresh_tokens').get()).toEqual({ n: 0 })
     } finally {
       verify.mockRestore()
     }
@@ -109,7 +109,7 @@ describe('POST /users/me/password guesses', () => {
     t.request('/users/me/password', { method: 'POST', token, json: { current_password: current, new_password: 'a brand new password' } })
 
   test('wrong current passwords count as failed logins: 429 with Retry-After, then the window passes', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '3' })
+    const t = await app({ LOGIN_MAX_FAILURES: '3' })
     const user = await createUser(t)
     for (let i = 0; i < 3; i++) await expectProblem(await change(t, user.token, `wrong current ${i}`), 422)
     const limited = await change(t, user.token, user.password)
@@ -123,11 +123,11 @@ describe('POST /users/me/password guesses', () => {
   })
 
   test('a refused change changes nothing', async () => {
-    const t = app({ LOGIN_MAX_FAILURES: '1' })
+    const t = await app({ LOGIN_MAX_FAILURES: '1' })
     const user = await createUser(t)
     await expectProblem(await change(t, user.token, 'wrong current'), 422)
     await expectProblem(await change(t, user.token, user.password), 429)
-    const row = t.ctx.sqlite.query<{ token_version: number }, [string]>('SELECT token_version FROM users WHERE id = ?').get(user.id)
+    const row = sqliteOf(t).query<{ token_version: number }, [string]>('SELECT token_version FROM users WHERE id = ?').get(user.id)
     expect(row!.token_version).toBe(0)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
   })
@@ -142,7 +142,7 @@ describe('client address behind a proxy', () => {
     })
 
   test('with TRUST_PROXY the right-most X-Forwarded-For entry is the address: forged entries to its left change nothing', async () => {
-    const t = app({ TRUST_PROXY: 'true', REGISTER_MAX_PER_ADDRESS: '2' })
+    const t = await app({ TRUST_PROXY: 'true', REGISTER_MAX_PER_ADDRESS: '2' })
     expect((await register(t, 1, '198.51.100.1, 203.0.113.7')).status).toBe(201)
     expect((await register(t, 2, '198.51.100.2, 203.0.113.7')).status).toBe(201)
     await expectProblem(await register(t, 3, '198.51.100.3, 203.0.113.7'), 429)
@@ -151,7 +151,7 @@ describe('client address behind a proxy', () => {
   })
 
   test('without TRUST_PROXY, X-Forwarded-For is ignored', async () => {
-    const t = app({ REGISTER_MAX_PER_ADDRESS: '1' })
+    const t = await app({ REGISTER_MAX_PER_ADDRESS: '1' })
     expect((await register(t, 1, '203.0.113.1')).status).toBe(201)
     await expectProblem(await register(t, 2, '203.0.113.2'), 429)
   })

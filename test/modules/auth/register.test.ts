@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createTestApp, expectProblem, json } from '../../helpers.ts'
+import { createTestApp, expectProblem, json, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const register = (body: unknown, app = t) => app.request('/auth/register', { method: 'POST', json: body })
@@ -16,7 +16,7 @@ describe('POST /auth/register', () => {
     const user = await json(response)
     expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'user', active: true })
     expect(Object.keys(user).sort()).toEqual(['active', 'created_at', 'email', 'email_verified', 'id', 'name', 'role', 'updated_at'])
-    const stored = t.ctx.sqlite.query<{ password_hash: string }, [string]>('SELECT password_hash FROM users WHERE id = ?').get(user.id)!
+    const stored = sqliteOf(t).query<{ password_hash: string }, [string]>('SELECT password_hash FROM users WHERE id = ?').get(user.id)!
     expect(stored.password_hash).toStartWith('$argon2id$')
   })
 
@@ -33,7 +33,7 @@ describe('POST /auth/register', () => {
   })
 
   test('of two concurrent sign-ups for one email, one is 201 and the other 409 (the unique index decides)', async () => {
-    const race = createTestApp()
+    const race = await createTestApp()
     // Both pass the "already registered?" check before either has hashed its password and inserted.
     const responses = await Promise.all(['Race@example.com', 'race@example.com'].map((email) => register({ email, password: 'password-123', name: 'R' }, race)))
     expect(responses.map((response) => response.status).sort()).toEqual([201, 409])
@@ -54,10 +54,10 @@ describe('POST /auth/register', () => {
     ['an email without a dotted domain', { email: 'root@localhost', password: 'password-123', name: 'X' }, '/email'],
     ['a 255-character email', { email: `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`, password: 'password-123', name: 'X' }, '/email'],
   ])('422 for %s, creating nothing', async (_, body, path) => {
-    const before = t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()
+    const before = sqliteOf(t).query('SELECT count(*) AS n FROM users').get()
     const problem = await expectProblem(await register(body), 422)
     expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
-    expect(t.ctx.sqlite.query('SELECT count(*) AS n FROM users').get()).toEqual(before)
+    expect(sqliteOf(t).query('SELECT count(*) AS n FROM users').get()).toEqual(before)
   })
 
   test('a 254-character email with plus, dots and hyphens is valid', async () => {
@@ -75,13 +75,13 @@ describe('POST /auth/register', () => {
   })
 
   test('403 when sign-up is disabled', async () => {
-    const closed = createTestApp({ SIGNUP_ENABLED: 'false' })
+    const closed = await createTestApp({ SIGNUP_ENABLED: 'false' })
     await expectProblem(await register({ email: 'a@example.com', password: 'password-123', name: 'A' }, closed), 403)
     closed.close()
   })
 
   test('429 with Retry-After after REGISTER_MAX_PER_ADDRESS sign-ups from one address', async () => {
-    const limited = createTestApp({ REGISTER_MAX_PER_ADDRESS: '2' })
+    const limited = await createTestApp({ REGISTER_MAX_PER_ADDRESS: '2' })
     for (const n of [1, 2]) expect((await register({ email: `r${n}@example.com`, password: 'password-123', name: 'R' }, limited)).status).toBe(201)
     const response = await register({ email: 'r3@example.com', password: 'password-123', name: 'R' }, limited)
     await expectProblem(response, 429)

@@ -7,7 +7,7 @@ import { createTestApp, createUser, expectProblem, TEST_SECRET } from '../../hel
 setDefaultTimeout(30_000)
 
 // An access token whose iat is in the future beyond TOKEN_CLOCK_SKEW is refused.
-const t = createTestApp({ TOKEN_CLOCK_SKEW: '60s' })
+const t = await createTestApp({ TOKEN_CLOCK_SKEW: '60s' })
 let user: Awaited<ReturnType<typeof createUser>>
 beforeAll(async () => {
   user = await createUser(t)
@@ -37,7 +37,7 @@ describe('access tokens issued in the future', () => {
   })
 
   test('TOKEN_CLOCK_SKEW is a setting', async () => {
-    const strict = createTestApp({ TOKEN_CLOCK_SKEW: '0s' })
+    const strict = await createTestApp({ TOKEN_CLOCK_SKEW: '0s' })
     const own = await createUser(strict)
     const iat = Math.floor(Date.now() / 1000) + 5
     const token = await new SignJWT({ sub: own.id, role: 'user', ver: 0, jti: Bun.randomUUIDv7() })

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { createTestApp, createUser, expectProblem, json, TEST_SECRET, type TestApp } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, TEST_SECRET, type TestApp, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp({ LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '10' })
+const t = await createTestApp({ LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '10' })
 afterAll(() => t.close())
 
 const form = (fields: Record<string, string>, app: TestApp = t) =>
@@ -71,7 +71,7 @@ describe('POST /token (password grant)', () => {
   test('stores only a hash of the refresh token', async () => {
     const user = await createUser(t)
     const { refresh_token } = await json(await form({ username: user.email, password: user.password }))
-    const rows = t.ctx.sqlite.query<{ token_hash: string }, [string]>('SELECT token_hash FROM refresh_tokens WHERE user_id = ?').all(user.id)
+    const rows = sqliteOf(t).query<{ token_hash: string }, [string]>('SELECT token_hash FROM refresh_tokens WHERE user_id = ?').all(user.id)
     expect(rows).toHaveLength(1)
     expect(rows[0]!.token_hash).not.toContain(refresh_token)
     expect(rows[0]!.token_hash).toBe(new Bun.CryptoHasher('sha256').update(refresh_token).digest('hex'))
@@ -102,7 +102,7 @@ describe('POST /token (password grant)', () => {
 
   test('a deactivated user cannot log in', async () => {
     const user = await createUser(t)
-    t.ctx.sqlite.run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
+    sqliteOf(t).run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
     expect((await json(await form({ username: user.email, password: user.password }))).error).toBe('invalid_grant')
   })
 
@@ -118,7 +118,7 @@ describe('POST /token (password grant)', () => {
   })
 
   test('failed logins per client address are limited across accounts', async () => {
-    const app = createTestApp({ LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_ADDRESS: '2' })
+    const app = await createTestApp({ LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_ADDRESS: '2' })
     const user = await createUser(app)
     expect((await form({ username: 'a@example.com', password: 'wrong-pass' }, app)).status).toBe(400)
     expect((await form({ username: 'b@example.com', password: 'wrong-pass' }, app)).status).toBe(400)
@@ -188,9 +188,9 @@ describe('POST /token/revoke', () => {
 
 describe('refresh token storage', () => {
   test("a login drops the user's expired refresh tokens, so the table stays bounded", async () => {
-    const app = createTestApp()
+    const app = await createTestApp()
     const user = await createUser(app)
-    const count = () => app.ctx.sqlite.query<{ n: number }, [string]>('SELECT count(*) AS n FROM refresh_tokens WHERE user_id = ?').get(user.id)!.n
+    const count = () => sqliteOf(app).query<{ n: number }, [string]>('SELECT count(*) AS n FROM refresh_tokens WHERE user_id = ?').get(user.id)!.n
     await form({ username: user.email, password: user.password }, app)
     await form({ username: user.email, password: user.password }, app)
     expect(count()).toBe(2)

@@ -5,7 +5,7 @@ import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
 
 /** The catalog tests' app: fresh, with an administrator and a customer; closed after the file. */
 export async function catalogApp(env: Env = {}) {
-  const t = createTestApp(env)
+  const t = await createTestApp(env)
   afterAll(() => t.close())
   const admin = await createUser(t, { role: 'admin' })
   const customer = await createUser(t)

@@ -7,7 +7,7 @@ import { createProduct, IMAGES } from './fixtures.ts'
 setDefaultTimeout(30_000)
 
 // Images whose header declares more than IMAGE_MAX_PIXELS (width × height) are refused with 422.
-const t = createTestApp({ IMAGE_MAX_PIXELS: '40000000' })
+const t = await createTestApp({ IMAGE_MAX_PIXELS: '40000000' })
 let admin: Awaited<ReturnType<typeof createUser>>
 beforeAll(async () => {
   admin = await createUser(t, { role: 'admin' })

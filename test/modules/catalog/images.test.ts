@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
 import { detectImageType } from '../../../src/modules/catalog/image-type.ts'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { catalogApp, createProduct, IMAGES } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -14,7 +14,7 @@ const { t, admin, customer } = await catalogApp({ IMAGE_MAX_BYTES: `${MAX}` })
 
 const imagesDir = () => join(t.dir, 'images')
 const storedFiles = () => (existsSync(imagesDir()) ? readdirSync(imagesDir()).sort() : [])
-const imageKey = (id: string) => t.ctx.sqlite.query<{ image_key: string | null }, [string]>('SELECT image_key FROM products WHERE id = ?').get(id)?.image_key
+const imageKey = (id: string) => sqliteOf(t).query<{ image_key: string | null }, [string]>('SELECT image_key FROM products WHERE id = ?').get(id)?.image_key
 
 const put = (id: string, body: RequestInit["body"], headers: Record<string, string> = {}, token: string | null = admin.token) =>
   t.request(`/products/${id}/image`, { method: 'PUT', body, headers, token: token ?? undefined })
@@ -267,7 +267,7 @@ describe('DELETE /products/{id}/image', () => {
 
 describe('sweepOrphanImages', () => {
   test('removes files no row refers to and interrupted uploads, and keeps the rest', async () => {
-    const sweeper = createTestApp()
+    const sweeper = await createTestApp()
     const sweeperAdmin = await createUser(sweeper, { role: 'admin' })
     const product = await createProduct(sweeper, sweeperAdmin.token)
     await sweeper.request(`/products/${product.id}/image`, { method: 'PUT', body: IMAGES.png, token: sweeperAdmin.token })
@@ -283,7 +283,7 @@ describe('sweepOrphanImages', () => {
   })
 
   test('is a no-op when there is no images folder', async () => {
-    const empty = createTestApp()
+    const empty = await createTestApp()
     expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
     mkdirSync(join(empty.dir, 'images'))
     expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)

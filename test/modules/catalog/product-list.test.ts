@@ -47,12 +47,13 @@ async function seedCatalog(t: TestApp, token: string) {
 }
 
 describe('GET /products', () => {
-  const t = createTestApp()
+  let t: TestApp
   let admin: Awaited<ReturnType<typeof createUser>>
   let customer: Awaited<ReturnType<typeof createUser>>
   let all: ProductJson[]
   let active: ProductJson[]
   beforeAll(async () => {
+    t = await createTestApp()
     admin = await createUser(t, { role: 'admin' })
     customer = await createUser(t)
     all = await seedCatalog(t, admin.token)
@@ -181,7 +182,7 @@ describe('GET /products', () => {
 describe('GET /products pagination under concurrent writes', () => {
   for (const sort of SORTS) {
     test(`sort=${sort}: inserts between pages cause no duplicate and no omission of existing products`, async () => {
-      const t = createTestApp()
+      const t = await createTestApp()
       const admin = await createUser(t, { role: 'admin' })
       const existing = await seedCatalog(t, admin.token)
       const seen: ProductJson[] = []

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
 import { toFtsQuery } from '../../../src/modules/catalog/store/search.ts'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { allPages, createProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 let admin: Awaited<ReturnType<typeof createUser>>
 const byName = new Map<string, ProductJson>()
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('GET /products?q=', () => {
   })
 
   test('pages by relevance without duplicates or omissions, and stays stable when products are added between pages', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     const freshAdmin = await createUser(fresh, { role: 'admin' })
     for (let i = 0; i < 12; i++) {
       fresh.clock.advance(i % 3 ? 1000 : 0)
@@ -155,8 +155,8 @@ describe('GET /products?q=', () => {
   })
 
   test('the products table is intact after hostile queries', async () => {
-    expect(t.ctx.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n).toBe(byName.size)
-    expect(t.ctx.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM products_fts WHERE products_fts MATCH '\"oak\"'").get()!.n).toBe(4)
+    expect(sqliteOf(t).query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n).toBe(byName.size)
+    expect(sqliteOf(t).query<{ n: number }, []>("SELECT count(*) AS n FROM products_fts WHERE products_fts MATCH '\"oak\"'").get()!.n).toBe(4)
   })
 
   test('a q cursor is bound to its query', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { expectProblem, json } from '../../helpers.ts'
+import { expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { catalogApp, createProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -7,14 +7,14 @@ setDefaultTimeout(30_000)
 
 const { t, admin, customer } = await catalogApp()
 
-const productCount = () => t.ctx.sqlite.query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n
-const row = (id: string) => t.ctx.sqlite.query<Record<string, unknown>, [string]>('SELECT * FROM products WHERE id = ?').get(id)
+const productCount = () => sqliteOf(t).query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n
+const row = (id: string) => sqliteOf(t).query<Record<string, unknown>, [string]>('SELECT * FROM products WHERE id = ?').get(id)
 
 /** Inserts an order line for the product straight into the tables, as the orders module would. */
 function referenceFromAnOrder(productId: string) {
   const now = t.clock.now().toISOString()
   const orderId = Bun.randomUUIDv7()
-  t.ctx.sqlite.run('INSERT INTO orders (id, user_id, status, total_cents, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+  sqliteOf(t).run('INSERT INTO orders (id, user_id, status, total_cents, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     orderId,
     customer.id,
     'pending',
@@ -23,7 +23,7 @@ function referenceFromAnOrder(productId: string) {
     now,
     now,
   ])
-  t.ctx.sqlite.run(
+  sqliteOf(t).run(
     'INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents) VALUES (?, 0, ?, ?, ?, 100, 1, 100)',
     [orderId, productId, 'SKU', 'Name'],
   )

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { SORTS } from '../../../src/modules/catalog/model.ts'
 import { createProductSearch, type ListRequest } from '../../../src/modules/catalog/store/search.ts'
-import { createTestApp, createUser } from '../../helpers.ts'
+import { createTestApp, createUser, sqliteOf } from '../../helpers.ts'
 import { createProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -12,7 +12,7 @@ setDefaultTimeout(30_000)
  * by category), never a full scan of products and never a sort of the rows afterwards.
  */
 
-const t = createTestApp()
+const t = await createTestApp()
 beforeAll(async () => {
   const admin = await createUser(t, { role: 'admin' })
   for (let i = 0; i < 8; i++) await createProduct(t, admin.token, { name: `Lamp ${i}`, category: 'c', price_cents: 100 * (i % 4), stock: i % 2 ? i : 0 })
@@ -22,9 +22,9 @@ afterAll(() => t.close())
 /** The EXPLAIN QUERY PLAN lines of the statements a list request runs. */
 function plan(request: ListRequest): string[] {
   const lines: string[] = []
-  const search = createProductSearch(t.ctx.sqlite, (sql, params) => {
+  const search = createProductSearch(sqliteOf(t), (sql, params) => {
     // Prepared and finalized here: a cached EXPLAIN statement left open would keep the database busy.
-    const explain = t.ctx.sqlite.prepare<{ detail: string }, [Record<string, any>]>(`EXPLAIN QUERY PLAN ${sql}`)
+    const explain = sqliteOf(t).prepare<{ detail: string }, [Record<string, any>]>(`EXPLAIN QUERY PLAN ${sql}`)
     lines.push(...explain.all(params as Record<string, any>).map((row) => row.detail))
     explain.finalize()
   })
@@ -34,7 +34,7 @@ function plan(request: ListRequest): string[] {
 
 /** A real cursor for the request (the first page of one row). */
 function cursorFor(request: ListRequest): string {
-  const { nextCursor } = createProductSearch(t.ctx.sqlite).list({ ...request, limit: 1 })
+  const { nextCursor } = createProductSearch(sqliteOf(t)).list({ ...request, limit: 1 })
   if (!nextCursor) throw new Error('no second page')
   return nextCursor
 }

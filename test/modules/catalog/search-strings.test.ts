@@ -7,7 +7,7 @@ import { createProduct } from './fixtures.ts'
 setDefaultTimeout(30_000)
 
 // A search string can never make GET /products fail: 200 (perhaps empty) or a 422 problem, never a 5xx.
-const t = createTestApp()
+const t = await createTestApp()
 beforeAll(async () => {
   const admin = await createUser(t, { role: 'admin' })
   await createProduct(t, admin.token, { name: 'Oak chair', description: 'A sturdy chair.', sku: 'FURN-OAK-1' })

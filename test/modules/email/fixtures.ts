@@ -1,6 +1,6 @@
 import type { Env } from '../../../src/config.ts'
 import { createEmailWorker } from '../../../src/jobs/email-worker.ts'
-import { createTestApp, type TestApp } from '../../helpers.ts'
+import { createTestApp, type TestApp, sqliteOf } from '../../helpers.ts'
 import { startSmtp, type TestSmtp } from './smtp-server.ts'
 
 export const PUBLIC_URL = 'https://shop.example'
@@ -19,7 +19,7 @@ export const runCleanups = async () => {
 export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?: string } = {}) {
   const smtp = options.smtp ?? (await startSmtp())
   if (!options.smtp) cleanups.push(() => smtp.close())
-  const t: TestApp = createTestApp(
+  const t: TestApp = await createTestApp(
     { SMTP_URL: smtp.url, PUBLIC_URL, ...env },
     options.dir ? { dir: options.dir } : {},
   )
@@ -36,7 +36,7 @@ export async function setupMail(env: Env = {}, options: { smtp?: TestSmtp; dir?:
     t.ctx.close()
   }
   const emailRows = () =>
-    t.ctx.sqlite
+    sqliteOf(t)
       .query<
         { id: string; to_address: string; template: string; status: string; attempts: number; last_error: string | null; next_attempt_at: string | null; text_body: string | null; html_body: string | null },
         []

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { EMAIL_LEASE_MS } from '../../../src/jobs/email-worker.ts'
-import { createUser, createTestApp, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { createUser, createTestApp, expectProblem, json, type TestApp, sqliteOf } from '../../helpers.ts'
 import { onCleanup, runCleanups, setupMail } from './fixtures.ts'
 import { closedPort, startSmtp, tokenFrom } from './smtp-server.ts'
 
@@ -170,7 +170,7 @@ describe('a worker that dies mid-attempt', () => {
 
 describe('without SMTP_URL', () => {
   test('the email routes answer 503 and registration works as before, queueing nothing', async () => {
-    const t = createTestApp()
+    const t = await createTestApp()
     onCleanup(() => t.close())
     const user = await createUser(t)
     const calls: [string, unknown, string | undefined][] = [
@@ -190,7 +190,7 @@ describe('without SMTP_URL', () => {
     })
     expect(registered.status).toBe(201)
     expect(await registered.json()).toMatchObject({ email: 'new@example.com', email_verified: false })
-    expect(t.ctx.sqlite.query('SELECT 1 FROM emails').all()).toHaveLength(0)
+    expect(sqliteOf(t).query('SELECT 1 FROM emails').all()).toHaveLength(0)
 
     // An email change applies at once (there is no way to send a link), unverified.
     const changed = await t.request('/users/me', { method: 'PATCH', token: user.token, json: { email: 'moved@example.com' } })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createUser, expectProblem, insertProduct, json, type TestApp } from '../../helpers.ts'
+import { createUser, expectProblem, insertProduct, json, type TestApp, sqliteOf } from '../../helpers.ts'
 import { runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
 
@@ -65,7 +65,7 @@ describe('email verification', () => {
 
   test('with REQUIRE_VERIFIED_EMAIL=true an unverified user signs in but POST /orders is 403 until verified', async () => {
     const { t, smtp, worker } = await setupMail({ REQUIRE_VERIFIED_EMAIL: 'true' })
-    const product = insertProduct(t, { stock: 5 })
+    const product = await insertProduct(t, { stock: 5 })
     await register(t, 'buyer@example.com')
     const signedIn = await login(t, 'buyer@example.com')
     expect(signedIn.status).toBe(200)
@@ -73,7 +73,7 @@ describe('email verification', () => {
     const order = () => t.request('/orders', { method: 'POST', token: access_token, json: { items: [{ product_id: product.id, quantity: 1 }] } })
     const refused = await expectProblem(await order(), 403)
     expect(refused.detail).toBe('Your email address is not verified: confirm it (POST /auth/verify-email) before ordering.')
-    expect(t.ctx.sqlite.query<{ stock: number }, [string]>('SELECT stock FROM products WHERE id = ?').get(product.id)).toEqual({ stock: 5 })
+    expect(sqliteOf(t).query<{ stock: number }, [string]>('SELECT stock FROM products WHERE id = ?').get(product.id)).toEqual({ stock: 5 })
 
     await worker.runOnce()
     expect((await verify(t, tokenFrom(smtp.received[0]!, '/verify-email'))).status).toBe(204)
@@ -82,7 +82,7 @@ describe('email verification', () => {
 
   test('without REQUIRE_VERIFIED_EMAIL an unverified user orders as before', async () => {
     const { t } = await setupMail()
-    const product = insertProduct(t)
+    const product = await insertProduct(t)
     const user = await createUser(t)
     const created = await t.request('/orders', { method: 'POST', token: user.token, json: { items: [{ product_id: product.id, quantity: 1 }] } })
     expect(created.status).toBe(201)
@@ -126,7 +126,7 @@ describe('changing one\'s email', () => {
     const { t } = await setupMail()
     const admin = await createUser(t, { role: 'admin' })
     const user = await createUser(t)
-    t.ctx.sqlite.run('UPDATE users SET email_verified_at = ? WHERE id = ?', [t.clock.now().toISOString(), user.id])
+    sqliteOf(t).run('UPDATE users SET email_verified_at = ? WHERE id = ?', [t.clock.now().toISOString(), user.id])
     expect(await json(await t.request(`/users/${user.id}`, { token: admin.token }))).toMatchObject({ email_verified: true })
     const patched = await t.request(`/users/${user.id}`, { method: 'PATCH', token: admin.token, json: { email: 'changed@example.com' } })
     expect(await json(patched)).toMatchObject({ email: 'changed@example.com', email_verified: false })

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { cacheKeys } from '../../../src/lib/cache.ts'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp({ LOW_STOCK_THRESHOLD: '5' })
+const t = await createTestApp({ LOW_STOCK_THRESHOLD: '5' })
 afterAll(() => t.close())
 
 const order = (token: string, body: unknown, headers: Record<string, string> = {}) => t.request('/orders', { method: 'POST', token, json: body, headers })
@@ -14,7 +14,7 @@ const order = (token: string, body: unknown, headers: Record<string, string> = {
 describe('POST /orders', () => {
   test('201 with Location: catalog prices, exact totals, stock taken, history started', async () => {
     const buyer = await createUser(t)
-    const [a, b] = [addProduct(t, { priceCents: 250, stock: 10 }), addProduct(t, { priceCents: 1999, stock: 3 })]
+    const [a, b] = [await addProduct(t, { priceCents: 250, stock: 10 }), await addProduct(t, { priceCents: 1999, stock: 3 })]
     const response = await order(buyer.token, { items: [{ product_id: a.id, quantity: 4 }, { product_id: b.id, quantity: 1 }], note: 'ring twice' })
     expect(response.status).toBe(201)
     const body = await json(response)
@@ -36,7 +36,7 @@ describe('POST /orders', () => {
 
   test('ignores client prices, totals, status and user_id', async () => {
     const [buyer, other] = [await createUser(t), await createUser(t)]
-    const product = addProduct(t, { priceCents: 500 })
+    const product = await addProduct(t, { priceCents: 500 })
     const body = await json(
       await order(buyer.token, { items: [{ product_id: product.id, quantity: 2, unit_price_cents: 1, price_cents: 1 }], total_cents: 2, status: 'paid', user_id: other.id }),
     )
@@ -45,7 +45,7 @@ describe('POST /orders', () => {
 
   test('409 naming every short line, and nothing changes', async () => {
     const buyer = await createUser(t)
-    const [plenty, few, none] = [addProduct(t, { stock: 50 }), addProduct(t, { stock: 2 }), addProduct(t, { stock: 0 })]
+    const [plenty, few, none] = [await addProduct(t, { stock: 50 }), await addProduct(t, { stock: 2 }), await addProduct(t, { stock: 0 })]
     const before = count(t, 'orders')
     const problem = await expectProblem(
       await order(buyer.token, { items: [{ product_id: plenty.id, quantity: 5 }, { product_id: few.id, quantity: 3 }, { product_id: none.id, quantity: 1 }] }),
@@ -61,7 +61,7 @@ describe('POST /orders', () => {
 
   test('422 for unknown or inactive products, naming the line', async () => {
     const buyer = await createUser(t)
-    const [live, archived] = [addProduct(t), addProduct(t, { active: false })]
+    const [live, archived] = [await addProduct(t), await addProduct(t, { active: false })]
     const problem = await expectProblem(
       await order(buyer.token, { items: [{ product_id: live.id, quantity: 1 }, { product_id: 'nope', quantity: 1 }, { product_id: archived.id, quantity: 1 }] }),
       422,
@@ -72,20 +72,21 @@ describe('POST /orders', () => {
 
   const product = () => addProduct(t, { stock: 5000 })
   test.each([
-    ['zero quantity', () => ({ items: [{ product_id: product().id, quantity: 0 }] })],
-    ['negative quantity', () => ({ items: [{ product_id: product().id, quantity: -1 }] })],
-    ['quantity 1001', () => ({ items: [{ product_id: product().id, quantity: 1001 }] })],
-    ['fractional quantity', () => ({ items: [{ product_id: product().id, quantity: 1.5 }] })],
-    ['a quantity as a string', () => ({ items: [{ product_id: product().id, quantity: '2' }] })],
-    ['no lines', () => ({ items: [] })],
-    ['101 lines', () => ({ items: Array.from({ length: 101 }, () => ({ product_id: product().id, quantity: 1 })) })],
-    ['the same product twice', () => { const p = product(); return { items: [{ product_id: p.id, quantity: 1 }, { product_id: p.id, quantity: 1 }] } }],
-    ['a missing body', () => undefined],
-    ['a 1001-character note', () => ({ items: [{ product_id: product().id, quantity: 1 }], note: 'x'.repeat(1001) })],
+    ['zero quantity', async () => ({ items: [{ product_id: (await product()).id, quantity: 0 }] })],
+    ['negative quantity', async () => ({ items: [{ product_id: (await product()).id, quantity: -1 }] })],
+    ['quantity 1001', async () => ({ items: [{ product_id: (await product()).id, quantity: 1001 }] })],
+    ['fractional quantity', async () => ({ items: [{ product_id: (await product()).id, quantity: 1.5 }] })],
+    ['a quantity as a string', async () => ({ items: [{ product_id: (await product()).id, quantity: '2' }] })],
+    ['no lines', async () => ({ items: [] })],
+    ['101 lines', async () => ({ items: Array.from({ length: 101 }, async () => ({ product_id: (await product()).id, quantity: 1 })) })],
+    ['the same product twice', async () => { const p = await product(); return { items: [{ product_id: p.id, quantity: 1 }, { product_id: p.id, quantity: 1 }] } }],
+    ['a missing body', async () => undefined],
+    ['a 1001-character note', async () => ({ items: [{ product_id: (await product()).id, quantity: 1 }], note: 'x'.repeat(1001) })],
   ])('422 for %s, creating nothing', async (_, body) => {
     const buyer = await createUser(t)
     const before = count(t, 'orders')
-    const response = await t.request('/orders', { method: 'POST', token: buyer.token, json: body(), headers: body() === undefined ? { 'content-type': 'application/json' } : {} })
+    const payload = await body()
+    const response = await t.request('/orders', { method: 'POST', token: buyer.token, json: payload, headers: payload === undefined ? { 'content-type': 'application/json' } : {} })
     await expectProblem(response, 422)
     expect(count(t, 'orders')).toBe(before)
   })
@@ -96,10 +97,10 @@ describe('POST /orders', () => {
 
   test('writes order.created (and product.low_stock when stock crosses the threshold) in the same transaction', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 8 })
+    const p = await addProduct(t, { stock: 8 })
     const before = count(t, 'outbox')
     const created = await json(await order(buyer.token, { items: [{ product_id: p.id, quantity: 3 }] }))
-    const events = t.ctx.sqlite.query<{ type: string; payload: string }, []>('SELECT type, payload FROM outbox ORDER BY rowid DESC LIMIT 2').all()
+    const events = sqliteOf(t).query<{ type: string; payload: string }, []>('SELECT type, payload FROM outbox ORDER BY rowid DESC LIMIT 2').all()
     expect(count(t, 'outbox')).toBe(before + 2)
     expect(events.map((e) => e.type).sort()).toEqual(['order.created', 'product.low_stock'])
     expect(JSON.parse(events.find((e) => e.type === 'order.created')!.payload)).toEqual(created)
@@ -114,7 +115,7 @@ describe('POST /orders', () => {
 
   test('drops the cached product after taking its stock', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 10 })
+    const p = await addProduct(t, { stock: 10 })
     expect((await json(await t.request(`/products/${p.id}`))).stock).toBe(10)
     expect(t.ctx.cache.has(cacheKeys.product(p.id))).toBe(true)
     await order(buyer.token, { items: [{ product_id: p.id, quantity: 4 }] })
@@ -126,7 +127,7 @@ describe('POST /orders', () => {
 describe('Idempotency-Key', () => {
   test('the same key and body replay the first 201 and create nothing', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 10 })
+    const p = await addProduct(t, { stock: 10 })
     const body = { items: [{ product_id: p.id, quantity: 2 }] }
     const first = await order(buyer.token, body, { 'idempotency-key': 'checkout-1' })
     const firstBody = await json(first)
@@ -139,7 +140,7 @@ describe('Idempotency-Key', () => {
 
   test('the same key with another body is 422', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 10 })
+    const p = await addProduct(t, { stock: 10 })
     await order(buyer.token, { items: [{ product_id: p.id, quantity: 2 }] }, { 'idempotency-key': 'k-2' })
     await expectProblem(await order(buyer.token, { items: [{ product_id: p.id, quantity: 3 }] }, { 'idempotency-key': 'k-2' }), 422)
     expect(stockOf(t, p.id)).toBe(8)
@@ -147,7 +148,7 @@ describe('Idempotency-Key', () => {
 
   test('keys belong to their user', async () => {
     const [a, b] = [await createUser(t), await createUser(t)]
-    const p = addProduct(t, { stock: 10 })
+    const p = await addProduct(t, { stock: 10 })
     const body = { items: [{ product_id: p.id, quantity: 1 }] }
     const first = await json(await order(a.token, body, { 'idempotency-key': 'shared' }))
     const second = await json(await order(b.token, body, { 'idempotency-key': 'shared' }))
@@ -157,16 +158,16 @@ describe('Idempotency-Key', () => {
 
   test('a failed first attempt is not remembered', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 1 })
+    const p = await addProduct(t, { stock: 1 })
     const body = { items: [{ product_id: p.id, quantity: 2 }] }
     expect((await order(buyer.token, body, { 'idempotency-key': 'retry-me' })).status).toBe(409)
-    t.ctx.sqlite.run('UPDATE products SET stock = 5 WHERE id = ?', [p.id])
+    sqliteOf(t).run('UPDATE products SET stock = 5 WHERE id = ?', [p.id])
     expect((await order(buyer.token, body, { 'idempotency-key': 'retry-me' })).status).toBe(201)
   })
 
   test('keys expire after 24 h and the sweep deletes them', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t, { stock: 10 })
+    const p = await addProduct(t, { stock: 10 })
     const body = { items: [{ product_id: p.id, quantity: 1 }] }
     const first = await json(await order(buyer.token, body, { 'idempotency-key': 'old' }))
     t.clock.advance(24 * 3_600_000 + 1)
@@ -177,12 +178,12 @@ describe('Idempotency-Key', () => {
     t.clock.advance(24 * 3_600_000 + 1)
     const swept = await t.services.orders.sweepIdempotencyKeys()
     expect(swept).toBeGreaterThanOrEqual(2)
-    expect(t.ctx.sqlite.query("SELECT count(*) AS n FROM idempotency_keys WHERE key IN ('old', 'older')").get()).toEqual({ n: 0 })
+    expect(sqliteOf(t).query("SELECT count(*) AS n FROM idempotency_keys WHERE key IN ('old', 'older')").get()).toEqual({ n: 0 })
   })
 
   test('422 for a key that is not 1..255 visible ASCII', async () => {
     const buyer = await createUser(t)
-    const p = addProduct(t)
+    const p = await addProduct(t)
     await expectProblem(await order(buyer.token, { items: [{ product_id: p.id, quantity: 1 }] }, { 'idempotency-key': 'x'.repeat(256) }), 422)
   })
 })

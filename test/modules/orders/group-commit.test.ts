@@ -1,7 +1,7 @@
 import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { cacheKeys } from '../../../src/lib/cache.ts'
-import { createTestApp, createUser, json } from '../../helpers.ts'
+import { createTestApp, createUser, json, sqliteOf } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -11,7 +11,7 @@ setDefaultTimeout(30_000)
  * Many orders fired in one event-loop turn through app.handle: they are placed in shared
  * transactions (group commit), and each keeps its own outcome, exactly as if placed one by one.
  */
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const order = (token: string, body: unknown, headers: Record<string, string> = {}) => t.request('/orders', { method: 'POST', token, json: body, headers })
@@ -22,10 +22,10 @@ describe('orders placed in one turn', () => {
   test('each keeps its own outcome: successes, short stock, unknown product, replayed and reused keys; stock is exact', async () => {
     const buyers = await Promise.all(Array.from({ length: 4 }, () => createUser(t)))
     const [plenty, lastTwo, scarce, multi] = [
-      addProduct(t, { stock: 100 }),
-      addProduct(t, { stock: 2 }),
-      addProduct(t, { stock: 3 }),
-      addProduct(t, { stock: 50 }),
+      await addProduct(t, { stock: 100 }),
+      await addProduct(t, { stock: 2 }),
+      await addProduct(t, { stock: 3 }),
+      await addProduct(t, { stock: 50 }),
     ]
     // A cached read of every product, which must not survive the orders' commit.
     for (const p of [plenty, lastTwo, scarce, multi]) expect((await json(await t.request(`/products/${p.id}`))).stock).toBe(p.stock)
@@ -104,9 +104,9 @@ describe('orders placed in one turn', () => {
 
   test('a 201 is answered only once its order is committed', async () => {
     const buyer = await createUser(t)
-    const product = addProduct(t, { stock: 10 })
+    const product = await addProduct(t, { stock: 10 })
     const responses = await Promise.all(Array.from({ length: 5 }, () => order(buyer.token, line(product.id, 1))))
-    expect(t.ctx.sqlite.inTransaction).toBe(false)
+    expect(sqliteOf(t).inTransaction).toBe(false)
     // Read back on another connection: it sees only committed rows, so each is durable, not merely pending.
     const reader = new Database(t.ctx.config.DATABASE_PATH, { readonly: true })
     for (const response of responses) {

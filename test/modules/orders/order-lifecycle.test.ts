@@ -1,18 +1,18 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { orderStatuses, type OrderStatus } from '../../../src/db/schema.ts'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const admin = await createUser(t, { role: 'admin' })
 
 async function placeOrder(token: string, quantity = 2) {
-  const product = addProduct(t, { stock: 10 })
+  const product = await addProduct(t, { stock: 10 })
   const response = await t.request('/orders', { method: 'POST', token, json: { items: [{ product_id: product.id, quantity }] } })
   return { order: await json(response), product }
 }
@@ -65,7 +65,7 @@ describe('PATCH /orders/{id} (admin)', () => {
     const { order } = await orderIn('shipped', buyer.token)
     const current = await json(await t.request(`/orders/${order.id}`, { token: buyer.token }))
     expect(current.history.map((h: { from: string | null; to: string }) => `${h.from}>${h.to}`)).toEqual(['null>pending', 'pending>paid', 'paid>shipped'])
-    const events = t.ctx.sqlite
+    const events = sqliteOf(t)
       .query<{ payload: string }, []>("SELECT payload FROM outbox WHERE type = 'order.status_changed'")
       .all()
       .map((e) => JSON.parse(e.payload))
@@ -112,10 +112,10 @@ describe('GET /orders and /orders/{id}', () => {
   })
 
   test('a user lists only their own orders, newest first, in stable pages', async () => {
-    const app = createTestApp()
+    const app = await createTestApp()
     const buyer = await createUser(app)
     const other = await createUser(app)
-    const p = addProduct(app, { stock: 100 })
+    const p = await addProduct(app, { stock: 100 })
     const ids: string[] = []
     for (let i = 0; i < 5; i++) {
       app.clock.advance(1000)
@@ -133,10 +133,10 @@ describe('GET /orders and /orders/{id}', () => {
   })
 
   test('admins list all and filter by user_id, status and dates; users may not use user_id', async () => {
-    const app = createTestApp()
+    const app = await createTestApp()
     const root = await createUser(app, { role: 'admin' })
     const [a, b] = [await createUser(app), await createUser(app)]
-    const p = addProduct(app, { stock: 100 })
+    const p = await addProduct(app, { stock: 100 })
     const place = async (token: string) => json(await app.request('/orders', { method: 'POST', token, json: { items: [{ product_id: p.id, quantity: 1 }] } }))
     app.clock.set('2026-03-01T10:00:00.000Z')
     const early = await place((await createUser(app)).token)

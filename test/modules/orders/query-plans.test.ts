@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { encodeCursor } from '../../../src/lib/cursor.ts'
 import { orderListQuery, type OrderFilter } from '../../../src/modules/orders/store/reader.ts'
-import { createTestApp } from '../../helpers.ts'
+import { createTestApp, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -11,13 +11,13 @@ setDefaultTimeout(30_000)
  * (the write path pays for each: ~21 µs an order for the three, in the profile of issue #19): a user's own orders, an admin's by status,
  * an admin's all. No page is a full scan of orders.
  */
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 function plan(filter: OrderFilter): string {
   const { sql, params } = orderListQuery(filter)
   // Prepared and finalized here: a cached EXPLAIN statement left open would keep the database busy.
-  const explain = t.ctx.sqlite.prepare<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sql}`)
+  const explain = sqliteOf(t).prepare<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${sql}`)
   const lines = explain.all(...params).map((row) => row.detail)
   explain.finalize()
   return lines.join(' | ')

@@ -4,7 +4,7 @@ import { createTestApp, createUser, expectProblem } from '../../helpers.ts'
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 const user = await createUser(t)
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { CSV_BATCH_ROWS, csvCell, ORDER_LINE_COLUMNS, ordersCsvStream } from '../../../src/modules/reports/csv.ts'
 import { createReportsStore } from '../../../src/modules/reports/store.ts'
 import { parseRange } from '../../../src/modules/reports/range.ts'
-import { createTestApp, createUser, expectProblem } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, sqliteOf } from '../../helpers.ts'
 import { parseCsv } from './csv-parse.ts'
 import { insertOrder, insertProduct, placeOrder, type OrderFixture } from './fixtures.ts'
 
@@ -10,7 +10,7 @@ import { insertOrder, insertProduct, placeOrder, type OrderFixture } from './fix
 setDefaultTimeout(30_000)
 
 const NOW = '2026-05-20T10:00:00.000Z'
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 t.clock.set(NOW)
 const admin = await createUser(t, { role: 'admin' })
@@ -69,7 +69,7 @@ const hostile = [
   'Comma, "quoted" and\r\nnew line',
   'Ünïcödé ☕ 🍩',
 ]
-const products = hostile.map((name, i) => insertProduct(t, { name, priceCents: 100 + i }))
+const products = await Promise.all(hostile.map((name, i) => insertProduct(t, { name, priceCents: 100 + i })))
 const parties = { buyer, admin }
 const inRange: OrderFixture[] = [
   await placeOrder(t, { ...parties, status: 'paid', createdAt: '2026-05-01T09:00:00.000Z', lines: products.slice(0, 4).map((product, i) => ({ product, quantity: i + 1 })) }),
@@ -156,17 +156,18 @@ describe('GET /admin/reports/orders.csv', () => {
   })
 })
 
+const big = await createTestApp()
+big.clock.set(NOW)
+
 describe('GET /admin/reports/orders.csv streaming', () => {
-  const big = createTestApp()
   afterAll(() => big.close())
-  big.clock.set(NOW)
 
   test('sends the body as a stream, a batch of rows at a time, and every row exactly once', async () => {
     const owner = await createUser(big, { role: 'admin' })
     const customer = await createUser(big)
-    const catalog = Array.from({ length: 10 }, () => insertProduct(big))
+    const catalog = await Promise.all(Array.from({ length: 10 }, () => insertProduct(big)))
     const orders = 260
-    big.ctx.sqlite.transaction(() => {
+    sqliteOf(big).transaction(() => {
       for (let i = 0; i < orders; i++) {
         // Many orders share an instant: the keyset must page through ties by id and line.
         const createdAt = new Date(Date.parse('2026-05-10T00:00:00.000Z') + Math.floor(i / 7) * 1000).toISOString()
@@ -195,9 +196,9 @@ describe('GET /admin/reports/orders.csv streaming', () => {
 
   test('pages through batches that end in the middle of an order', async () => {
     const range = parseRange({ from: '2026-05-01', to: '2026-05-31' }, big.clock.now())
-    const whole = await new Response(ordersCsvStream(createReportsStore(big.ctx.sqlite).orderLines, range, 100_000)).text()
+    const whole = await new Response(ordersCsvStream(createReportsStore(sqliteOf(big)).orderLines, range, 100_000)).text()
     for (const batchSize of [1, 3, 7, 999]) {
-      const paged = await new Response(ordersCsvStream(createReportsStore(big.ctx.sqlite).orderLines, range, batchSize)).text()
+      const paged = await new Response(ordersCsvStream(createReportsStore(sqliteOf(big)).orderLines, range, batchSize)).text()
       expect(paged).toBe(whole)
     }
     expect(parseCsv(whole)).toHaveLength(1 + 2600)

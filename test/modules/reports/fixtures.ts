@@ -10,6 +10,7 @@ import type { TestApp } from '../../helpers.ts'
  */
 
 import type { ProductFixture } from '../../helpers.ts'
+import { sqliteOf, drizzleOf } from '../../helpers.ts'
 export { insertProduct, type ProductFixture } from '../../helpers.ts'
 
 export interface LineFixture {
@@ -52,8 +53,8 @@ export function insertOrder(
   const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0)
   const steps: OrderStatus[] =
     options.status === 'cancelled' ? ['pending', 'cancelled'] : PATH.slice(0, PATH.indexOf(options.status) + 1)
-  t.ctx.sqlite.transaction(() => {
-    t.ctx.db
+  sqliteOf(t).transaction(() => {
+    drizzleOf(t)
       .insert(orders)
       .values({
         id,
@@ -66,11 +67,11 @@ export function insertOrder(
         updatedAt: options.createdAt,
       })
       .run()
-    t.ctx.db
+    drizzleOf(t)
       .insert(orderItems)
       .values(lines.map((line) => ({ orderId: id, ...line })))
       .run()
-    t.ctx.db
+    drizzleOf(t)
       .insert(orderEvents)
       .values(
         steps.map((to, index) => ({ orderId: id, fromStatus: index ? steps[index - 1]! : null, toStatus: to, at: options.createdAt, by: options.userId })),

@@ -9,12 +9,12 @@ import { insertOrder, insertProduct } from './fixtures.ts'
 setDefaultTimeout(30_000)
 
 const NOW = '2026-11-28T00:00:00.000Z'
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 t.clock.set(NOW)
 const admin = await createUser(t, { role: 'admin' })
 const buyer = await createUser(t)
-const product = insertProduct(t, { priceCents: 1500, stock: 2 })
+const product = await insertProduct(t, { priceCents: 1500, stock: 2 })
 insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-11-27T10:00:00.000Z', lines: [{ product, quantity: 2 }] })
 
 const folder = join(t.dir, 'reports')
@@ -73,7 +73,7 @@ describe('GET /admin/reports/snapshots', () => {
   })
 
   test('is empty before the first snapshot', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       const owner = await createUser(fresh, { role: 'admin' })
       expect(await list(fresh, owner)).toEqual([])
@@ -132,7 +132,7 @@ describe('GET /admin/reports/snapshots/{name}', () => {
 
 describe('SNAPSHOT_KEEP', () => {
   test('keeps only the newest snapshots', async () => {
-    const small = createTestApp({ SNAPSHOT_KEEP: '3' })
+    const small = await createTestApp({ SNAPSHOT_KEEP: '3' })
     try {
       const owner = await createUser(small, { role: 'admin' })
       const names: string[] = []

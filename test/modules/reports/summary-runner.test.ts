@@ -4,16 +4,16 @@ import { parseRange } from '../../../src/modules/reports/range.ts'
 import { createSummaryRunner } from '../../../src/modules/reports/summary-runner.ts'
 import { prepareSummaryQueries } from '../../../src/modules/reports/store.ts'
 import { computeSummary } from '../../../src/modules/reports/summary.ts'
-import { createTestApp, createUser, json } from '../../helpers.ts'
+import { createTestApp, createUser, json, sqliteOf } from '../../helpers.ts'
 import { insertOrder, insertProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 const buyer = await createUser(t)
-const product = insertProduct(t, { priceCents: 250, stock: 1 })
+const product = await insertProduct(t, { priceCents: 250, stock: 1 })
 for (const status of ['paid', 'pending', 'delivered'] as const) {
   insertOrder(t, { userId: buyer.id, status, createdAt: t.clock.now().toISOString(), lines: [{ product, quantity: 2 }] })
 }
@@ -25,7 +25,7 @@ describe('the summary worker', () => {
     try {
       const timed: string[] = []
       const onWorker = await runner.compute(range, 5, (part) => timed.push(part))
-      const here = await computeSummary(prepareSummaryQueries(t.ctx.sqlite), range, 5)
+      const here = await computeSummary(prepareSummaryQueries(sqliteOf(t)), range, 5)
       expect(onWorker).toEqual(here)
       expect(onWorker.revenue_cents).toBe(1000)
       expect(timed.sort()).toEqual(['customers', 'low_stock', 'orders', 'sales_by_day', 'top_products'])
@@ -57,7 +57,7 @@ describe('the summary worker', () => {
   })
 
   test('an in-memory database is summarised on this thread', async () => {
-    const memory = createTestApp({ DATABASE_PATH: ':memory:' })
+    const memory = await createTestApp({ DATABASE_PATH: ':memory:' })
     try {
       const admin = await createUser(memory, { role: 'admin' })
       const response = await memory.request('/admin/reports/summary', { token: admin.token })

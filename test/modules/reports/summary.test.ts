@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { products, type OrderStatus } from '../../../src/db/schema.ts'
 import { eq } from 'drizzle-orm'
-import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, type TestApp, drizzleOf } from '../../helpers.ts'
 import { insertOrder, insertProduct, type OrderFixture, type ProductFixture } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -55,7 +55,7 @@ function expectedFigures(orders: OrderFixture[], productsById: Map<string, Produ
 
 /** A store with customers, products and orders in every status spread over six weeks. */
 async function seededStore(env: Record<string, string> = {}) {
-  const t = createTestApp(env)
+  const t = await createTestApp(env)
   t.clock.set('2026-01-10T08:00:00.000Z')
   const early = await createUser(t)
   t.clock.set('2026-03-02T09:30:00.000Z')
@@ -67,12 +67,12 @@ async function seededStore(env: Record<string, string> = {}) {
   const admin = await createUser(t, { role: 'admin' })
 
   const catalog = [
-    insertProduct(t, { name: 'Espresso beans', priceCents: 1299, stock: 40 }),
-    insertProduct(t, { name: 'Grinder', priceCents: 8999, stock: 3 }),
-    insertProduct(t, { name: 'Filter papers', priceCents: 350, stock: 5 }),
-    insertProduct(t, { name: 'Kettle', priceCents: 4999, stock: 0 }),
-    insertProduct(t, { name: 'Retired mug', priceCents: 800, stock: 1, active: false }),
-    insertProduct(t, { name: 'Scale', priceCents: 2501, stock: 6 }),
+    await insertProduct(t, { name: 'Espresso beans', priceCents: 1299, stock: 40 }),
+    await insertProduct(t, { name: 'Grinder', priceCents: 8999, stock: 3 }),
+    await insertProduct(t, { name: 'Filter papers', priceCents: 350, stock: 5 }),
+    await insertProduct(t, { name: 'Kettle', priceCents: 4999, stock: 0 }),
+    await insertProduct(t, { name: 'Retired mug', priceCents: 800, stock: 1, active: false }),
+    await insertProduct(t, { name: 'Scale', priceCents: 2501, stock: 6 }),
   ]
   const [beans, grinder, papers, kettle, mug, scale] = catalog as [ProductFixture, ProductFixture, ProductFixture, ProductFixture, ProductFixture, ProductFixture]
   const customers = [early, march, late]
@@ -153,12 +153,12 @@ describe('GET /admin/reports/summary', () => {
   })
 
   test('a plain `to` date includes its last millisecond and not the next day', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       fresh.clock.set(NOW)
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
-      const product = insertProduct(fresh, { priceCents: 100 })
+      const product = await insertProduct(fresh, { priceCents: 100 })
       for (const createdAt of ['2026-03-01T00:00:00.000Z', '2026-03-03T23:59:59.999Z', '2026-03-04T00:00:00.000Z', '2026-02-28T23:59:59.999Z']) {
         insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt, lines: [{ product, quantity: 1 }] })
       }
@@ -200,13 +200,13 @@ describe('GET /admin/reports/summary', () => {
   })
 
   test('average_order_cents is revenue over revenue-counting orders, rounded half up', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       fresh.clock.set(NOW)
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
-      const product = insertProduct(fresh, { priceCents: 1000 })
-      const dearer = insertProduct(fresh, { priceCents: 1001 })
+      const product = await insertProduct(fresh, { priceCents: 1000 })
+      const dearer = await insertProduct(fresh, { priceCents: 1001 })
       insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       insertOrder(fresh, { userId: buyer.id, status: 'delivered', createdAt: NOW, lines: [{ product: dearer, quantity: 1 }] })
       insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product, quantity: 9 }] })
@@ -220,7 +220,7 @@ describe('GET /admin/reports/summary', () => {
   })
 
   test('has zero figures, not nulls, when there are no orders', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       const owner = await createUser(fresh, { role: 'admin' })
       const body = await json(await summary('', owner.token, fresh))
@@ -235,19 +235,19 @@ describe('GET /admin/reports/summary', () => {
   })
 
   test('top_products: at most 10, by revenue then quantity, with the current product name', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       fresh.clock.set(NOW)
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
-      const many = Array.from({ length: 12 }, (_, i) => insertProduct(fresh, { priceCents: 100 * (i + 1) }))
+      const many = await Promise.all(Array.from({ length: 12 }, (_, i) => insertProduct(fresh, { priceCents: 100 * (i + 1) })))
       for (const product of many) insertOrder(fresh, { userId: buyer.id, status: 'shipped', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       // Same revenue as the dearest (1200), more units: ranks first on the quantity tie-break.
-      const cheapMany = insertProduct(fresh, { priceCents: 300 })
+      const cheapMany = await insertProduct(fresh, { priceCents: 300 })
       insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product: cheapMany, quantity: 4 }] })
       // A big pending order does not count.
       insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product: many[0]!, quantity: 1000 }] })
-      fresh.ctx.db.update(products).set({ name: 'Renamed later' }).where(eq(products.id, many[11]!.id)).run()
+      drizzleOf(fresh).update(products).set({ name: 'Renamed later' }).where(eq(products.id, many[11]!.id)).run()
 
       const body = await json(await summary('', owner.token, fresh))
       expect(body.top_products).toHaveLength(10)
@@ -288,12 +288,12 @@ describe('GET /admin/reports/summary', () => {
   })
 
   test('serves a computed summary from the cache for 30 seconds', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       fresh.clock.set(NOW)
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
-      const product = insertProduct(fresh, { priceCents: 500 })
+      const product = await insertProduct(fresh, { priceCents: 500 })
       insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       expect((await json(await summary('', owner.token, fresh))).revenue_cents).toBe(500)
 

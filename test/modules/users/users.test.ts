@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { createTestApp, createUser, expectProblem, json, TEST_SECRET } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, TEST_SECRET, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -141,7 +141,7 @@ describe('admin /users', () => {
   })
 
   test('POST creates a user with a role; GET lists, filters and pages', async () => {
-    const app = createTestApp()
+    const app = await createTestApp()
     const admin = await createUser(app, { role: 'admin', name: 'Root' })
     const created = await app.request('/users', { method: 'POST', token: admin.token, json: { email: 'Staff@Shop.example', password: 'password-123', name: 'Staff Member', role: 'admin' } })
     expect(created.status).toBe(201)
@@ -185,7 +185,7 @@ describe('admin /users', () => {
   })
 
   test('409 when the last active admin would be demoted or deactivated', async () => {
-    const app = createTestApp()
+    const app = await createTestApp()
     const admin = await createUser(app, { role: 'admin' })
     await expectProblem(await app.request(`/users/${admin.id}`, { method: 'PATCH', token: admin.token, json: { role: 'user' } }), 409)
     await expectProblem(await app.request(`/users/${admin.id}`, { method: 'DELETE', token: admin.token }), 409)
@@ -207,7 +207,7 @@ describe('auth facts changed by another process', () => {
     const user = await createUser(t)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     // What kiosk create-admin does from its own process: the server's cache is not told.
-    t.ctx.sqlite.run('UPDATE users SET token_version = token_version + 1 WHERE id = ?', [user.id])
+    sqliteOf(t).run('UPDATE users SET token_version = token_version + 1 WHERE id = ?', [user.id])
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     t.clock.advance(30_001)
     await expectProblem(await t.request('/users/me', { token: user.token }), 401)

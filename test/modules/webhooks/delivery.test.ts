@@ -2,6 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Webhook } from 'standardwebhooks'
 import { cleanups, runCleanups, later, receiver, setup } from './fixtures.ts'
 import { gate, startHangUpServer, startReceiver } from './receiver.ts'
+import { sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -84,7 +85,7 @@ describe('webhook delivery', () => {
     const s = await setup()
     s.outbox.record('product.low_stock', { product_id: 'p' })
     await s.worker.runOnce()
-    const row = s.t.ctx.sqlite.query('SELECT dispatched_at FROM outbox').get() as { dispatched_at: string | null }
+    const row = sqliteOf(s.t).query('SELECT dispatched_at FROM outbox').get() as { dispatched_at: string | null }
     expect(row.dispatched_at).toBe(s.t.clock.now().toISOString())
   })
 })

@@ -5,7 +5,7 @@ import type { Env } from '../../../src/config.ts'
 import type { EventType } from '../../../src/db/schema.ts'
 import { createOutbox } from '../../../src/db/outbox.ts'
 import { createWebhookWorker, type WebhookWorkerOptions } from '../../../src/jobs/webhook-worker.ts'
-import { accessTokenFor, createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, json, type TestApp, sqliteOf } from '../../helpers.ts'
 import { startReceiver } from './receiver.ts'
 
 /*
@@ -24,12 +24,12 @@ export async function setup(env: Env = {}, options: WebhookWorkerOptions & { dir
   const { dir: reused, ...workerOptions } = options
   const dir = reused ?? mkdtempSync(join(tmpdir(), 'kiosk-webhooks-'))
   if (!reused) cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  const t = createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', ...env }, { dir })
+  const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', ...env }, { dir })
   let running = true
   cleanups.push(() => running && t.close())
   const adminUser = await createUser(t, { role: 'admin' })
   const admin = adminUser.token
-  const outbox = createOutbox(t.ctx.sqlite, t.clock)
+  const outbox = createOutbox(sqliteOf(t), t.clock)
   // random() = 0.5: each backoff is half its exponential ceiling (2.5 s, 5 s, 10 s, ...).
   const worker = createWebhookWorker(t.services.stores.webhooks, t.ctx, { random: () => 0.5, ...workerOptions })
   return {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createOutbox } from '../../../src/db/outbox.ts'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -8,7 +8,7 @@ setDefaultTimeout(30_000)
 // Public literals from the documentation ranges: valid targets that need no DNS and reach nobody.
 const TARGET = 'https://198.51.100.7/kiosk'
 
-const t = createTestApp()
+const t = await createTestApp()
 let admin: string
 let user: string
 beforeAll(async () => {
@@ -81,10 +81,10 @@ describe('POST /admin/webhooks', () => {
   ]
   for (const [what, body] of invalid) {
     test(`refuses ${what} with 422 and creates nothing`, async () => {
-      const before = (t.ctx.sqlite.query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n
+      const before = (sqliteOf(t).query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n
       const problem = await expectProblem(await register(body), 422)
       expect(problem.errors?.length).toBeGreaterThan(0)
-      expect((t.ctx.sqlite.query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n).toBe(before)
+      expect((sqliteOf(t).query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n).toBe(before)
     })
   }
 
@@ -112,7 +112,7 @@ describe('POST /admin/webhooks', () => {
   })
 
   test('accepts private targets when WEBHOOK_ALLOW_PRIVATE=true', async () => {
-    const open = createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true' })
+    const open = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true' })
     try {
       const token = (await createUser(open, { role: 'admin' })).token
       const response = await open.request('/admin/webhooks', { method: 'POST', token, json: { url: 'http://127.0.0.1:9/x', events: ['order.created'] } })
@@ -125,7 +125,7 @@ describe('POST /admin/webhooks', () => {
 
 describe('GET /admin/webhooks', () => {
   test('pages through every webhook, newest first, with a stable cursor', async () => {
-    const fresh = createTestApp()
+    const fresh = await createTestApp()
     try {
       const token = (await createUser(fresh, { role: 'admin' })).token
       const ids: string[] = []
@@ -170,10 +170,10 @@ describe('GET /admin/webhooks/{id}', () => {
 describe('DELETE /admin/webhooks/{id}', () => {
   test('deletes: 204, then 404, and its pending deliveries are gone', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created'] }))
-    createOutbox(t.ctx.sqlite, t.clock).record('order.created', { order_id: 'o-1' })
+    createOutbox(sqliteOf(t), t.clock).record('order.created', { order_id: 'o-1' })
     const worker = t.services.webhookWorker
     worker.dispatch()
-    const pending = t.ctx.sqlite.query('SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?')
+    const pending = sqliteOf(t).query('SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?')
     expect((pending.get(created.id) as { n: number }).n).toBe(1)
     const deleted = await t.request(`/admin/webhooks/${created.id}`, { method: 'DELETE', token: admin })
     expect(deleted.status).toBe(204)
@@ -195,7 +195,7 @@ describe('DELETE /admin/webhooks/{id}', () => {
 describe('GET /admin/webhooks/{id}/deliveries', () => {
   test('pages through deliveries, newest first, with the contract fields', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created', 'order.status_changed'] }))
-    const outbox = createOutbox(t.ctx.sqlite, t.clock)
+    const outbox = createOutbox(sqliteOf(t), t.clock)
     const worker = t.services.webhookWorker
     const events: string[] = []
     for (const type of ['order.created', 'order.status_changed', 'order.created'] as const) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createOutbox } from '../../../src/db/outbox.ts'
 import { createWebhookWorker } from '../../../src/jobs/webhook-worker.ts'
 import { createWebhookService } from '../../../src/modules/webhooks/service.ts'
-import { capturingLogger, createTestApp, createUser, expectProblem } from '../../helpers.ts'
+import { capturingLogger, createTestApp, createUser, expectProblem, sqliteOf } from '../../helpers.ts'
 import { cleanups, receiver, runCleanups } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -12,16 +12,16 @@ setDefaultTimeout(30_000)
 
 afterEach(runCleanups)
 
-function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}) {
   const log = capturingLogger()
-  const t = createTestApp(env, { logger: log.logger })
+  const t = await createTestApp(env, { logger: log.logger })
   cleanups.push(() => t.close())
-  return { t, log, outbox: createOutbox(t.ctx.sqlite, t.clock) }
+  return { t, log, outbox: createOutbox(sqliteOf(t), t.clock) }
 }
 
 describe('ssrf_refused', () => {
   test('a refused registration is logged with its request id, the url and the reason', async () => {
-    const { t, log } = setup()
+    const { t, log } = await setup()
     const admin = await createUser(t, { role: 'admin' })
     const response = await t.request('/admin/webhooks', {
       method: 'POST',
@@ -41,7 +41,7 @@ describe('ssrf_refused', () => {
   })
 
   test('a target that resolves to a private address at delivery time is logged', async () => {
-    const { t, log, outbox } = setup()
+    const { t, log, outbox } = await setup()
     const service = createWebhookService(t.services.stores.webhooks, t.ctx, { resolve: async () => ['93.184.215.14'] })
     const webhook = await service.create({ url: 'http://rebind.example.com/in', events: ['order.created'] })
     outbox.record('order.created', { order_id: 'o-1' })
@@ -59,7 +59,7 @@ describe('ssrf_refused', () => {
 
 describe('webhook_failing', () => {
   test('is logged when an endpoint starts failing, once per failing streak', async () => {
-    const { t, log, outbox } = setup({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '1' })
+    const { t, log, outbox } = await setup({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '1' })
     const statuses = [200, 500, 503, 200, 404]
     const hook = receiver((_request, _received, count) => new Response(null, { status: statuses[count - 1] }))
     const service = createWebhookService(t.services.stores.webhooks, t.ctx)

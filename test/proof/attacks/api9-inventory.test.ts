@@ -7,7 +7,7 @@ setDefaultTimeout(30_000)
 
 // OWASP API9: improper inventory management. Every route the app serves is in the document
 // (the docs page's own routes excepted), and nothing in the document is unserved.
-const t = createTestApp()
+const t = await createTestApp()
 afterAll(() => t.close())
 
 const toTemplate = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}')

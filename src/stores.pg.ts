@@ -1,0 +1,32 @@
+import type { PostgresHandle } from './db/pg/client.ts'
+import { createPgCacheChangeLog } from './db/pg/cache-changes.ts'
+import { createPgLeaseStore } from './db/pg/leases.ts'
+import { createPgLimitStore } from './db/pg/rate-limits.ts'
+import type { Clock } from './lib/clock.ts'
+import { createPgRecoveryStore } from './modules/auth/recovery-store.pg.ts'
+import { createPgCatalogStore } from './modules/catalog/store/pg.ts'
+import { createPgEmailStore } from './modules/email/store.pg.ts'
+import { createPgHealthStore } from './modules/health/store.pg.ts'
+import { createPgOrderStore } from './modules/orders/store/pg.ts'
+import { createPgReportsStore } from './modules/reports/store.pg.ts'
+import { createPgUserStore } from './modules/users/store.pg.ts'
+import { createPgWebhookStore } from './modules/webhooks/store.pg.ts'
+import type { Stores } from './stores.ts'
+
+/** Every store on PostgreSQL: the twin of createSqliteStores (src/stores.ts), on one pool. */
+export function createPostgresStores({ sql }: PostgresHandle, clock: Clock): Stores {
+  const email = createPgEmailStore(sql)
+  return {
+    catalog: createPgCatalogStore(sql),
+    users: createPgUserStore(sql),
+    orders: createPgOrderStore(sql, clock),
+    reports: createPgReportsStore(sql),
+    webhooks: createPgWebhookStore(sql),
+    health: createPgHealthStore(sql),
+    email,
+    recovery: createPgRecoveryStore(sql, email),
+    limits: createPgLimitStore(sql),
+    leases: createPgLeaseStore(sql),
+    cacheChanges: createPgCacheChangeLog(sql),
+  }
+}
