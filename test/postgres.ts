@@ -68,3 +68,8 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     },
   }
 }
+
+/** Runs one statement on the test server's administrative connection (CREATE/DROP DATABASE). */
+export async function adminQuery(statement: string): Promise<void> {
+  await adminConnection().unsafe(statement)
+}

@@ -1,11 +1,17 @@
 import type { Config } from '../config.ts'
 import { backupDatabase, BackupError } from '../db/backup.ts'
+import { postgresRefusal } from './sqlite-only.ts'
 
 /**
  * `kiosk backup FILE`: a consistent, verified copy of the database, safe while the server runs.
  * Exit 0 with a summary line; 1 with a reason (and nothing overwritten).
  */
 export async function backupCommand(config: Config, file: string): Promise<number> {
+  const refusal = postgresRefusal(config, 'backup')
+  if (refusal) {
+    console.error(refusal)
+    return 1
+  }
   try {
     const result = backupDatabase(config.DATABASE_PATH, file)
     console.log(

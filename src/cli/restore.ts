@@ -2,6 +2,7 @@ import type { Config } from '../config.ts'
 import { restoreDatabase, RestoreError } from '../db/restore.ts'
 import { EXIT } from './exit.ts'
 import { ownDataDir } from './own-data-dir.ts'
+import { postgresRefusal } from './sqlite-only.ts'
 
 /**
  * `kiosk restore FILE`: only while no server owns the data folder (it takes the DATA_DIR lock
@@ -9,6 +10,11 @@ import { ownDataDir } from './own-data-dir.ts'
  * nothing changed; 69 when a server runs.
  */
 export async function restoreCommand(config: Config, file: string): Promise<number> {
+  const refusal = postgresRefusal(config, 'restore')
+  if (refusal) {
+    console.error(refusal)
+    return EXIT.FAILURE
+  }
   const lock = ownDataDir(config, 'restore', 'restore refused: ')
   try {
     const result = restoreDatabase(file, config.DATABASE_PATH, new Date())

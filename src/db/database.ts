@@ -35,8 +35,8 @@ export function describeDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE
   if (config.DATABASE_URL === undefined) return config.DATABASE_PATH
   const url = new URL(config.DATABASE_URL)
   url.password = ''
-  url.username = url.username ? url.username : ''
-  return url.toString().replace(/\/\/:?@/, '//')
+  url.searchParams.delete('password')
+  return url.toString()
 }
 
 /** The SQLite handle of a tool that only works there (a benchmark, the backup job); throws on PostgreSQL. */

@@ -15,6 +15,8 @@ import {
   ValidationFailedError,
   type FieldError,
 } from '../lib/errors.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { createLogSampler } from '../lib/security-log.ts'
 import { BodyTooLargeError } from './body-limit.ts'
 import { requestState, serverTiming } from './request-state.ts'
 import { SECURITY_HEADERS } from './response-headers.ts'
@@ -140,6 +142,10 @@ const validationErrors = (error: ValidationError): FieldError[] => {
   return out.length ? out : [{ path: '/', message: 'is invalid', in: error.type }]
 }
 
+/** Retry-After of a 503 while the database can't be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2
+const unavailableLog = createLogSampler(10_000)
+
 /** The problem for any thrown value; unexpected errors become a generic 500. */
 export function toProblem(
   request: Request,
@@ -170,6 +176,14 @@ export function toProblem(
       return { problem: problemBody(request, 404, 'No such route or resource.'), headers: {} }
     case 'INVALID_FILE_TYPE':
       return { problem: problemBody(request, 415, 'Unsupported file type.'), headers: {} }
+  }
+  if (isDatabaseUnavailable(error)) {
+    // One warning per 10 s however many requests fail: an outage must not become a log storm.
+    if (unavailableLog.take('database', Date.now()) !== null) log.warn({ err: error }, 'database unavailable: answering 503')
+    return {
+      problem: problemBody(request, 503, 'The database is unavailable; try again shortly.'),
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    }
   }
   log.error({ err: error, request_id: requestState(request).requestId }, 'unhandled error')
   return { problem: problemBody(request, 500, 'An unexpected error occurred.'), headers: {} }

@@ -58,12 +58,17 @@ export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders'
       }),
     },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
-    {
-      name: 'backup',
-      pattern: ctx.config.BACKUP_CRON,
-      run: () =>
-        rotatingBackup(ctx.config.DATABASE_PATH, join(resolve(ctx.config.DATA_DIR), 'backups'), ctx.config.BACKUP_KEEP, ctx.clock.now()),
-    },
+    // The SQLite file's rotating copies; on PostgreSQL backups are PostgreSQL's job (pg_dump, base backups).
+    ...(ctx.database.dialect === 'sqlite'
+      ? [
+          {
+            name: 'backup',
+            pattern: ctx.config.BACKUP_CRON,
+            run: () =>
+              rotatingBackup(ctx.config.DATABASE_PATH, join(resolve(ctx.config.DATA_DIR), 'backups'), ctx.config.BACKUP_KEEP, ctx.clock.now()),
+          },
+        ]
+      : []),
   ]
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
+import { createTestDatabase, onPostgres } from '../postgres.ts'
 
 /** The compiled executable under test. Built once per test run, from the current sources. */
 export const EXECUTABLE = resolve(import.meta.dir, '../../dist/kiosk')
@@ -16,6 +17,18 @@ export function ensureExecutable(): Promise<void> {
 }
 
 export const emptyFolder = (prefix = 'kiosk-e2e-') => mkdtempSync(join(tmpdir(), prefix))
+
+// In the PostgreSQL pass every data folder gets a database of its own, made on first use: a server
+// and the commands run in the same folder (create-admin, seed) share it, as they share a SQLite file.
+const folderDatabases = new Map<string, Promise<string>>()
+
+/** The settings that put a run in `dir` on its database: DATABASE_URL in the PostgreSQL pass, nothing on SQLite. */
+export async function databaseEnv(dir: string, env: Record<string, string> = {}): Promise<Record<string, string>> {
+  if (!onPostgres || env.DATABASE_URL !== undefined || env.DATABASE_PATH !== undefined) return {}
+  let url = folderDatabases.get(dir)
+  if (!url) folderDatabases.set(dir, (url = createTestDatabase().then((database) => database.url)))
+  return { DATABASE_URL: await url }
+}
 
 export interface RunningKiosk {
   url: string
@@ -38,7 +51,7 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
   const dir = options.dir ?? emptyFolder()
   const child = Bun.spawn([EXECUTABLE, ...(options.args ?? ['serve'])], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...options.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...(await databaseEnv(dir, options.env)), ...options.env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -100,9 +113,10 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
 /** Runs a one-shot kiosk command in `dir` and returns its exit code and output. */
 export async function runKiosk(args: string[], options: { dir?: string; env?: Record<string, string>; stdin?: string } = {}) {
   await ensureExecutable()
+  const dir = options.dir ?? emptyFolder()
   const child = Bun.spawn([EXECUTABLE, ...args], {
-    cwd: options.dir ?? emptyFolder(),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(await databaseEnv(dir, options.env)), ...options.env },
     stdin: options.stdin === undefined ? 'ignore' : new Blob([options.stdin]),
     stdout: 'pipe',
     stderr: 'pipe',

@@ -1,5 +1,6 @@
 import type { SQL } from 'bun'
 import type { EmbeddedMigration } from '../embed.ts'
+import type { MigrationStatus } from '../migration-status.ts'
 import { migrations as embedded } from './migrations.gen.ts'
 
 /*
@@ -45,4 +46,19 @@ export async function migratePostgres(sql: SQL, migrations: EmbeddedMigration[] 
     }
     return applied
   })
+}
+
+/** `kiosk migrate --status` on PostgreSQL: the same rule as src/db/migration-status.ts, read-only. */
+export async function postgresMigrationStatus(sql: SQL, migrations: EmbeddedMigration[] = embedded): Promise<MigrationStatus> {
+  const [table] = await sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`
+  const recorded: number[] = table.present
+    ? (await sql`SELECT created_at FROM drizzle.__drizzle_migrations`).map((row: { created_at: string }) => Number(row.created_at))
+    : []
+  const last = Math.max(0, ...recorded)
+  const known = new Set(migrations.map((m) => m.when))
+  return {
+    applied: migrations.filter((m) => m.when <= last).map((m) => m.tag),
+    pending: migrations.filter((m) => m.when > last).map((m) => m.tag),
+    unknown: recorded.filter((when) => !known.has(when)),
+  }
 }

@@ -1,0 +1,59 @@
+/**
+ * The README's test command (`bun run test`): the whole suite on SQLite, then again on PostgreSQL
+ * (`KIOSK_TEST_DATABASE=postgres`, every test app on a database of its own). The PostgreSQL run
+ * needs a server: KIOSK_TEST_POSTGRES_URL, else a local throwaway cluster that scripts/postgres.sh
+ * starts when PostgreSQL is installed. Without one the run is skipped and says so once, unless
+ * KIOSK_REQUIRE_POSTGRES is set (CI), where that is a failure. Arguments go to both `bun test` runs.
+ */
+import { SQL } from 'bun'
+import { resolve } from 'node:path'
+
+const root = resolve(import.meta.dir, '..')
+const args = process.argv.slice(2)
+const required = Boolean(process.env.KIOSK_REQUIRE_POSTGRES)
+
+const run = async (label: string, env: Record<string, string | undefined>) => {
+  console.log(`\n== bun test on ${label}`)
+  const child = Bun.spawn(['bun', 'test', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['inherit', 'inherit', 'inherit'] })
+  return child.exited
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const sql = new SQL(url, { max: 1, connectionTimeout: 3 })
+  try {
+    await sql`SELECT 1`
+    return true
+  } catch {
+    return false
+  } finally {
+    await sql.close()
+  }
+}
+
+/** A server for the PostgreSQL run, or why there is none. */
+async function postgresServer(): Promise<{ url: string } | { missing: string }> {
+  const given = process.env.KIOSK_TEST_POSTGRES_URL
+  if (given) return (await reachable(given)) ? { url: given } : { missing: `no PostgreSQL answers at KIOSK_TEST_POSTGRES_URL (${given})` }
+  const local = 'postgres://postgres@127.0.0.1:55432/postgres'
+  if (await reachable(local)) return { url: local }
+  // Installed but not running: start the throwaway cluster (installing it is CI's job: it needs root).
+  const installed = (await Array.fromAsync(new Bun.Glob('/usr/lib/postgresql/*/bin/pg_ctl').scan())).length > 0
+  if (!installed) return { missing: 'PostgreSQL is not installed and KIOSK_TEST_POSTGRES_URL is not set' }
+  const start = Bun.spawnSync(['bash', resolve(root, 'scripts/postgres.sh'), 'start'], { stderr: 'pipe' })
+  if (start.exitCode !== 0) return { missing: `scripts/postgres.sh could not start PostgreSQL: ${start.stderr.toString().trim()}` }
+  return (await reachable(local)) ? { url: local } : { missing: 'scripts/postgres.sh started PostgreSQL but it does not answer' }
+}
+
+const sqliteCode = await run('SQLite', { KIOSK_TEST_DATABASE: undefined })
+const server = await postgresServer()
+let postgresCode = 0
+if ('url' in server) {
+  postgresCode = await run(`PostgreSQL (${server.url})`, { KIOSK_TEST_DATABASE: 'postgres', KIOSK_TEST_POSTGRES_URL: server.url })
+} else if (required) {
+  console.error(`\nThe PostgreSQL run is required (KIOSK_REQUIRE_POSTGRES) but cannot run: ${server.missing}.`)
+  postgresCode = 1
+} else {
+  console.log(`\nPostgreSQL run skipped: ${server.missing}. The SQLite run above is the whole suite; CI runs both.`)
+}
+console.log(`\n== SQLite: ${sqliteCode === 0 ? 'passed' : 'FAILED'}; PostgreSQL: ${'url' in server ? (postgresCode === 0 ? 'passed' : 'FAILED') : required ? 'FAILED (no server)' : 'skipped'}`)
+process.exit(sqliteCode || postgresCode)

@@ -1,0 +1,21 @@
+/**
+ * True when a query failed because the database can't be reached right now (PostgreSQL down,
+ * restarting, out of connections, the network cut; SQLite busy past its timeout), not because of
+ * the query: such requests get a 503 problem with Retry-After instead of a 500, and work again by
+ * themselves once the database is back (the pool reconnects on the next query).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const { code, errno } = e as { code?: unknown; errno?: unknown }
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
+    // PostgreSQL's SQLSTATE: class 08 (connection exception), shutdown / starting up, too many connections.
+    if (code === 'ERR_POSTGRES_SERVER_ERROR' && typeof errno === 'string' && (errno.startsWith('08') || UNAVAILABLE_STATES.has(errno))) {
+      return true
+    }
+    if (typeof code === 'string' && code.startsWith('ERR_POSTGRES_CONNECTION')) return true
+  }
+  return false
+}
+
+const UNAVAILABLE_CODES = new Set(['ERR_POSTGRES_CONNECTION_CLOSED', 'ERR_POSTGRES_CONNECTION_REFUSED', 'ERR_POSTGRES_CONNECTION_TIMEOUT', 'ERR_POSTGRES_IDLE_TIMEOUT', 'ERR_POSTGRES_LIFETIME_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY'])
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
