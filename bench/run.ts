@@ -6,11 +6,13 @@
  * JSON to bench/results/<timestamp>.json. Not a test.
  *
  *   bun run bench [--rounds 3] [--seconds 5] [--warmup 2] [--connections 50] [--only NAME]
- *                 [--skip PEER] [--rebuild] [--against EXECUTABLE]
+ *                 [--skip PEER] [--rebuild] [--against EXECUTABLE] [--postgres URL|off]
  *   --against measures a second Kiosk executable (say, a build of another branch) in the same rounds,
  *   as one more peer of every scenario: its `kioskRatio` is this build ÷ that one.
  *   --workers N (default 2; 1 turns it off) measures this build with KIOSK_WORKERS=N as one more peer. Those
  *   workers are not pinned: on a 2-core machine they compete with wrk for the second core (say so next to the figures).
+ *   --postgres (default: KIOSK_TEST_POSTGRES_URL, else the local server of scripts/postgres.sh when it answers)
+ *   measures this build on a PostgreSQL copy of the bench data as one more peer of the read and order scenarios.
  *   bun run bench --scale ...   (or `bun run bench:scale`): the cost-as-data-grows section, bench/scale.ts
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
@@ -23,6 +25,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { measureColdStart } from './coldstart.ts'
 import { captureListQuery, LIST_PATH } from './list-query.ts'
+import { copyToPostgres, type BenchPostgres } from './postgres.ts'
 import { raiseStock, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
 import { BENCH_SECRET, EXECUTABLE, isKiosk, LOAD_CPU, prepareNodePeer, ROOT, SERVER_CPU, SERVER_LABELS, startServer, type PeerName, type Server, type ServerFiles, type ServerName } from './servers.ts'
 import { benchTables } from './tables.ts'
@@ -48,6 +51,7 @@ const { values: flags } = parseArgs({
     rebuild: { type: 'boolean', default: false },
     against: { type: 'string' },
     workers: { type: 'string', default: '2' },
+    postgres: { type: 'string' },
   },
 })
 const rounds = Number(flags.rounds)
@@ -125,6 +129,14 @@ const fixture: Fixture = {
   inStockIds,
   hotProductId: productIds[Math.floor(productIds.length / 2)]!,
 }
+const postgresAdmin = flags.postgres ?? process.env.KIOSK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres'
+let postgres: BenchPostgres | undefined
+if (flags.postgres !== 'off') {
+  console.log(`copying the bench data to PostgreSQL (${postgresAdmin}) ...`)
+  const copy = await copyToPostgres(postgresAdmin, databasePath)
+  if ('missing' in copy) console.log(`WARNING: Kiosk on PostgreSQL is left out: ${copy.missing}`)
+  else postgres = copy
+}
 const listQuery = captureListQuery(databasePath)
 const files: ServerFiles = {
   dataDir: workDir,
@@ -134,6 +146,7 @@ const files: ServerFiles = {
   cacheEntries: CACHE_ENTRIES,
   againstExecutable: flags.against ? resolve(flags.against) : undefined,
   workers: Number(flags.workers),
+  postgresUrl: postgres?.url,
 }
 writeFileSync(files.listQueryFile, JSON.stringify(listQuery))
 const luaDir = join(workDir, 'lua')
@@ -149,7 +162,13 @@ const ctx = {
 
 // --- rounds: one server at a time, the order rotated every round -------------------------------
 const kioskVariants: PeerName[] = [...(flags.against ? (['against'] as const) : []), ...(Number(flags.workers) > 1 ? (['workers'] as const) : [])]
-const peersOf = (scenario: Scenario): PeerName[] => [...kioskVariants, ...scenario.peers]
+/** The scenarios Kiosk on PostgreSQL runs (issue #17): reads, the product page and orders. */
+const POSTGRES_SCENARIOS = new Set(['cached product read', 'uncached product read', 'filtered product page', 'order creation'])
+const peersOf = (scenario: Scenario): PeerName[] => [
+  ...kioskVariants,
+  ...(postgres && POSTGRES_SCENARIOS.has(scenario.name) ? (['postgres'] as const) : []),
+  ...scenario.peers,
+]
 const servers: ServerName[] = ['kiosk', ...new Set(scenarios.flatMap(peersOf).filter((peer) => !skipped.has(peer)))]
 const samples = new Map<string, Map<ServerName, (Sample | undefined)[]>>(
   scenarios.map((s) => [s.name, new Map(servers.map((name) => [name, []]))]),
@@ -195,6 +214,7 @@ if (scenarios.some((s) => s.name === 'order creation')) {
 console.log('measuring cold start ...')
 const coldStart = await measureColdStart(EXECUTABLE, { dataDir: workDir })
 rmSync(workDir, { recursive: true, force: true })
+await postgres?.drop()
 
 // --- report -----------------------------------------------------------------------------------
 const round2 = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : null)

@@ -14,15 +14,16 @@ export const SERVER_CPU = 0
 export const LOAD_CPU = 1
 export const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
 
-export type ServerName = 'kiosk' | 'against' | 'workers' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
+export type ServerName = 'kiosk' | 'against' | 'workers' | 'postgres' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
 export type PeerName = Exclude<ServerName, 'kiosk'>
 /** Kiosk itself, another build of it (`--against`), or it with KIOSK_WORKERS (`--workers`): all take Kiosk's requests. */
-export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers'
+export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers' || name === 'postgres'
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   kiosk: 'Kiosk (dist/kiosk)',
   against: 'another Kiosk build (--against)',
   workers: 'Kiosk with KIOSK_WORKERS (--workers; unpinned, shares the cores with wrk)',
+  postgres: 'Kiosk on PostgreSQL (DATABASE_URL, loopback; the PostgreSQL server is not pinned and shares both cores)',
   'bun-raw': 'raw Bun.serve + bun:sqlite',
   'node-fastify': 'Node + Fastify 5 + better-sqlite3',
   'elysia-insert': 'bare Elysia one-row insert',
@@ -48,6 +49,8 @@ export interface ServerFiles {
   againstExecutable?: string
   /** KIOSK_WORKERS of the `workers` server. */
   workers?: number
+  /** DATABASE_URL of the `postgres` server: a copy of the bench data (bench/postgres.ts). */
+  postgresUrl?: string
 }
 
 /** Where the Node peer and its npm dependencies live: gitignored, never Kiosk's node_modules. */
@@ -85,6 +88,7 @@ function command(name: ServerName, port: number, files: ServerFiles): { argv: st
     case 'against':
       return { argv: [files.againstExecutable!, 'serve'], cwd: files.dataDir }
     case 'workers':
+    case 'postgres':
       return { argv: [EXECUTABLE, 'serve'], cwd: files.dataDir }
     case 'bun-raw':
       return {
@@ -114,6 +118,7 @@ export async function startServer(name: ServerName, files: ServerFiles, extraEnv
       JWT_SECRET: BENCH_SECRET,
       CACHE_MAX_ENTRIES: String(files.cacheEntries),
       ...(name === 'workers' ? { KIOSK_WORKERS: String(files.workers ?? 2) } : {}),
+      ...(name === 'postgres' ? { DATABASE_URL: files.postgresUrl! } : {}),
       ...extraEnv,
     },
     // Kiosk logs a line per request at the default level (info), as in production; the lines go nowhere.
