@@ -144,6 +144,7 @@ export const SETTINGS = {
   DATABASE_PATH: setting(text, undefined, 'SQLite database file (default $DATA_DIR/kiosk.db)'),
   DATABASE_URL: setting(postgresUrl, undefined, 'postgres://… to run on PostgreSQL ≥ 15 instead of SQLite (unset: SQLite at DATABASE_PATH)'),
   DATABASE_POOL_MAX: setting(int(1, 1000), '20', 'PostgreSQL: connections in this process\'s pool'),
+  DATABASE_DRIVER: setting(oneOf('bun', 'postgres-js'), 'bun', 'PostgreSQL client: bun (Bun.sql) or postgres-js (the fallback)'),
   JWT_SECRET: setting(text, undefined, 'HS256 key for access tokens; ≥ 32 bytes, required in production'),
   ACCESS_TOKEN_TTL: setting(duration(1000), '15m', 'access token lifetime'),
   TOKEN_CLOCK_SKEW: setting(duration(0), '60s', 'how far in the future an access token\'s iat may be (clock skew) before it is refused'),

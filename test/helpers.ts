@@ -52,7 +52,7 @@ export async function createTestApp(env: Env = {}, options: { dir?: string; logg
     DATA_DIR: dir,
     JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '4' } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '4', DATABASE_DRIVER: process.env.KIOSK_TEST_POSTGRES_DRIVER ?? 'bun' } : {}),
     ...env,
   })
   const clock = new ManualClock(new Date())

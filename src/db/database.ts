@@ -14,8 +14,10 @@ export type Dialect = DatabaseHandle['dialect']
 
 export type { PostgresHandle, SqliteHandle }
 
-export function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PATH' | 'DATABASE_POOL_MAX'>): DatabaseHandle {
-  if (config.DATABASE_URL !== undefined) return openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX })
+export function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PATH' | 'DATABASE_POOL_MAX' | 'DATABASE_DRIVER'>): DatabaseHandle {
+  if (config.DATABASE_URL !== undefined) {
+    return openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, driver: config.DATABASE_DRIVER })
+  }
   return openSqlite(config.DATABASE_PATH)
 }
 

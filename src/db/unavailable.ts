@@ -13,9 +13,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       return true
     }
     if (typeof code === 'string' && code.startsWith('ERR_POSTGRES_CONNECTION')) return true
+    // postgres.js (DATABASE_DRIVER=postgres-js): its own codes, and the SQLSTATE itself as `code`.
+    if (typeof code === 'string' && (POSTGRES_JS_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_STATES.has(code))) return true
   }
   return false
 }
 
 const UNAVAILABLE_CODES = new Set(['ERR_POSTGRES_CONNECTION_CLOSED', 'ERR_POSTGRES_CONNECTION_REFUSED', 'ERR_POSTGRES_CONNECTION_TIMEOUT', 'ERR_POSTGRES_IDLE_TIMEOUT', 'ERR_POSTGRES_LIFETIME_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY'])
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const POSTGRES_JS_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ETIMEDOUT', 'EPIPE'])

@@ -1,12 +1,22 @@
 import { SQL } from 'bun'
 import { drizzle, type BunSQLDatabase } from 'drizzle-orm/bun-sql'
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
+import postgres from 'postgres'
 import * as schema from '../schema.pg.ts'
 
-export type PgDb = BunSQLDatabase<typeof schema> & { $client: SQL }
+export type PgDb = BunSQLDatabase<typeof schema>
+
+/** Which client talks to PostgreSQL: Bun's built-in one, or postgres.js (DATABASE_DRIVER=postgres-js), the fallback. */
+export type PostgresDriver = 'bun' | 'postgres-js'
 
 export interface PostgresHandle {
   dialect: 'postgres'
-  /** Bun's built-in PostgreSQL client: the pool every store queries through (tagged templates are prepared once per connection). */
+  driver: PostgresDriver
+  /**
+   * The pool every store queries through: Bun's `SQL` (tagged templates are prepared once per
+   * connection). With the postgres-js driver, postgres.js behind the same surface (Bun.sql's API
+   * was modelled on it: tagged templates, begin, savepoint, unsafe, listen, reserve).
+   */
   sql: SQL
   /** Drizzle over the same pool, for what reads better as a query builder. */
   db: PgDb
@@ -18,6 +28,7 @@ export interface PostgresOptions {
   max?: number
   /** Seconds to wait for a connection before a query fails (readiness answers 503 meanwhile, never hangs). */
   connectionTimeout?: number
+  driver?: PostgresDriver
 }
 
 /**
@@ -25,26 +36,46 @@ export interface PostgresOptions {
  * server shows up as failing queries (and /health/ready's 503) until it is back.
  */
 export function openPostgres(url: string, options: PostgresOptions = {}): PostgresHandle {
+  const max = options.max ?? 20
+  const connectionTimeout = options.connectionTimeout ?? 5
+  if (options.driver === 'postgres-js') return openPostgresJs(url, max, connectionTimeout)
   const sql = new SQL(url, {
-    max: options.max ?? 20,
+    max,
     idleTimeout: 30,
-    connectionTimeout: options.connectionTimeout ?? 5,
+    connectionTimeout,
     // Every store query is a tagged template with bound values: prepared per connection, reused.
     prepare: true,
-    onclose: () => {},
   })
-  const db = drizzle({ client: sql, schema }) as PgDb
   return {
     dialect: 'postgres',
+    driver: 'bun',
     sql,
-    db,
+    db: drizzle({ client: sql, schema }),
     close: () => sql.close({ timeout: 5 }),
   }
 }
 
-/** True for PostgreSQL's unique_violation (SQLSTATE 23505), optionally on one constraint. */
+/**
+ * postgres.js, kept as the documented fallback should Bun's client ever regress (it once returned
+ * wrong rows for concurrent prepared statements: test/db/postgres-driver.test.ts). Its API is the
+ * one Bun.sql copied; the one difference the stores meet, close(), is mapped to end().
+ */
+function openPostgresJs(url: string, max: number, connectionTimeout: number): PostgresHandle {
+  const client = postgres(url, { max, idle_timeout: 30, connect_timeout: connectionTimeout, prepare: true, onnotice: () => {} })
+  const close = () => client.end({ timeout: 5 })
+  const sql = Object.assign(client, { close }) as unknown as SQL
+  return {
+    dialect: 'postgres',
+    driver: 'postgres-js',
+    sql,
+    db: drizzlePostgresJs({ client, schema }) as unknown as PgDb,
+    close,
+  }
+}
+
+/** True for PostgreSQL's unique_violation (SQLSTATE 23505: Bun's `errno`, postgres.js's `code`), optionally on one constraint. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { errno?: string; code?: string; constraint?: string } | null
+  const e = error as { errno?: string; code?: string; constraint?: string; constraint_name?: string } | null
   if (!e || (e.errno !== '23505' && e.code !== '23505')) return false
-  return constraint === undefined || e.constraint === constraint
+  return constraint === undefined || (e.constraint ?? e.constraint_name) === constraint
 }
