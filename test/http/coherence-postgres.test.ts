@@ -1,9 +1,11 @@
 import { SQL } from 'bun'
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { cacheKeys } from '../../src/lib/cache.ts'
+import { createPgCacheChangeLog } from '../../src/db/pg/cache-changes.ts'
+import { cacheKeys, createCache } from '../../src/lib/cache.ts'
+import { ManualClock } from '../../src/lib/clock.ts'
 import { createTestApp, createUser, insertProduct, json, onPostgres, type TestApp } from '../helpers.ts'
-import { createTestDatabase } from '../postgres.ts'
+import { createTestDatabase, databaseUrl, TEST_POSTGRES_URL } from '../postgres.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -149,5 +151,29 @@ describe.skipIf(!onPostgres)('cache coherence across processes on PostgreSQL (LI
       await third.close()
     }
   })
-})
 
+  test('a database not there at start: ready waits, then resolves once a retried LISTEN succeeds, and changes are followed', async () => {
+    const name = `kiosk_test_late_${Bun.randomUUIDv7().replaceAll('-', '').slice(-12)}`
+    const admin = new SQL(TEST_POSTGRES_URL, { max: 1 })
+    const late = new SQL(databaseUrl(name), { max: 1, connectionTimeout: 2 })
+    const cache = createCache({ max: 10, ttlMs: 60_000, clock: new ManualClock(new Date()) })
+    const coherence = createPgCacheChangeLog(late).follow(cache)
+    let ready = false
+    void coherence.ready.then(() => (ready = true))
+    try {
+      // The database does not exist yet: a query fails, and the subscription cannot have been acknowledged.
+      expect(await late`SELECT 1`.catch((error: Error) => error)).toBeInstanceOf(Error)
+      expect(ready).toBe(false)
+      await admin.unsafe(`CREATE DATABASE ${name}`)
+      expect(await within(WAIT_MS, () => ready)).toBe(true)
+      cache.set('product:late', { price_cents: 1 })
+      await late`SELECT pg_notify('kiosk_cache', 'product:late')`
+      expect(await within(WAIT_MS, () => !cache.has('product:late'))).toBe(true)
+    } finally {
+      await coherence.close()
+      await late.close()
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await admin.close()
+    }
+  })
+})

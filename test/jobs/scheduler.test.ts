@@ -35,7 +35,9 @@ const app = async (env: Record<string, string> = {}) => {
   apps.push(t)
   return t
 }
-afterAll(() => apps.forEach((t) => t.close()))
+afterAll(async () => {
+  for (const t of apps) await t.close()
+})
 
 describe('the scheduler', () => {
   test('createApp starts no job', async () => {

@@ -184,4 +184,22 @@ describe('webhook workers of two processes on one database', () => {
     const ids = hook.received.map((r) => r.headers['webhook-id'])
     expect(ids.toSorted()).toEqual(events.toSorted())
   })
+
+  test('dispatching at once in both, each event is fanned out once: one delivery per event, every event marked', async () => {
+    const first = await setup()
+    const second = await setup({}, { data: first.data })
+    second.t.clock.set(first.t.clock.now())
+    await first.register(receiver().url)
+    // More than one dispatch batch (500 events), so the two interleave batch by batch.
+    const events = 700
+    for (let i = 0; i < events; i++) await first.outbox.record('order.created', { order_id: `o-${i}` })
+    const handled = await Promise.all([first.worker.dispatch(), second.worker.dispatch(), first.worker.dispatch(), second.worker.dispatch()])
+    expect(handled.reduce((sum, n) => sum + n, 0)).toBe(events)
+    const [fanned] = await first.t.sql<{ deliveries: number; events: number }>(
+      sql`SELECT CAST(count(*) AS integer) AS deliveries, CAST(count(DISTINCT event_id) AS integer) AS events FROM webhook_deliveries`,
+    )
+    expect(fanned).toEqual({ deliveries: events, events })
+    const [left] = await first.t.sql<{ n: number }>(sql`SELECT CAST(count(*) AS integer) AS n FROM outbox WHERE dispatched_at IS NULL`)
+    expect(left!.n).toBe(0)
+  })
 })
