@@ -1,49 +1,17 @@
 import type { Database } from 'bun:sqlite'
 import type { DatabaseHandle } from './database.ts'
+import type { DemoOrderRow, DemoProductRow, DemoStore, DemoUser } from './demo-rows.ts'
 import { createPostgresDemoStore } from './pg/demo-store.ts'
-import type { OrderStatus } from './schema.ts'
 import { immediateTransaction } from './transaction.ts'
 
+export type { DemoOrderRow, DemoProductRow, DemoStore, DemoUser } from './demo-rows.ts'
+
 /*
- * Bulk writes of `kiosk seed --demo` (src/cli/demo-data.ts): history rows straight into their
- * tables, across modules, one IMMEDIATE transaction per batch. Nothing else writes this way.
+ * Bulk writes of `kiosk seed --demo` (src/cli/demo-data.ts) on SQLite: history rows straight into
+ * their tables, across modules, one IMMEDIATE transaction per batch. Nothing else writes this way.
  */
 
-export interface DemoUser {
-  id: string
-  email: string
-  name: string
-  passwordHash: string
-  role: 'user' | 'admin'
-  at: string
-}
-
-export interface DemoProductRow {
-  id: string
-  sku: string
-  name: string
-  description: string
-  category: string
-  priceCents: number
-  stock: number
-  active: boolean
-  at: string
-}
-
-export interface DemoOrderRow {
-  id: string
-  userId: string
-  status: OrderStatus
-  totalCents: number
-  currency: string
-  note: string | null
-  createdAt: string
-  updatedAt: string
-  lines: { productId: string; sku: string; name: string; unitPriceCents: number; quantity: number }[]
-  events: { from: OrderStatus | null; to: OrderStatus; at: string; by: string }[]
-}
-
-export function createDemoStore(sqlite: Database) {
+export function createDemoStore(sqlite: Database): DemoStore {
   const insertUser = sqlite.prepare<void, [string, string, string, string, string, string, string]>(
     `INSERT OR IGNORE INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`,
@@ -105,8 +73,6 @@ export function createDemoStore(sqlite: Database) {
     },
   }
 }
-
-export type DemoStore = ReturnType<typeof createDemoStore>
 
 /** The demo writer of the configured dialect. */
 export function createDemoStoreFor(database: DatabaseHandle): DemoStore {

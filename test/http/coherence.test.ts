@@ -1,21 +1,29 @@
-import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createUserStore } from '../../src/modules/users/store.ts'
 import { createCacheChangeStore } from '../../src/db/cache-changes.ts'
 import { cacheKeys } from '../../src/lib/cache.ts'
-import { createTestApp, createUser, insertProduct, json, sqliteOf, drizzleOf } from '../helpers.ts'
+import { createTestApp, createUser, insertProduct, json, onPostgres, sqliteOf, drizzleOf, type TestApp } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-/* Two apps on one database file: what two worker processes (or a server and kiosk create-admin) are. */
-const first = await createTestApp()
-const second = await createTestApp({}, { dir: first.dir })
-afterAll(() => {
-  second.close()
-  first.close()
-})
+/*
+ * Two apps on one database file: what two worker processes (or a server and kiosk create-admin) are.
+ * SQLite only: this is PRAGMA data_version and the cache_changes table (PostgreSQL follows
+ * LISTEN/NOTIFY instead: test/http/coherence-postgres.test.ts).
+ */
+describe.skipIf(onPostgres)('cache coherence across processes', () => {
+  let first: TestApp
+  let second: TestApp
+  beforeAll(async () => {
+    first = await createTestApp()
+    second = await createTestApp({}, { dir: first.dir })
+  })
+  afterAll(async () => {
+    await second.close()
+    await first.close()
+  })
 
-describe('cache coherence across processes', () => {
   test("a price changed through one process is the next read's price in the other, which had it cached", async () => {
     const admin = await createUser(first, { role: 'admin' })
     const product = await insertProduct(first, { priceCents: 1000 })

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createWebhookService } from '../../src/modules/webhooks/service.ts'
 import { cleanups, runCleanups, receiver, setup } from '../modules/webhooks/fixtures.ts'
 import { gate } from '../modules/webhooks/receiver.ts'
-import { sqliteOf } from '../helpers.ts'
+import { sql } from 'drizzle-orm'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -15,14 +15,14 @@ describe('webhook delivery across a restart', () => {
     const first = await setup(env)
     const hook = receiver((_request, _received, count) => (count === 1 ? new Response(null, { status: 502 }) : new Response('ok')))
     const webhook = await first.register(hook.url)
-    const eventId = first.outbox.record('order.created', { order_id: 'o-1' })
+    const eventId = await first.outbox.record('order.created', { order_id: 'o-1' })
     await first.worker.runOnce()
     const [pending] = await first.deliveries(webhook.id)
     expect(pending).toMatchObject({ status: 'pending', attempts: 1 })
-    const dir = first.t.dir
-    first.exit()
+    const data = first.data
+    await first.exit()
 
-    const second = await setup(env, { dir })
+    const second = await setup(env, { data })
     second.t.clock.set(pending!.next_attempt_at!)
     await second.worker.runOnce()
     expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId])
@@ -38,16 +38,16 @@ describe('webhook delivery across a restart', () => {
     })
     const first = await setup()
     const webhook = await first.register(hook.url)
-    first.outbox.record('order.created', { order_id: 'o-1' })
+    await first.outbox.record('order.created', { order_id: 'o-1' })
     // The first process claims the delivery and its attempt hangs; then the process "dies".
     const abandoned = first.worker.runOnce()
     await hook.arrivals(1)
     const [claimed] = await first.deliveries(webhook.id)
     expect(claimed).toMatchObject({ status: 'delivering', attempts: 1 })
-    const dir = first.t.dir
-    first.exit()
+    const data = first.data
+    await first.exit()
 
-    const second = await setup({}, { dir })
+    const second = await setup({}, { data })
     second.t.clock.set(first.t.clock.now())
     await second.worker.runOnce()
     expect(hook.received).toHaveLength(1) // the lease still holds: no second sender
@@ -66,10 +66,10 @@ describe('webhook delivery across a restart', () => {
     const s = await setup({ WEBHOOK_MAX_ATTEMPTS: '1' })
     const hook = receiver()
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
-    s.worker.dispatch()
+    await s.outbox.record('order.created', {})
+    await s.worker.dispatch()
     // What a process leaves behind when it dies during the only attempt it had.
-    sqliteOf(s.t).run("UPDATE webhook_deliveries SET status = 'delivering', attempts = 1, lease_until = ?", [s.t.clock.now().toISOString()])
+    await s.t.sql(sql`UPDATE webhook_deliveries SET status = 'delivering', attempts = 1, lease_until = ${s.t.clock.now().toISOString()}`)
     s.t.clock.advance(1)
     await s.worker.runOnce()
     expect(hook.received).toHaveLength(0)
@@ -89,7 +89,7 @@ describe('webhook worker', () => {
       return new Response('ok')
     })
     const webhook = await s.register(hook.url)
-    for (let i = 0; i < 5; i++) s.outbox.record('order.created', { i })
+    for (let i = 0; i < 5; i++) await s.outbox.record('order.created', { i })
     const running = s.worker.runOnce()
     await hook.arrivals(2)
     expect(s.worker.inFlight).toBe(2)
@@ -112,7 +112,7 @@ describe('webhook worker', () => {
       return new Response('ok')
     })
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     s.worker.start()
     cleanups.unshift(() => s.worker.stop())
     await hook.arrivals(1)
@@ -129,8 +129,8 @@ describe('webhook worker', () => {
     const s = await setup()
     const hook = receiver()
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
-    s.worker.dispatch()
+    await s.outbox.record('order.created', {})
+    await s.worker.dispatch()
     expect(await s.deliveries(webhook.id)).toHaveLength(1)
     expect((await s.t.request(`/admin/webhooks/${webhook.id}`, { method: 'DELETE', token: s.admin })).status).toBe(204)
     await s.worker.runOnce()
@@ -143,7 +143,7 @@ describe('webhook worker', () => {
     const hook = receiver()
     const service = createWebhookService(s.t.services.stores.webhooks, s.t.ctx, { resolve: async () => ['198.51.100.7'] })
     const webhook = await service.create({ url: `http://hooks.example.test:${hook.port}/hook`, events: ['order.created'] })
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     expect(hook.received).toHaveLength(0)
     const [delivery] = await s.deliveries(webhook.id)
@@ -161,7 +161,7 @@ describe('webhook worker', () => {
     })
     const service = createWebhookService(s.t.services.stores.webhooks, s.t.ctx, { resolve: async () => ['198.51.100.7'] })
     const webhook = await service.create({ url: 'https://hooks.example.test/hook', events: ['order.created'] })
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     expect((await s.deliveries(webhook.id))[0]).toMatchObject({
       status: 'pending',
@@ -174,13 +174,32 @@ describe('webhook worker', () => {
 describe('webhook workers of two processes on one database', () => {
   test('claims never overlap: every delivery is sent exactly once', async () => {
     const first = await setup()
-    const second = await setup({}, { dir: first.t.dir })
+    const second = await setup({}, { data: first.data })
     second.t.clock.set(first.t.clock.now())
     const hook = receiver()
     await first.register(hook.url)
-    const events = Array.from({ length: 40 }, (_, i) => first.outbox.record('order.created', { order_id: `o-${i}` }))
+    const events: string[] = []
+    for (let i = 0; i < 40; i++) events.push(await first.outbox.record('order.created', { order_id: `o-${i}` }))
     await Promise.all([first.worker.runOnce(), second.worker.runOnce(), first.worker.runOnce(), second.worker.runOnce()])
     const ids = hook.received.map((r) => r.headers['webhook-id'])
     expect(ids.toSorted()).toEqual(events.toSorted())
+  })
+
+  test('dispatching at once in both, each event is fanned out once: one delivery per event, every event marked', async () => {
+    const first = await setup()
+    const second = await setup({}, { data: first.data })
+    second.t.clock.set(first.t.clock.now())
+    await first.register(receiver().url)
+    // More than one dispatch batch (500 events), so the two interleave batch by batch.
+    const events = 700
+    for (let i = 0; i < events; i++) await first.outbox.record('order.created', { order_id: `o-${i}` })
+    const handled = await Promise.all([first.worker.dispatch(), second.worker.dispatch(), first.worker.dispatch(), second.worker.dispatch()])
+    expect(handled.reduce((sum, n) => sum + n, 0)).toBe(events)
+    const [fanned] = await first.t.sql<{ deliveries: number; events: number }>(
+      sql`SELECT CAST(count(*) AS integer) AS deliveries, CAST(count(DISTINCT event_id) AS integer) AS events FROM webhook_deliveries`,
+    )
+    expect(fanned).toEqual({ deliveries: events, events })
+    const [left] = await first.t.sql<{ n: number }>(sql`SELECT CAST(count(*) AS integer) AS n FROM outbox WHERE dispatched_at IS NULL`)
+    expect(left!.n).toBe(0)
   })
 })

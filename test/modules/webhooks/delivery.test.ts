@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Webhook } from 'standardwebhooks'
 import { cleanups, runCleanups, later, receiver, setup } from './fixtures.ts'
 import { gate, startHangUpServer, startReceiver } from './receiver.ts'
-import { sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -14,7 +14,7 @@ describe('webhook delivery', () => {
     const s = await setup()
     const hook = receiver()
     const webhook = await s.register(hook.url)
-    const eventId = s.outbox.record('order.created', { order_id: 'o-1', total_cents: 4200 })
+    const eventId = await s.outbox.record('order.created', { order_id: 'o-1', total_cents: 4200 })
     await s.worker.runOnce()
 
     expect(hook.received).toHaveLength(1)
@@ -57,9 +57,9 @@ describe('webhook delivery', () => {
     const stock = receiver()
     const ordersHook = await s.register(orders.url, ['order.created'])
     const stockHook = await s.register(stock.url, ['order.status_changed', 'product.low_stock'])
-    const created = s.outbox.record('order.created', { order_id: 'o-1' })
-    const changed = s.outbox.record('order.status_changed', { order_id: 'o-1', from: 'pending', to: 'paid' })
-    const low = s.outbox.record('product.low_stock', { product_id: 'p-1', stock: 2 })
+    const created = await s.outbox.record('order.created', { order_id: 'o-1' })
+    const changed = await s.outbox.record('order.status_changed', { order_id: 'o-1', from: 'pending', to: 'paid' })
+    const low = await s.outbox.record('product.low_stock', { product_id: 'p-1', stock: 2 })
     await s.worker.runOnce()
     await s.worker.runOnce()
 
@@ -73,20 +73,20 @@ describe('webhook delivery', () => {
   test('does not replay events recorded before the webhook existed', async () => {
     const s = await setup()
     const hook = receiver()
-    s.outbox.record('order.created', { order_id: 'before' })
+    await s.outbox.record('order.created', { order_id: 'before' })
     s.t.clock.advance(1000)
     await s.register(hook.url)
-    const after = s.outbox.record('order.created', { order_id: 'after' })
+    const after = await s.outbox.record('order.created', { order_id: 'after' })
     await s.worker.runOnce()
     expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([after])
   })
 
   test('marks every event dispatched, even with no subscriber', async () => {
     const s = await setup()
-    s.outbox.record('product.low_stock', { product_id: 'p' })
+    await s.outbox.record('product.low_stock', { product_id: 'p' })
     await s.worker.runOnce()
-    const row = sqliteOf(s.t).query('SELECT dispatched_at FROM outbox').get() as { dispatched_at: string | null }
-    expect(row.dispatched_at).toBe(s.t.clock.now().toISOString())
+    const [row] = await s.t.sql<{ dispatched_at: string | null }>(sql`SELECT dispatched_at FROM outbox`)
+    expect(row!.dispatched_at).toBe(s.t.clock.now().toISOString())
   })
 })
 
@@ -95,7 +95,7 @@ describe('webhook retries', () => {
     const s = await setup()
     const hook = receiver((_request, _received, count) => (count <= 2 ? new Response('busy', { status: 503 }) : new Response('ok')))
     const webhook = await s.register(hook.url)
-    const eventId = s.outbox.record('order.created', { order_id: 'o-1' })
+    const eventId = await s.outbox.record('order.created', { order_id: 'o-1' })
 
     await s.worker.runOnce()
     let [delivery] = await s.deliveries(webhook.id)
@@ -138,7 +138,7 @@ describe('webhook retries', () => {
     for (const status of [408, 429, 500, 502, 504]) {
       const hook = receiver(() => new Response(null, { status }))
       const webhook = await s.register(hook.url)
-      s.outbox.record('order.created', { status })
+      await s.outbox.record('order.created', { status })
       await s.worker.runOnce()
       expect((await s.deliveries(webhook.id))[0]).toMatchObject({ status: 'pending', attempts: 1, last_status_code: status })
       await s.t.request(`/admin/webhooks/${webhook.id}`, { method: 'DELETE', token: s.admin })
@@ -154,7 +154,7 @@ describe('webhook retries', () => {
       return new Response('too late')
     })
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     await s.worker.runOnce()
     expect(hook.received).toHaveLength(1)
     expect((await s.deliveries(webhook.id))[0]).toMatchObject({
@@ -170,7 +170,7 @@ describe('webhook retries', () => {
     const hangUp = startHangUpServer()
     cleanups.push(() => hangUp.stop())
     const webhook = await s.register(hangUp.url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     await s.worker.runOnce()
     expect(hangUp.connections()).toBeGreaterThanOrEqual(1)
     const [delivery] = await s.deliveries(webhook.id)
@@ -184,7 +184,7 @@ describe('webhook retries', () => {
     const url = gone.url
     gone.stop()
     const webhook = await s.register(url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     await s.worker.runOnce()
     const [delivery] = await s.deliveries(webhook.id)
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null })
@@ -195,7 +195,7 @@ describe('webhook retries', () => {
     const s = await setup()
     const hook = receiver(() => new Response('{"error":"unknown event"}', { status: 400 }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     await s.worker.runOnce()
     s.t.clock.advance(24 * 3_600_000)
     await s.worker.runOnce()
@@ -216,7 +216,7 @@ describe('webhook retries', () => {
       new URL(request.url).pathname === '/hook' ? Response.redirect('/elsewhere', 307) : new Response('ok'),
     )
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     await s.worker.runOnce()
     expect(hook.received.map((r) => r.path)).toEqual(['/hook'])
     const [delivery] = await s.deliveries(webhook.id)
@@ -228,7 +228,7 @@ describe('webhook retries', () => {
     const s = await setup({ WEBHOOK_MAX_ATTEMPTS: '3' })
     const hook = receiver(() => new Response('database is down', { status: 500 }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', { order_id: 'o-1' })
+    await s.outbox.record('order.created', { order_id: 'o-1' })
     for (let i = 0; i < 5; i++) {
       await s.worker.runOnce()
       s.t.clock.advance(3_600_000)
@@ -247,7 +247,7 @@ describe('webhook retries', () => {
     const s = await setup()
     const hook = receiver(() => new Response('x'.repeat(10_000), { status: 422 }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     const [delivery] = await s.deliveries(webhook.id)
     expect([...delivery!.last_error!].length).toBeLessThanOrEqual(500)
@@ -258,7 +258,7 @@ describe('webhook retries', () => {
     const s = await setup()
     const hook = receiver(() => new Response(null, { status: 429, headers: { 'retry-after': '120' } }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     expect((await s.deliveries(webhook.id))[0]!.next_attempt_at).toBe(later(s.t, 120_000))
   })
@@ -268,7 +268,7 @@ describe('webhook retries', () => {
     const retryAt = new Date(Math.ceil((s.t.clock.now().getTime() + 600_000) / 1000) * 1000)
     const hook = receiver(() => new Response(null, { status: 503, headers: { 'retry-after': retryAt.toUTCString() } }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     expect((await s.deliveries(webhook.id))[0]!.next_attempt_at).toBe(retryAt.toISOString())
   })
@@ -277,7 +277,7 @@ describe('webhook retries', () => {
     const s = await setup()
     const hook = receiver(() => new Response(null, { status: 503, headers: { 'retry-after': '0' } }))
     const webhook = await s.register(hook.url)
-    s.outbox.record('order.created', {})
+    await s.outbox.record('order.created', {})
     await s.worker.runOnce()
     expect((await s.deliveries(webhook.id))[0]!.next_attempt_at).toBe(later(s.t, 2_500))
   })

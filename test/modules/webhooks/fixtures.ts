@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
 import type { Env } from '../../../src/config.ts'
 import type { EventType } from '../../../src/db/schema.ts'
-import { createOutbox } from '../../../src/db/outbox.ts'
 import { createWebhookWorker, type WebhookWorkerOptions } from '../../../src/jobs/webhook-worker.ts'
-import { accessTokenFor, createTestApp, createUser, json, type TestApp, sqliteOf } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, json, onPostgres, type TestApp } from '../../helpers.ts'
+import { createTestDatabase } from '../../postgres.ts'
 import { startReceiver } from './receiver.ts'
 
 /*
@@ -19,28 +20,59 @@ export async function runCleanups() {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 }
 
-/** A test app with a worker; `dir` restarts on an earlier app's data folder. */
-export async function setup(env: Env = {}, options: WebhookWorkerOptions & { dir?: string } = {}) {
-  const { dir: reused, ...workerOptions } = options
-  const dir = reused ?? mkdtempSync(join(tmpdir(), 'kiosk-webhooks-'))
-  if (!reused) cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-  const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', ...env }, { dir })
+/**
+ * Records outbox events as a committed change does (src/db/outbox.ts's row contract: UUIDv7 id,
+ * JSON payload, created_at by the app's clock), on either dialect; returns the event id.
+ */
+export function outboxOf(t: TestApp) {
+  return {
+    async record(type: EventType, data: unknown): Promise<string> {
+      const id = Bun.randomUUIDv7()
+      const at = t.clock.now().toISOString()
+      await t.sql(sql`INSERT INTO outbox (id, type, payload, created_at) VALUES (${id}, ${type}, ${JSON.stringify(data)}, ${at})`)
+      return id
+    },
+  }
+}
+
+/** Where an app's data lives: its folder, and on PostgreSQL its database. A restart reuses both. */
+export interface DataPlace {
+  dir: string
+  databaseUrl?: string
+}
+
+async function newDataPlace(): Promise<DataPlace> {
+  const dir = mkdtempSync(join(tmpdir(), 'kiosk-webhooks-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  if (!onPostgres) return { dir }
+  const database = await createTestDatabase()
+  cleanups.push(() => database.drop())
+  return { dir, databaseUrl: database.url }
+}
+
+/** A test app with a worker; `data` restarts on an earlier app's data (or runs a second process on it). */
+export async function setup(env: Env = {}, options: WebhookWorkerOptions & { data?: DataPlace } = {}) {
+  const { data: reused, ...workerOptions } = options
+  const data = reused ?? (await newDataPlace())
+  const t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', ...env }, data)
   let running = true
   cleanups.push(() => running && t.close())
   const adminUser = await createUser(t, { role: 'admin' })
   const admin = adminUser.token
-  const outbox = createOutbox(sqliteOf(t), t.clock)
+  const outbox = outboxOf(t)
   // random() = 0.5: each backoff is half its exponential ceiling (2.5 s, 5 s, 10 s, ...).
   const worker = createWebhookWorker(t.services.stores.webhooks, t.ctx, { random: () => 0.5, ...workerOptions })
   return {
     t,
+    data,
     admin,
     outbox,
     worker,
-    /** The process ends (its database closes); the data folder stays for the next one. */
-    exit() {
+    /** The process ends (its database connection closes); its data stays for the next one. */
+    async exit() {
       running = false
-      t.ctx.close()
+      await t.services.coherence.close()
+      await t.ctx.close()
     },
     async register(url: string, events: EventType[] = ['order.created']): Promise<{ id: string; secret: string }> {
       const response = await t.request('/admin/webhooks', { method: 'POST', token: admin, json: { url, events } })

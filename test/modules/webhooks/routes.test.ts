@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createOutbox } from '../../../src/db/outbox.ts'
-import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
+import { sql, type SQL } from 'drizzle-orm'
+import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { outboxOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -16,6 +17,11 @@ beforeAll(async () => {
   user = (await createUser(t)).token
 })
 afterAll(() => t.close())
+
+const count = async (app: TestApp, query: SQL) => (await app.sql<{ n: number }>(query))[0]!.n
+const webhookCount = () => count(t, sql`SELECT CAST(count(*) AS integer) AS n FROM webhooks`)
+const deliveryCount = (webhookId: string) =>
+  count(t, sql`SELECT CAST(count(*) AS integer) AS n FROM webhook_deliveries WHERE webhook_id = ${webhookId}`)
 
 const register = (body: unknown, token = admin) => t.request('/admin/webhooks', { method: 'POST', json: body, token })
 
@@ -81,10 +87,10 @@ describe('POST /admin/webhooks', () => {
   ]
   for (const [what, body] of invalid) {
     test(`refuses ${what} with 422 and creates nothing`, async () => {
-      const before = (sqliteOf(t).query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n
+      const before = await webhookCount()
       const problem = await expectProblem(await register(body), 422)
       expect(problem.errors?.length).toBeGreaterThan(0)
-      expect((sqliteOf(t).query('SELECT count(*) AS n FROM webhooks').get() as { n: number }).n).toBe(before)
+      expect(await webhookCount()).toBe(before)
     })
   }
 
@@ -118,7 +124,7 @@ describe('POST /admin/webhooks', () => {
       const response = await open.request('/admin/webhooks', { method: 'POST', token, json: { url: 'http://127.0.0.1:9/x', events: ['order.created'] } })
       expect(response.status).toBe(201)
     } finally {
-      open.close()
+      await open.close()
     }
   })
 })
@@ -145,7 +151,7 @@ describe('GET /admin/webhooks', () => {
       expect(third.items.map((w: { id: string }) => w.id)).toEqual([ids[0]])
       expect(third.next_cursor).toBeNull()
     } finally {
-      fresh.close()
+      await fresh.close()
     }
   })
 
@@ -170,18 +176,17 @@ describe('GET /admin/webhooks/{id}', () => {
 describe('DELETE /admin/webhooks/{id}', () => {
   test('deletes: 204, then 404, and its pending deliveries are gone', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created'] }))
-    createOutbox(sqliteOf(t), t.clock).record('order.created', { order_id: 'o-1' })
+    await outboxOf(t).record('order.created', { order_id: 'o-1' })
     const worker = t.services.webhookWorker
-    worker.dispatch()
-    const pending = sqliteOf(t).query('SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?')
-    expect((pending.get(created.id) as { n: number }).n).toBe(1)
+    await worker.dispatch()
+    expect(await deliveryCount(created.id)).toBe(1)
     const deleted = await t.request(`/admin/webhooks/${created.id}`, { method: 'DELETE', token: admin })
     expect(deleted.status).toBe(204)
     expect(await deleted.text()).toBe('')
     await expectProblem(await t.request(`/admin/webhooks/${created.id}`, { token: admin }), 404)
     await expectProblem(await t.request(`/admin/webhooks/${created.id}/deliveries`, { token: admin }), 404)
     await expectProblem(await t.request(`/admin/webhooks/${created.id}`, { method: 'DELETE', token: admin }), 404)
-    expect((pending.get(created.id) as { n: number }).n).toBe(0)
+    expect(await deliveryCount(created.id)).toBe(0)
   })
 
   test('is 401 without a token and 403 for a user', async () => {
@@ -195,13 +200,13 @@ describe('DELETE /admin/webhooks/{id}', () => {
 describe('GET /admin/webhooks/{id}/deliveries', () => {
   test('pages through deliveries, newest first, with the contract fields', async () => {
     const created = await json(await register({ url: TARGET, events: ['order.created', 'order.status_changed'] }))
-    const outbox = createOutbox(sqliteOf(t), t.clock)
+    const outbox = outboxOf(t)
     const worker = t.services.webhookWorker
     const events: string[] = []
     for (const type of ['order.created', 'order.status_changed', 'order.created'] as const) {
       t.clock.advance(1000)
-      events.push(outbox.record(type, { n: events.length }))
-      worker.dispatch()
+      events.push(await outbox.record(type, { n: events.length }))
+      await worker.dispatch()
     }
     const first = await json(await t.request(`/admin/webhooks/${created.id}/deliveries?limit=2`, { token: admin }))
     expect(first.items.map((d: { event_id: string }) => d.event_id)).toEqual([events[2], events[1]])

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createOutbox } from '../../../src/db/outbox.ts'
 import { createWebhookWorker } from '../../../src/jobs/webhook-worker.ts'
 import { createWebhookService } from '../../../src/modules/webhooks/service.ts'
-import { capturingLogger, createTestApp, createUser, expectProblem, sqliteOf } from '../../helpers.ts'
-import { cleanups, receiver, runCleanups } from './fixtures.ts'
+import { capturingLogger, createTestApp, createUser, expectProblem } from '../../helpers.ts'
+import { cleanups, outboxOf, receiver, runCleanups } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -16,7 +15,7 @@ async function setup(env: Record<string, string> = {}) {
   const log = capturingLogger()
   const t = await createTestApp(env, { logger: log.logger })
   cleanups.push(() => t.close())
-  return { t, log, outbox: createOutbox(sqliteOf(t), t.clock) }
+  return { t, log, outbox: outboxOf(t) }
 }
 
 describe('ssrf_refused', () => {
@@ -44,7 +43,7 @@ describe('ssrf_refused', () => {
     const { t, log, outbox } = await setup()
     const service = createWebhookService(t.services.stores.webhooks, t.ctx, { resolve: async () => ['93.184.215.14'] })
     const webhook = await service.create({ url: 'http://rebind.example.com/in', events: ['order.created'] })
-    outbox.record('order.created', { order_id: 'o-1' })
+    await outbox.record('order.created', { order_id: 'o-1' })
     await createWebhookWorker(t.services.stores.webhooks, t.ctx, { resolve: async () => ['10.0.0.7'] }).runOnce()
     expect(log.security('ssrf_refused')).toEqual([
       expect.objectContaining({
@@ -66,7 +65,7 @@ describe('webhook_failing', () => {
     const webhook = await service.create({ url: hook.url, events: ['order.created'] })
     const worker = createWebhookWorker(t.services.stores.webhooks, t.ctx, { random: () => 0.5 })
     for (let i = 0; i < statuses.length; i++) {
-      outbox.record('order.created', { order_id: `o-${i}` })
+      await outbox.record('order.created', { order_id: `o-${i}` })
       await worker.runOnce()
     }
     expect(hook.received).toHaveLength(5)
