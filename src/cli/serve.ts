@@ -55,6 +55,8 @@ async function serveProcess(
   const leader = createLeaderElection({ store: services.stores.leases, name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
   await leader.start()
   const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), { shouldRun: leader.isLeader })
+  // Followed before the first request (PostgreSQL: LISTEN acknowledged), so no write is missed.
+  await services.coherence.ready
   const app = createApp(ctx, services)
   await reservation?.release()
   try {

@@ -1,5 +1,13 @@
-import type { CacheChangeStore } from '../db/cache-changes.ts'
 import { invalidate, invalidateAll, type Cache } from './cache.ts'
+
+/** What the polling follower reads (SQLite's change log: src/db/cache-changes.ts). */
+export interface PolledChangeLog {
+  /** Changes only when another connection committed. */
+  dataVersion(): number
+  changesSince(seq: number): { seq: number; key: string }[]
+  /** The highest sequence number ever logged (survives pruning). */
+  latestSeq(): number
+}
 
 /** How long logged cache changes are kept; a process that slept longer than this clears its whole cache instead. */
 export const CACHE_CHANGE_RETENTION_MS = 60_000
@@ -26,7 +34,7 @@ export interface CacheChangeLog {
   prune(before: number): Promise<number>
 }
 
-export function createCacheCoherence(store: CacheChangeStore, cache: Cache): CacheCoherence {
+export function createCacheCoherence(store: PolledChangeLog, cache: Cache): CacheCoherence {
   let version = store.dataVersion()
   let seen = store.latestSeq()
   return {
