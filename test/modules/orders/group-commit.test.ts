@@ -159,6 +159,19 @@ describe('concurrent orders on the same products', () => {
     expect(lowStock).toHaveLength(1)
   })
 
+  test('one Idempotency-Key sent concurrently for the last of the stock: one order, every other request replays it (never 409)', async () => {
+    const buyer = await createUser(t)
+    const product = await addProduct(t, { stock: 2 })
+    const ordersBefore = await count(t, 'orders')
+    const responses = await Promise.all(Array.from({ length: 6 }, () => order(buyer.token, line(product.id, 2), { 'idempotency-key': 'last-two' })))
+    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(201))
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(5)
+    const ids = await Promise.all(responses.map(async (r) => (await json(r)).id as string))
+    expect(new Set(ids).size).toBe(1)
+    expect(await count(t, 'orders')).toBe(ordersBefore + 1)
+    expect(await stockOf(t, product.id)).toBe(0)
+  })
+
   test('orders listing the same products in opposite orders, and cancellations, all go through (no deadlock)', async () => {
     const buyer = await createUser(t)
     const [a, b] = [await addProduct(t, { stock: 1000 }), await addProduct(t, { stock: 1000 })]
