@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { cacheKeys } from '../../../src/lib/cache.ts'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -31,7 +32,7 @@ describe('POST /orders', () => {
       ],
     })
     expect(body.history).toEqual([{ from: null, to: 'pending', at: body.created_at, by: buyer.id }])
-    expect([stockOf(t, a.id), stockOf(t, b.id)]).toEqual([6, 2])
+    expect([await stockOf(t, a.id), await stockOf(t, b.id)]).toEqual([6, 2])
   })
 
   test('ignores client prices, totals, status and user_id', async () => {
@@ -46,7 +47,7 @@ describe('POST /orders', () => {
   test('409 naming every short line, and nothing changes', async () => {
     const buyer = await createUser(t)
     const [plenty, few, none] = [await addProduct(t, { stock: 50 }), await addProduct(t, { stock: 2 }), await addProduct(t, { stock: 0 })]
-    const before = count(t, 'orders')
+    const before = await count(t, 'orders')
     const problem = await expectProblem(
       await order(buyer.token, { items: [{ product_id: plenty.id, quantity: 5 }, { product_id: few.id, quantity: 3 }, { product_id: none.id, quantity: 1 }] }),
       409,
@@ -55,8 +56,8 @@ describe('POST /orders', () => {
       expect.objectContaining({ path: '/items/1/quantity', product_id: few.id, requested: 3, available: 2 }),
       expect.objectContaining({ path: '/items/2/quantity', product_id: none.id, requested: 1, available: 0 }),
     ])
-    expect([stockOf(t, plenty.id), stockOf(t, few.id), stockOf(t, none.id)]).toEqual([50, 2, 0])
-    expect(count(t, 'orders')).toBe(before)
+    expect([await stockOf(t, plenty.id), await stockOf(t, few.id), await stockOf(t, none.id)]).toEqual([50, 2, 0])
+    expect(await count(t, 'orders')).toBe(before)
   })
 
   test('422 for unknown or inactive products, naming the line', async () => {
@@ -67,7 +68,7 @@ describe('POST /orders', () => {
       422,
     )
     expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(['/items/1/product_id', '/items/2/product_id'])
-    expect(stockOf(t, live.id)).toBe(10)
+    expect(await stockOf(t, live.id)).toBe(10)
   })
 
   const product = () => addProduct(t, { stock: 5000 })
@@ -84,11 +85,11 @@ describe('POST /orders', () => {
     ['a 1001-character note', async () => ({ items: [{ product_id: (await product()).id, quantity: 1 }], note: 'x'.repeat(1001) })],
   ])('422 for %s, creating nothing', async (_, body) => {
     const buyer = await createUser(t)
-    const before = count(t, 'orders')
+    const before = await count(t, 'orders')
     const payload = await body()
     const response = await t.request('/orders', { method: 'POST', token: buyer.token, json: payload, headers: payload === undefined ? { 'content-type': 'application/json' } : {} })
     await expectProblem(response, 422)
-    expect(count(t, 'orders')).toBe(before)
+    expect(await count(t, 'orders')).toBe(before)
   })
 
   test('401 for anonymous callers whatever the body', async () => {
@@ -98,19 +99,20 @@ describe('POST /orders', () => {
   test('writes order.created (and product.low_stock when stock crosses the threshold) in the same transaction', async () => {
     const buyer = await createUser(t)
     const p = await addProduct(t, { stock: 8 })
-    const before = count(t, 'outbox')
+    const before = await count(t, 'outbox')
     const created = await json(await order(buyer.token, { items: [{ product_id: p.id, quantity: 3 }] }))
-    const events = sqliteOf(t).query<{ type: string; payload: string }, []>('SELECT type, payload FROM outbox ORDER BY rowid DESC LIMIT 2').all()
-    expect(count(t, 'outbox')).toBe(before + 2)
+    // The product is new: the only events naming it are this order's (both dialects; no rowid on PostgreSQL).
+    const events = await t.sql<{ type: string; payload: string }>(sql`SELECT type, payload FROM outbox WHERE payload LIKE ${`%"product_id":"${p.id}"%`}`)
+    expect(await count(t, 'outbox')).toBe(before + 2)
     expect(events.map((e) => e.type).sort()).toEqual(['order.created', 'product.low_stock'])
     expect(JSON.parse(events.find((e) => e.type === 'order.created')!.payload)).toEqual(created)
     expect(JSON.parse(events.find((e) => e.type === 'product.low_stock')!.payload)).toMatchObject({ product_id: p.id, stock: 5, threshold: 5 })
     // Already at the threshold: no second low-stock event.
     await order(buyer.token, { items: [{ product_id: p.id, quantity: 1 }] })
-    expect(count(t, 'outbox')).toBe(before + 3)
+    expect(await count(t, 'outbox')).toBe(before + 3)
     // A failed order writes no event.
     await order(buyer.token, { items: [{ product_id: p.id, quantity: 99 }] })
-    expect(count(t, 'outbox')).toBe(before + 3)
+    expect(await count(t, 'outbox')).toBe(before + 3)
   })
 
   test('drops the cached product after taking its stock', async () => {
@@ -135,7 +137,7 @@ describe('Idempotency-Key', () => {
     expect(again.status).toBe(201)
     expect(again.headers.get('idempotent-replayed')).toBe('true')
     expect(await json(again)).toEqual(firstBody)
-    expect(stockOf(t, p.id)).toBe(8)
+    expect(await stockOf(t, p.id)).toBe(8)
   })
 
   test('the same key with another body is 422', async () => {
@@ -143,7 +145,7 @@ describe('Idempotency-Key', () => {
     const p = await addProduct(t, { stock: 10 })
     await order(buyer.token, { items: [{ product_id: p.id, quantity: 2 }] }, { 'idempotency-key': 'k-2' })
     await expectProblem(await order(buyer.token, { items: [{ product_id: p.id, quantity: 3 }] }, { 'idempotency-key': 'k-2' }), 422)
-    expect(stockOf(t, p.id)).toBe(8)
+    expect(await stockOf(t, p.id)).toBe(8)
   })
 
   test('keys belong to their user', async () => {
@@ -153,7 +155,7 @@ describe('Idempotency-Key', () => {
     const first = await json(await order(a.token, body, { 'idempotency-key': 'shared' }))
     const second = await json(await order(b.token, body, { 'idempotency-key': 'shared' }))
     expect(second.id).not.toBe(first.id)
-    expect(stockOf(t, p.id)).toBe(8)
+    expect(await stockOf(t, p.id)).toBe(8)
   })
 
   test('a failed first attempt is not remembered', async () => {
@@ -161,7 +163,7 @@ describe('Idempotency-Key', () => {
     const p = await addProduct(t, { stock: 1 })
     const body = { items: [{ product_id: p.id, quantity: 2 }] }
     expect((await order(buyer.token, body, { 'idempotency-key': 'retry-me' })).status).toBe(409)
-    sqliteOf(t).run('UPDATE products SET stock = 5 WHERE id = ?', [p.id])
+    await t.sql(sql`UPDATE products SET stock = 5 WHERE id = ${p.id}`)
     expect((await order(buyer.token, body, { 'idempotency-key': 'retry-me' })).status).toBe(201)
   })
 
@@ -178,7 +180,7 @@ describe('Idempotency-Key', () => {
     t.clock.advance(24 * 3_600_000 + 1)
     const swept = await t.services.orders.sweepIdempotencyKeys()
     expect(swept).toBeGreaterThanOrEqual(2)
-    expect(sqliteOf(t).query("SELECT count(*) AS n FROM idempotency_keys WHERE key IN ('old', 'older')").get()).toEqual({ n: 0 })
+    expect((await t.sql(sql`SELECT CAST(count(*) AS integer) AS n FROM idempotency_keys WHERE key IN ('old', 'older')`))[0]).toEqual({ n: 0 })
   })
 
   test('422 for a key that is not 1..255 visible ASCII', async () => {

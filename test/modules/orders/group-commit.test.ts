@@ -1,15 +1,18 @@
+import { SQL } from 'bun'
 import { Database } from 'bun:sqlite'
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { cacheKeys } from '../../../src/lib/cache.ts'
-import { createTestApp, createUser, json, sqliteOf } from '../../helpers.ts'
+import { createTestApp, createUser, json, onPostgres, sqliteOf } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
 /*
- * Many orders fired in one event-loop turn through app.handle: they are placed in shared
- * transactions (group commit), and each keeps its own outcome, exactly as if placed one by one.
+ * Many orders fired in one event-loop turn through app.handle: on SQLite they are placed in shared
+ * transactions (group commit), on PostgreSQL in concurrent transactions of their own; either way
+ * each keeps its own all-or-nothing outcome, exactly as if placed one by one.
  */
 const t = await createTestApp()
 afterAll(() => t.close())
@@ -29,9 +32,9 @@ describe('orders placed in one turn', () => {
     ]
     // A cached read of every product, which must not survive the orders' commit.
     for (const p of [plenty, lastTwo, scarce, multi]) expect((await json(await t.request(`/products/${p.id}`))).stock).toBe(p.stock)
-    const ordersBefore = count(t, 'orders')
-    const keysBefore = count(t, 'idempotency_keys')
-    const outboxBefore = count(t, 'outbox')
+    const ordersBefore = await count(t, 'orders')
+    const keysBefore = await count(t, 'idempotency_keys')
+    const outboxBefore = await count(t, 'outbox')
 
     const requests = {
       plenty: Array.from({ length: 10 }, (_, i) => order(buyers[i % 4]!.token, line(plenty.id, 3))),
@@ -86,15 +89,15 @@ describe('orders placed in one turn', () => {
     expect((await requests.scarceOk).status).toBe(201)
 
     // 10 + 1 + 1 (replayed) + 1 (reused) + 1 (scarce) orders; two remembered keys; stock exact.
-    expect(count(t, 'orders')).toBe(ordersBefore + 14)
-    expect(count(t, 'idempotency_keys')).toBe(keysBefore + 2)
-    expect(stockOf(t, plenty.id)).toBe(70)
-    expect(stockOf(t, lastTwo.id)).toBe(0)
-    expect(stockOf(t, scarce.id)).toBe(0)
+    expect(await count(t, 'orders')).toBe(ordersBefore + 14)
+    expect(await count(t, 'idempotency_keys')).toBe(keysBefore + 2)
+    expect(await stockOf(t, plenty.id)).toBe(70)
+    expect(await stockOf(t, lastTwo.id)).toBe(0)
+    expect(await stockOf(t, scarce.id)).toBe(0)
     const multiLeft = 50 - 7 - reusedWinner.items[0]!.quantity
-    expect(stockOf(t, multi.id)).toBe(multiLeft)
+    expect(await stockOf(t, multi.id)).toBe(multiLeft)
     // One order.created per order and nothing else (lastTwo and scarce started at or under the low-stock threshold).
-    expect(count(t, 'outbox')).toBe(outboxBefore + 14)
+    expect(await count(t, 'outbox')).toBe(outboxBefore + 14)
     // No stale cached stock after the 201s.
     for (const [p, stock] of [[plenty, 70], [lastTwo, 0], [scarce, 0], [multi, multiLeft]] as const) {
       expect(t.ctx.cache.has(cacheKeys.product(p.id))).toBe(false)
@@ -102,7 +105,7 @@ describe('orders placed in one turn', () => {
     }
   })
 
-  test('a 201 is answered only once its order is committed', async () => {
+  test.skipIf(onPostgres)('a 201 is answered only once its order is committed (SQLite: after the shared COMMIT)', async () => {
     const buyer = await createUser(t)
     const product = await addProduct(t, { stock: 10 })
     const responses = await Promise.all(Array.from({ length: 5 }, () => order(buyer.token, line(product.id, 1))))
@@ -114,6 +117,73 @@ describe('orders placed in one turn', () => {
       expect(reader.query<{ n: number }, [string]>('SELECT count(*) AS n FROM orders WHERE id = ?').get(id)!.n).toBe(1)
     }
     reader.close()
-    expect(stockOf(t, product.id)).toBe(5)
+    expect(await stockOf(t, product.id)).toBe(5)
+  })
+
+  test.skipIf(!onPostgres)('a 201 is answered only once its order is committed (PostgreSQL: another connection sees it)', async () => {
+    const buyer = await createUser(t)
+    const product = await addProduct(t, { stock: 10 })
+    const responses = await Promise.all(Array.from({ length: 5 }, () => order(buyer.token, line(product.id, 1))))
+    // A connection outside the app's pool sees only committed rows.
+    const reader = new SQL(t.ctx.config.DATABASE_URL!, { max: 1 })
+    try {
+      for (const response of responses) {
+        const { id } = await json(response)
+        expect((await reader`SELECT count(*)::int AS n FROM orders WHERE id = ${id}`)[0].n).toBe(1)
+      }
+      expect((await reader`SELECT stock FROM products WHERE id = ${product.id}`)[0].stock).toBe(5)
+    } finally {
+      await reader.close()
+    }
+  })
+})
+
+describe('concurrent orders on the same products', () => {
+  test('of more orders than stock, exactly stock-many succeed; the rest are 409 with nothing taken', async () => {
+    const buyers = await Promise.all(Array.from({ length: 4 }, () => createUser(t)))
+    const product = await addProduct(t, { stock: 25 })
+    const ordersBefore = await count(t, 'orders')
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => order(buyers[i % 4]!.token, line(product.id, 1))))
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(25)
+    const lost = responses.filter((r) => r.status !== 201)
+    expect(lost.map((r) => r.status)).toEqual(Array(15).fill(409))
+    for (const response of lost) {
+      expect(((await json(response)) as { errors: unknown[] }).errors).toEqual([
+        expect.objectContaining({ path: '/items/0/quantity', product_id: product.id, requested: 1, available: 0 }),
+      ])
+    }
+    expect(await stockOf(t, product.id)).toBe(0)
+    expect(await count(t, 'orders')).toBe(ordersBefore + 25)
+    // The low-stock threshold (5) was crossed once, by one of the orders: one event, not one per racer.
+    const lowStock = await t.sql(sql`SELECT payload FROM outbox WHERE type = 'product.low_stock' AND payload LIKE ${`%"product_id":"${product.id}"%`}`)
+    expect(lowStock).toHaveLength(1)
+  })
+
+  test('one Idempotency-Key sent concurrently for the last of the stock: one order, every other request replays it (never 409)', async () => {
+    const buyer = await createUser(t)
+    const product = await addProduct(t, { stock: 2 })
+    const ordersBefore = await count(t, 'orders')
+    const responses = await Promise.all(Array.from({ length: 6 }, () => order(buyer.token, line(product.id, 2), { 'idempotency-key': 'last-two' })))
+    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(201))
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(5)
+    const ids = await Promise.all(responses.map(async (r) => (await json(r)).id as string))
+    expect(new Set(ids).size).toBe(1)
+    expect(await count(t, 'orders')).toBe(ordersBefore + 1)
+    expect(await stockOf(t, product.id)).toBe(0)
+  })
+
+  test('orders listing the same products in opposite orders, and cancellations, all go through (no deadlock)', async () => {
+    const buyer = await createUser(t)
+    const [a, b] = [await addProduct(t, { stock: 1000 }), await addProduct(t, { stock: 1000 })]
+    const both = (first: string, second: string) => ({ items: [{ product_id: first, quantity: 1 }, { product_id: second, quantity: 2 }] })
+    const placed = await Promise.all(Array.from({ length: 10 }, () => order(buyer.token, both(a.id, b.id))))
+    const ids = await Promise.all(placed.map(async (r) => (await json(r)).id as string))
+    const responses = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => order(buyer.token, i % 2 ? both(a.id, b.id) : both(b.id, a.id))),
+      ...ids.map((id) => t.request(`/orders/${id}/cancel`, { method: 'POST', token: buyer.token })),
+    ])
+    expect(responses.map((r) => r.status)).toEqual([...Array(20).fill(201), ...Array(10).fill(200)])
+    // 20 orders stand: 10 took a×1 + b×2, 10 took b×1 + a×2; the cancelled ones gave theirs back.
+    expect([await stockOf(t, a.id), await stockOf(t, b.id)]).toEqual([1000 - 30, 1000 - 30])
   })
 })

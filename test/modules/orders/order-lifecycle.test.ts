@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { orderStatuses, type OrderStatus } from '../../../src/db/schema.ts'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
 import { addProduct, count, stockOf } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -36,17 +37,17 @@ describe('PATCH /orders/{id} (admin)', () => {
       test(`${from} → ${to}: ${allowed ? '200' : '409'}`, async () => {
         const buyer = await createUser(t)
         const { order, product } = await orderIn(from, buyer.token)
-        const stockBefore = stockOf(t, product.id)
+        const stockBefore = await stockOf(t, product.id)
         const response = await t.request(`/orders/${order.id}`, { method: 'PATCH', token: admin.token, json: { status: to } })
         if (!allowed) {
           await expectProblem(response, 409)
-          expect(stockOf(t, product.id)).toBe(stockBefore)
+          expect(await stockOf(t, product.id)).toBe(stockBefore)
           return
         }
         const updated = await json(response)
         expect(updated.status).toBe(to)
         expect(updated.history.at(-1)).toMatchObject({ from, to, by: admin.id })
-        expect(stockOf(t, product.id)).toBe(to === 'cancelled' ? stockBefore + 2 : stockBefore)
+        expect(await stockOf(t, product.id)).toBe(to === 'cancelled' ? stockBefore + 2 : stockBefore)
       })
     }
   }
@@ -65,9 +66,8 @@ describe('PATCH /orders/{id} (admin)', () => {
     const { order } = await orderIn('shipped', buyer.token)
     const current = await json(await t.request(`/orders/${order.id}`, { token: buyer.token }))
     expect(current.history.map((h: { from: string | null; to: string }) => `${h.from}>${h.to}`)).toEqual(['null>pending', 'pending>paid', 'paid>shipped'])
-    const events = sqliteOf(t)
-      .query<{ payload: string }, []>("SELECT payload FROM outbox WHERE type = 'order.status_changed'")
-      .all()
+    // Event ids are UUIDv7, increasing in the order the events were recorded.
+    const events = (await t.sql<{ payload: string }>(sql`SELECT payload FROM outbox WHERE type = 'order.status_changed' ORDER BY id`))
       .map((e) => JSON.parse(e.payload))
       .filter((e) => e.order_id === order.id)
     expect(events.map((e) => `${e.from}>${e.to}`)).toEqual(['pending>paid', 'paid>shipped'])
@@ -78,10 +78,10 @@ describe('POST /orders/{id}/cancel', () => {
   test('the owner cancels a pending order and the stock comes back', async () => {
     const buyer = await createUser(t)
     const { order, product } = await placeOrder(buyer.token, 3)
-    expect(stockOf(t, product.id)).toBe(7)
+    expect(await stockOf(t, product.id)).toBe(7)
     const cancelled = await json(await t.request(`/orders/${order.id}/cancel`, { method: 'POST', token: buyer.token }))
     expect(cancelled.status).toBe('cancelled')
-    expect(stockOf(t, product.id)).toBe(10)
+    expect(await stockOf(t, product.id)).toBe(10)
   })
 
   test('409 once shipped; 404 for another user', async () => {
@@ -98,7 +98,7 @@ describe('POST /orders/{id}/cancel', () => {
     const { order, product } = await placeOrder(buyer.token, 4)
     const results = await Promise.all(Array.from({ length: 5 }, () => t.request(`/orders/${order.id}/cancel`, { method: 'POST', token: buyer.token })))
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409])
-    expect(stockOf(t, product.id)).toBe(10)
+    expect(await stockOf(t, product.id)).toBe(10)
   })
 })
 
@@ -129,7 +129,7 @@ describe('GET /orders and /orders/{id}', () => {
     await app.request('/orders', { method: 'POST', token: buyer.token, json: { items: [{ product_id: p.id, quantity: 1 }] } })
     const second = await json(await app.request(`/orders?limit=2&cursor=${first.next_cursor}`, { token: buyer.token }))
     expect(second.items.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]])
-    app.close()
+    await app.close()
   })
 
   test('admins list all and filter by user_id, status and dates; users may not use user_id', async () => {
@@ -156,7 +156,7 @@ describe('GET /orders and /orders/{id}', () => {
     await expectProblem(await app.request('/orders?from=2026-03-05&to=2026-03-01', { token: rootToken }), 422)
     await expectProblem(await app.request('/orders?from=2026-02-30', { token: rootToken }), 422)
     await expectProblem(await app.request('/orders?cursor=garbage', { token: rootToken }), 422)
-    expect(count(app, 'orders')).toBe(3)
-    app.close()
+    expect(await count(app, 'orders')).toBe(3)
+    await app.close()
   })
 })
