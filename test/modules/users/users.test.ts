@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { createTestApp, createUser, expectProblem, json, TEST_SECRET, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { createTestApp, createUser, expectProblem, json, TEST_SECRET } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -164,7 +165,7 @@ describe('admin /users', () => {
     expect(new Set(seen).size).toBe(5)
     await expectProblem(await app.request('/users?cursor=bogus', { token: admin.token }), 422)
     await expectProblem(await app.request('/users?limit=101', { token: admin.token }), 422)
-    app.close()
+    await app.close()
   })
 
   test('PATCH role or active bumps the token version: outstanding tokens die at once', async () => {
@@ -191,7 +192,7 @@ describe('admin /users', () => {
     await expectProblem(await app.request(`/users/${admin.id}`, { method: 'DELETE', token: admin.token }), 409)
     const second = await createUser(app, { role: 'admin' })
     expect((await app.request(`/users/${admin.id}`, { method: 'DELETE', token: second.token })).status).toBe(204)
-    app.close()
+    await app.close()
   })
 
   test('404 for an unknown id; 409 for a taken email', async () => {
@@ -207,7 +208,7 @@ describe('auth facts changed by another process', () => {
     const user = await createUser(t)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     // What kiosk create-admin does from its own process: the server's cache is not told.
-    sqliteOf(t).run('UPDATE users SET token_version = token_version + 1 WHERE id = ?', [user.id])
+    await t.sql(sql`UPDATE users SET token_version = token_version + 1 WHERE id = ${user.id}`)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     t.clock.advance(30_001)
     await expectProblem(await t.request('/users/me', { token: user.token }), 401)
