@@ -1,20 +1,31 @@
-import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { SQL } from 'bun'
 import { openDatabase } from '../../src/db/client.ts'
+import { createPgLimitStore } from '../../src/db/pg/rate-limits.ts'
+import { createSqliteLimitStore } from '../../src/db/rate-limits.ts'
+import type { LimitStore } from '../../src/lib/rate-limit.ts'
+import { onPostgres } from '../helpers.ts'
+import { createTestDatabase } from '../postgres.ts'
 import { twoConnections } from './two-connections.ts'
-import { createSqliteRateLimiter, createSqliteRecentPairs, pruneRateLimits } from '../../src/db/rate-limits.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
-// A second connection on the same file: what another worker process has.
-const { first, second, path } = twoConnections('kiosk-limits-')
-
 const T0 = 1_800_000_000_000
 const WINDOW = 60_000
 
-describe('the SQLite rate limiter', () => {
+/** Two stores on one database (what two worker processes have), a third opened later (a restart), and a way to empty the tables. */
+interface LimitsFixture {
+  first: LimitStore
+  second: LimitStore
+  reopen(): Promise<{ limits: LimitStore; close(): Promise<void> }>
+  clear(): Promise<void>
+}
+
+/** The same cases on either dialect's store. */
+function limitCases(fixture: () => LimitsFixture) {
   test('counts up to the limit, then answers the seconds until the oldest counted event leaves the window', async () => {
-    const limiter = createSqliteRateLimiter(first.sqlite, { name: 'window', limit: 3, windowMs: WINDOW })
+    const limiter = fixture().first.limiter({ name: 'window', limit: 3, windowMs: WINDOW })
     expect(await limiter.take('k', T0)).toBe(0)
     expect(await limiter.take('k', T0 + 10_000)).toBe(0)
     expect(await limiter.take('k', T0 + 20_000)).toBe(0)
@@ -27,28 +38,36 @@ describe('the SQLite rate limiter', () => {
   })
 
   test('two connections (two processes) share one count: the limit holds across them', async () => {
-    const a = createSqliteRateLimiter(first.sqlite, { name: 'shared', limit: 4, windowMs: WINDOW })
-    const b = createSqliteRateLimiter(second.sqlite, { name: 'shared', limit: 4, windowMs: WINDOW })
+    const a = fixture().first.limiter({ name: 'shared', limit: 4, windowMs: WINDOW })
+    const b = fixture().second.limiter({ name: 'shared', limit: 4, windowMs: WINDOW })
     const waits = [await a.take('k', T0), await b.take('k', T0), await a.take('k', T0), await b.take('k', T0), await a.take('k', T0), await b.take('k', T0)]
     expect(waits).toEqual([0, 0, 0, 0, 60, 60])
   })
 
+  test('concurrent takes on two connections count exactly the limit: check and count are one step', async () => {
+    const a = fixture().first.limiter({ name: 'burst', limit: 5, windowMs: WINDOW })
+    const b = fixture().second.limiter({ name: 'burst', limit: 5, windowMs: WINDOW })
+    const waits = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).take('k', T0)))
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(5)
+    expect(waits.filter((wait) => wait === 60)).toHaveLength(19)
+  })
+
   test('survives a restart: a new connection sees the events counted before', async () => {
-    const before = createSqliteRateLimiter(first.sqlite, { name: 'restart', limit: 2, windowMs: WINDOW })
+    const before = fixture().first.limiter({ name: 'restart', limit: 2, windowMs: WINDOW })
     await before.take('k', T0)
     await before.take('k', T0 + 1000)
-    const reopened = openDatabase(path)
+    const reopened = await fixture().reopen()
     try {
-      const after = createSqliteRateLimiter(reopened.sqlite, { name: 'restart', limit: 2, windowMs: WINDOW })
+      const after = reopened.limits.limiter({ name: 'restart', limit: 2, windowMs: WINDOW })
       expect(await after.take('k', T0 + 2000)).toBe(58)
     } finally {
-      reopened.close()
+      await reopened.close()
     }
   })
 
   test('refund takes back one event, reset all of a key; limits of other names are untouched', async () => {
-    const limiter = createSqliteRateLimiter(first.sqlite, { name: 'refund', limit: 2, windowMs: WINDOW })
-    const sameKeyOtherName = createSqliteRateLimiter(first.sqlite, { name: 'refund-other', limit: 1, windowMs: WINDOW })
+    const limiter = fixture().first.limiter({ name: 'refund', limit: 2, windowMs: WINDOW })
+    const sameKeyOtherName = fixture().first.limiter({ name: 'refund-other', limit: 1, windowMs: WINDOW })
     await sameKeyOtherName.take('k', T0)
     await limiter.take('k', T0)
     await limiter.take('k', T0 + 1)
@@ -60,24 +79,82 @@ describe('the SQLite rate limiter', () => {
     expect(await sameKeyOtherName.retryAfter('k', T0 + 3)).toBe(60)
   })
 
+  test('a refund takes back one event even when several share its instant', async () => {
+    const limiter = fixture().first.limiter({ name: 'refund-same-instant', limit: 2, windowMs: WINDOW })
+    await limiter.take('k', T0)
+    await limiter.take('k', T0)
+    await Promise.all([limiter.refund('k', T0), fixture().second.limiter({ name: 'refund-same-instant', limit: 2, windowMs: WINDOW }).refund('k', T0)])
+    expect(await limiter.take('k', T0 + 1)).toBe(0)
+    expect(await limiter.take('k', T0 + 2)).toBe(0)
+    expect(await limiter.take('k', T0 + 3)).toBe(60)
+  })
+
   test('known pairs are shared and expire after their TTL', async () => {
-    const a = createSqliteRecentPairs(first.sqlite, { name: 'known', ttlMs: WINDOW })
-    const b = createSqliteRecentPairs(second.sqlite, { name: 'known', ttlMs: WINDOW })
+    const a = fixture().first.recentPairs({ name: 'known', ttlMs: WINDOW })
+    const b = fixture().second.recentPairs({ name: 'known', ttlMs: WINDOW })
     await a.add('user 10.0.0.1', T0)
     expect(await b.has('user 10.0.0.1', T0 + WINDOW - 1)).toBe(true)
     expect(await b.has('user 10.0.0.1', T0 + WINDOW)).toBe(false)
     expect(await b.has('user 10.0.0.2', T0)).toBe(false)
+    // Adding again moves the pair's time (an upsert, not a second row).
+    await b.add('user 10.0.0.1', T0 + WINDOW)
+    expect(await a.has('user 10.0.0.1', T0 + 2 * WINDOW - 1)).toBe(true)
   })
 
   test('pruning deletes exactly the rows that no longer count', async () => {
-    first.sqlite.exec('DELETE FROM rate_limit_events; DELETE FROM recent_pairs')
-    const limiter = createSqliteRateLimiter(first.sqlite, { name: 'prune', limit: 5, windowMs: WINDOW })
-    const pairs = createSqliteRecentPairs(first.sqlite, { name: 'prune', ttlMs: WINDOW })
+    await fixture().clear()
+    const { first } = fixture()
+    const limiter = first.limiter({ name: 'prune', limit: 5, windowMs: WINDOW })
+    const pairs = first.recentPairs({ name: 'prune', ttlMs: WINDOW })
     await limiter.take('k', T0)
     await limiter.take('k', T0 + 30_000)
     await pairs.add('p', T0)
-    expect(pruneRateLimits(first.sqlite, T0 + WINDOW)).toEqual({ events: 1, pairs: 1 })
+    expect(await first.prune(T0 + WINDOW)).toEqual({ events: 1, pairs: 1 })
     expect(await limiter.take('k', T0 + WINDOW)).toBe(0)
-    expect(pruneRateLimits(first.sqlite, T0 + WINDOW)).toEqual({ events: 0, pairs: 0 })
+    expect(await first.prune(T0 + WINDOW)).toEqual({ events: 0, pairs: 0 })
   })
+}
+
+describe.skipIf(onPostgres)('the SQLite rate limiter', () => {
+  // A second connection on the same file: what another worker process has.
+  const { first, second, path } = twoConnections('kiosk-limits-')
+  limitCases(() => ({
+    first: createSqliteLimitStore(first.sqlite),
+    second: createSqliteLimitStore(second.sqlite),
+    async reopen() {
+      const reopened = openDatabase(path)
+      return { limits: createSqliteLimitStore(reopened.sqlite), close: async () => reopened.close() }
+    },
+    async clear() {
+      first.sqlite.exec('DELETE FROM rate_limit_events; DELETE FROM recent_pairs')
+    },
+  }))
+})
+
+describe.skipIf(!onPostgres)('the PostgreSQL rate limiter', () => {
+  // Two pools on one database: what two worker processes have.
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let first: SQL
+  let second: SQL
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    first = new SQL(database.url, { max: 4 })
+    second = new SQL(database.url, { max: 4 })
+  })
+  afterAll(async () => {
+    await Promise.all([first.close(), second.close()])
+    await database.drop()
+  })
+  limitCases(() => ({
+    first: createPgLimitStore(first),
+    second: createPgLimitStore(second),
+    async reopen() {
+      const reopened = new SQL(database.url, { max: 1 })
+      return { limits: createPgLimitStore(reopened), close: () => reopened.close() }
+    },
+    async clear() {
+      await first`DELETE FROM rate_limit_events`
+      await first`DELETE FROM recent_pairs`
+    },
+  }))
 })

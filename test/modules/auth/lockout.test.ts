@@ -17,8 +17,8 @@ const app = async (env: Record<string, string> = {}) => {
   apps.push(created)
   return { t: created, log }
 }
-afterEach(() => {
-  for (const created of apps.splice(0)) created.close()
+afterEach(async () => {
+  for (const created of apps.splice(0)) await created.close()
 })
 
 const login = (t: TestApp, username: string, password: string, address: string, requestId?: string) =>

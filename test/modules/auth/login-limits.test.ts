@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -15,8 +16,8 @@ const app = async (env: Record<string, string> = {}) => {
   apps.push(created)
   return created
 }
-afterEach(() => {
-  for (const created of apps.splice(0)) created.close()
+afterEach(async () => {
+  for (const created of apps.splice(0)) await created.close()
 })
 
 const login = (t: TestApp, username: string, password: string, headers: Record<string, string> = {}) =>
@@ -64,7 +65,7 @@ describe('POST /token failed-login limits', () => {
   test('a deactivated account with the right password counts as a failure (no oracle in the limit)', async () => {
     const t = await app({ LOGIN_MAX_FAILURES: '2' })
     const user = await createUser(t)
-    sqliteOf(t).run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
+    await t.sql(sql`UPDATE users SET active = false WHERE id = ${user.id}`)
     expect((await login(t, user.email, user.password)).status).toBe(400)
     expect((await login(t, user.email, user.password)).status).toBe(400)
     await expectProblem(await login(t, user.email, user.password), 429)
@@ -90,14 +91,14 @@ describe('POST /token failed-login limits', () => {
     const verify = spyOn(Bun.password, 'verify').mockImplementationOnce(async (password, hash) => {
       const ok = await original(password, hash)
       // The owner changes the password (and so ends every session) while this login is in flight.
-      sqliteOf(t).run("UPDATE users SET password_hash = 'replaced', token_version = token_version + 1 WHERE id = ?", [user.id])
+      await t.sql(sql`UPDATE users SET password_hash = 'replaced', token_version = token_version + 1 WHERE id = ${user.id}`)
       return ok
     })
     try {
       const response = await login(t, user.email, user.password)
       expect(response.status).toBe(400)
       expect((await json(response)).error).toBe('invalid_grant')
-      expect(sqliteOf(t).query('SELECT count(*) AS n FROM refresh_tokens').get()).toEqual({ n: 0 })
+      expect(await t.sql(sql`SELECT CAST(count(*) AS integer) AS n FROM refresh_tokens`)).toEqual([{ n: 0 }])
     } finally {
       verify.mockRestore()
     }
@@ -127,7 +128,7 @@ describe('POST /users/me/password guesses', () => {
     const user = await createUser(t)
     await expectProblem(await change(t, user.token, 'wrong current'), 422)
     await expectProblem(await change(t, user.token, user.password), 429)
-    const row = sqliteOf(t).query<{ token_version: number }, [string]>('SELECT token_version FROM users WHERE id = ?').get(user.id)
+    const [row] = await t.sql<{ token_version: number }>(sql`SELECT token_version FROM users WHERE id = ${user.id}`)
     expect(row!.token_version).toBe(0)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
   })

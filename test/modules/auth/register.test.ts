@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createTestApp, expectProblem, json, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { createTestApp, expectProblem, json } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -8,6 +9,7 @@ const t = await createTestApp()
 afterAll(() => t.close())
 
 const register = (body: unknown, app = t) => app.request('/auth/register', { method: 'POST', json: body })
+const countUsers = async () => (await t.sql<{ n: number }>(sql`SELECT CAST(count(*) AS integer) AS n FROM users`))[0]
 
 describe('POST /auth/register', () => {
   test('creates a user with role user, lower-cased email and no hash in the body', async () => {
@@ -16,8 +18,8 @@ describe('POST /auth/register', () => {
     const user = await json(response)
     expect(user).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'user', active: true })
     expect(Object.keys(user).sort()).toEqual(['active', 'created_at', 'email', 'email_verified', 'id', 'name', 'role', 'updated_at'])
-    const stored = sqliteOf(t).query<{ password_hash: string }, [string]>('SELECT password_hash FROM users WHERE id = ?').get(user.id)!
-    expect(stored.password_hash).toStartWith('$argon2id$')
+    const [stored] = await t.sql<{ password_hash: string }>(sql`SELECT password_hash FROM users WHERE id = ${user.id}`)
+    expect(stored!.password_hash).toStartWith('$argon2id$')
   })
 
   test('ignores role, id and active in the body', async () => {
@@ -39,7 +41,7 @@ describe('POST /auth/register', () => {
     expect(responses.map((response) => response.status).sort()).toEqual([201, 409])
     const conflict = await expectProblem(responses.find((response) => response.status === 409)!, 409)
     expect(conflict.errors[0].path).toBe('/email')
-    race.close()
+    await race.close()
   })
 
   test.each([
@@ -54,10 +56,10 @@ describe('POST /auth/register', () => {
     ['an email without a dotted domain', { email: 'root@localhost', password: 'password-123', name: 'X' }, '/email'],
     ['a 255-character email', { email: `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`, password: 'password-123', name: 'X' }, '/email'],
   ])('422 for %s, creating nothing', async (_, body, path) => {
-    const before = sqliteOf(t).query('SELECT count(*) AS n FROM users').get()
+    const before = await countUsers()
     const problem = await expectProblem(await register(body), 422)
     expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
-    expect(sqliteOf(t).query('SELECT count(*) AS n FROM users').get()).toEqual(before)
+    expect(await countUsers()).toEqual(before)
   })
 
   test('a 254-character email with plus, dots and hyphens is valid', async () => {
@@ -77,7 +79,7 @@ describe('POST /auth/register', () => {
   test('403 when sign-up is disabled', async () => {
     const closed = await createTestApp({ SIGNUP_ENABLED: 'false' })
     await expectProblem(await register({ email: 'a@example.com', password: 'password-123', name: 'A' }, closed), 403)
-    closed.close()
+    await closed.close()
   })
 
   test('429 with Retry-After after REGISTER_MAX_PER_ADDRESS sign-ups from one address', async () => {
@@ -88,6 +90,6 @@ describe('POST /auth/register', () => {
     expect(Number(response.headers.get('retry-after'))).toBe(3600)
     limited.clock.advance(3_600_001)
     expect((await register({ email: 'r4@example.com', password: 'password-123', name: 'R' }, limited)).status).toBe(201)
-    limited.close()
+    await limited.close()
   })
 })

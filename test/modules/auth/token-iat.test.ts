@@ -48,6 +48,6 @@ describe('access tokens issued in the future', () => {
     await expectProblem(await strict.request('/users/me', { token }), 401)
     expect(strict.ctx.config.TOKEN_CLOCK_SKEW).toBe(0)
     expect(loadConfig({ NODE_ENV: 'test' }).TOKEN_CLOCK_SKEW).toBe(60_000)
-    strict.close()
+    await strict.close()
   })
 })

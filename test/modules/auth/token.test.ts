@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { createTestApp, createUser, expectProblem, json, TEST_SECRET, type TestApp, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { createTestApp, createUser, expectProblem, json, TEST_SECRET, type TestApp } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -71,7 +72,7 @@ describe('POST /token (password grant)', () => {
   test('stores only a hash of the refresh token', async () => {
     const user = await createUser(t)
     const { refresh_token } = await json(await form({ username: user.email, password: user.password }))
-    const rows = sqliteOf(t).query<{ token_hash: string }, [string]>('SELECT token_hash FROM refresh_tokens WHERE user_id = ?').all(user.id)
+    const rows = await t.sql<{ token_hash: string }>(sql`SELECT token_hash FROM refresh_tokens WHERE user_id = ${user.id}`)
     expect(rows).toHaveLength(1)
     expect(rows[0]!.token_hash).not.toContain(refresh_token)
     expect(rows[0]!.token_hash).toBe(new Bun.CryptoHasher('sha256').update(refresh_token).digest('hex'))
@@ -102,7 +103,7 @@ describe('POST /token (password grant)', () => {
 
   test('a deactivated user cannot log in', async () => {
     const user = await createUser(t)
-    sqliteOf(t).run('UPDATE users SET active = 0 WHERE id = ?', [user.id])
+    await t.sql(sql`UPDATE users SET active = false WHERE id = ${user.id}`)
     expect((await json(await form({ username: user.email, password: user.password }))).error).toBe('invalid_grant')
   })
 
@@ -123,7 +124,7 @@ describe('POST /token (password grant)', () => {
     expect((await form({ username: 'a@example.com', password: 'wrong-pass' }, app)).status).toBe(400)
     expect((await form({ username: 'b@example.com', password: 'wrong-pass' }, app)).status).toBe(400)
     await expectProblem(await form({ username: user.email, password: user.password }, app), 429)
-    app.close()
+    await app.close()
   })
 })
 
@@ -190,14 +191,15 @@ describe('refresh token storage', () => {
   test("a login drops the user's expired refresh tokens, so the table stays bounded", async () => {
     const app = await createTestApp()
     const user = await createUser(app)
-    const count = () => sqliteOf(app).query<{ n: number }, [string]>('SELECT count(*) AS n FROM refresh_tokens WHERE user_id = ?').get(user.id)!.n
+    const count = async () =>
+      (await app.sql<{ n: number }>(sql`SELECT CAST(count(*) AS integer) AS n FROM refresh_tokens WHERE user_id = ${user.id}`))[0]!.n
     await form({ username: user.email, password: user.password }, app)
     await form({ username: user.email, password: user.password }, app)
-    expect(count()).toBe(2)
+    expect(await count()).toBe(2)
     app.clock.advance(app.ctx.config.REFRESH_TOKEN_TTL + 1000)
     await form({ username: user.email, password: user.password }, app)
-    expect(count()).toBe(1)
-    app.close()
+    expect(await count()).toBe(1)
+    await app.close()
   })
 })
 

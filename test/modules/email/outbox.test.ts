@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { EMAIL_LEASE_MS } from '../../../src/jobs/email-worker.ts'
-import { createUser, createTestApp, expectProblem, json, type TestApp, sqliteOf } from '../../helpers.ts'
+import { createUser, createTestApp, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { onCleanup, runCleanups, setupMail } from './fixtures.ts'
 import { closedPort, startSmtp, tokenFrom } from './smtp-server.ts'
 
@@ -25,17 +26,17 @@ describe('the mail outbox and its worker', () => {
     expect((await requestReset(t, user.email)).status).toBe(202)
 
     await worker.runOnce()
-    const [first] = emailRows()
+    const [first] = await emailRows()
     expect(first).toMatchObject({ status: 'pending', attempts: 1 })
     expect(first!.last_error).toContain('ECONNREFUSED')
     // random() is pinned to 0.5: attempt 1 waits 2.5 s (half of 5 s), attempt 2 waits 5 s.
     expect(Date.parse(first!.next_attempt_at!) - t.clock.now().getTime()).toBe(2_500)
     await worker.runOnce() // not due yet: nothing happens
-    expect(emailRows()[0]).toMatchObject({ status: 'pending', attempts: 1 })
+    expect((await emailRows())[0]).toMatchObject({ status: 'pending', attempts: 1 })
 
     t.clock.set(first!.next_attempt_at!)
     await worker.runOnce()
-    const [second] = emailRows()
+    const [second] = await emailRows()
     expect(second).toMatchObject({ status: 'pending', attempts: 2 })
     expect(Date.parse(second!.next_attempt_at!) - t.clock.now().getTime()).toBe(5_000)
 
@@ -46,7 +47,7 @@ describe('the mail outbox and its worker', () => {
     await worker.runOnce()
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.subject).toBe('Reset your password')
-    expect(emailRows()).toMatchObject([{ status: 'sent', attempts: 3, next_attempt_at: null, text_body: null, html_body: null }])
+    expect(await emailRows()).toMatchObject([{ status: 'sent', attempts: 3, next_attempt_at: null, text_body: null, html_body: null }])
     const counted = Object.fromEntries(
       (await t.ctx.metrics.emailAttempts.get()).values.map((value) => [String(value.labels.outcome), value.value]),
     )
@@ -67,9 +68,9 @@ describe('the mail outbox and its worker', () => {
     await requestReset(t, user.email)
     const createdAt = t.clock.now().toISOString()
     await worker.runOnce()
-    t.clock.set(emailRows()[0]!.next_attempt_at!)
+    t.clock.set((await emailRows())[0]!.next_attempt_at!)
     await worker.runOnce()
-    const [row] = emailRows()
+    const [row] = await emailRows()
     expect(row).toMatchObject({ status: 'failed', attempts: 2, next_attempt_at: null, text_body: null, html_body: null })
 
     const listed = await t.request('/admin/emails', { token: admin.token })
@@ -91,7 +92,7 @@ describe('the mail outbox and its worker', () => {
     })
     expect(item.last_error).toContain('ECONNREFUSED')
     await worker.runOnce()
-    expect(emailRows()[0]).toMatchObject({ status: 'failed', attempts: 2 })
+    expect((await emailRows())[0]).toMatchObject({ status: 'failed', attempts: 2 })
     await expectProblem(await t.request('/admin/emails', { token: user.token }), 403)
     await expectProblem(await t.request('/admin/emails'), 401)
   })
@@ -122,10 +123,9 @@ describe('the mail outbox and its worker', () => {
     const user = await createUser(first.t)
     await requestReset(first.t, user.email)
     // The process stops before its worker ran: the message is only in the database.
-    const dir = first.t.dir
     first.exit()
 
-    const second = await setupMail({}, { smtp, dir })
+    const second = await setupMail({}, { smtp, storage: first.storage })
     await second.worker.runOnce()
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.to).toMatchObject({ value: [{ address: user.email }] })
@@ -143,20 +143,19 @@ describe('a worker that dies mid-attempt', () => {
     await requestReset(first.t, user.email)
     // The first process's attempt hangs inside the SMTP exchange; then the process "dies".
     const abandoned = first.worker.runOnce()
-    for (let i = 0; i < 200 && first.emailRows()[0]!.status !== 'sending'; i++) await Bun.sleep(5)
-    expect(first.emailRows()[0]).toMatchObject({ status: 'sending', attempts: 1 })
-    const dir = first.t.dir
+    for (let i = 0; i < 200 && (await first.emailRows())[0]!.status !== 'sending'; i++) await Bun.sleep(5)
+    expect((await first.emailRows())[0]).toMatchObject({ status: 'sending', attempts: 1 })
     const diedAt = first.t.clock.now()
     first.exit()
 
-    const second = await setupMail({}, { smtp, dir })
+    const second = await setupMail({}, { smtp, storage: first.storage })
     second.t.clock.set(diedAt)
     await second.worker.runOnce()
-    expect(second.emailRows()[0]).toMatchObject({ status: 'sending', attempts: 1 }) // the lease still holds
+    expect((await second.emailRows())[0]).toMatchObject({ status: 'sending', attempts: 1 }) // the lease still holds
     second.t.clock.advance(EMAIL_LEASE_MS)
     await second.worker.runOnce()
     expect(smtp.received).toHaveLength(1)
-    expect(second.emailRows()[0]).toMatchObject({ status: 'sent', attempts: 2 })
+    expect((await second.emailRows())[0]).toMatchObject({ status: 'sent', attempts: 2 })
 
     // The dead process's attempt, let go at last, is accepted too (at least once, same Message-ID), and its
     // outcome lands on a closed database: nothing changes.
@@ -164,7 +163,7 @@ describe('a worker that dies mid-attempt', () => {
     await abandoned
     await smtp.arrivals(2)
     expect(smtp.received[0]!.messageId).toBe(smtp.received[1]!.messageId!)
-    expect(second.emailRows()[0]).toMatchObject({ status: 'sent', attempts: 2 })
+    expect((await second.emailRows())[0]).toMatchObject({ status: 'sent', attempts: 2 })
   })
 })
 
@@ -190,7 +189,7 @@ describe('without SMTP_URL', () => {
     })
     expect(registered.status).toBe(201)
     expect(await registered.json()).toMatchObject({ email: 'new@example.com', email_verified: false })
-    expect(sqliteOf(t).query('SELECT 1 FROM emails').all()).toHaveLength(0)
+    expect(await t.sql(sql`SELECT 1 FROM emails`)).toHaveLength(0)
 
     // An email change applies at once (there is no way to send a link), unverified.
     const changed = await t.request('/users/me', { method: 'PATCH', token: user.token, json: { email: 'moved@example.com' } })

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { scheduledJobs } from '../../../src/jobs/scheduler.ts'
 import { hashOneTimeToken } from '../../../src/modules/auth/one-time-token.ts'
-import { createUser, expectProblem, json, type TestApp, sqliteOf } from '../../helpers.ts'
+import { createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { onCleanup, PUBLIC_URL, runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
 
@@ -40,9 +41,9 @@ describe('password recovery by email', () => {
     expect(mail!.text).toContain('Hello Ada <Lovelace>,')
 
     // At rest: only the hash of the token; the sent message's bodies are erased.
-    const stored = sqliteOf(t).query<{ token_hash: string }, []>('SELECT token_hash FROM account_tokens').all()
+    const stored = await t.sql<{ token_hash: string }>(sql`SELECT token_hash FROM account_tokens`)
     expect(stored).toEqual([{ token_hash: hashOneTimeToken(token) }])
-    expect(emailRows()).toMatchObject([{ status: 'sent', attempts: 1, text_body: null, html_body: null, template: 'password_reset' }])
+    expect(await emailRows()).toMatchObject([{ status: 'sent', attempts: 1, text_body: null, html_body: null, template: 'password_reset' }])
 
     expect((await confirm(t, token, 'a brand new password')).status).toBe(204)
     // Every session is gone: the access token and the refresh family.
@@ -99,7 +100,7 @@ describe('password recovery by email', () => {
   test('an unknown or deactivated email gets the same 202 and no mail', async () => {
     const { t, smtp, worker, emailRows } = await setupMail()
     const inactive = await createUser(t)
-    sqliteOf(t).run('UPDATE users SET active = 0 WHERE id = ?', [inactive.id])
+    await t.sql(sql`UPDATE users SET active = false WHERE id = ${inactive.id}`)
     const known = await createUser(t)
     const answers = []
     for (const email of ['nobody@example.com', inactive.email, known.email]) {
@@ -110,8 +111,8 @@ describe('password recovery by email', () => {
     expect(answers[1]).toEqual(answers[2]!)
     await worker.runOnce()
     expect(smtp.received.map((mail) => mail.to)).toMatchObject([{ value: [{ address: known.email }] }])
-    expect(emailRows()).toHaveLength(1)
-    expect(sqliteOf(t).query('SELECT 1 FROM account_tokens').all()).toHaveLength(1)
+    expect(await emailRows()).toHaveLength(1)
+    expect(await t.sql(sql`SELECT 1 FROM account_tokens`)).toHaveLength(1)
   })
 
   test('rate limited per email and per client address, with Retry-After', async () => {
@@ -171,7 +172,7 @@ describe('the hourly account-token sweep', () => {
     const sweep = jobs.find((job) => job.name === 'account-token-sweep')!
     expect(sweep.pattern).toBe('45 * * * *')
     expect(await sweep.run()).toBe(3)
-    const left = sqliteOf(t).query<{ user_id: string; used_at: string | null }, []>('SELECT user_id, used_at FROM account_tokens').all()
+    const left = await t.sql<{ user_id: string; used_at: string | null }>(sql`SELECT user_id, used_at FROM account_tokens`)
     expect(left).toEqual([{ user_id: b.id, used_at: null }])
   })
 })

@@ -31,7 +31,7 @@ describe('STARTTLS', () => {
     const user = await createUser(t)
     await requestReset(t, user.email)
     await worker.runOnce()
-    expect(emailRows()).toMatchObject([{ status: 'sent', attempts: 1 }])
+    expect(await emailRows()).toMatchObject([{ status: 'sent', attempts: 1 }])
     expect(smtp.secure).toEqual([true])
   })
 
@@ -42,7 +42,7 @@ describe('STARTTLS', () => {
     const user = await createUser(t)
     await requestReset(t, user.email)
     await worker.runOnce()
-    const [row] = emailRows()
+    const [row] = await emailRows()
     expect(row).toMatchObject({ status: 'pending', attempts: 1 })
     expect(row!.last_error).toContain('certificate')
     expect(smtp.received).toHaveLength(0)

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { createUser, expectProblem, insertProduct, json, type TestApp, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { createUser, expectProblem, insertProduct, json, type TestApp } from '../../helpers.ts'
 import { runCleanups, setupMail } from './fixtures.ts'
 import { tokenFrom } from './smtp-server.ts'
 
@@ -21,7 +22,7 @@ describe('email verification', () => {
     expect(created.status).toBe(201)
     expect(await created.json()).toMatchObject({ email: 'grace@example.com', email_verified: false })
     // Queued in the registration's transaction, before any worker ran.
-    expect(emailRows()).toMatchObject([{ to_address: 'grace@example.com', template: 'verify_email', status: 'pending' }])
+    expect(await emailRows()).toMatchObject([{ to_address: 'grace@example.com', template: 'verify_email', status: 'pending' }])
 
     await worker.runOnce()
     expect(smtp.received).toHaveLength(1)
@@ -73,7 +74,7 @@ describe('email verification', () => {
     const order = () => t.request('/orders', { method: 'POST', token: access_token, json: { items: [{ product_id: product.id, quantity: 1 }] } })
     const refused = await expectProblem(await order(), 403)
     expect(refused.detail).toBe('Your email address is not verified: confirm it (POST /auth/verify-email) before ordering.')
-    expect(sqliteOf(t).query<{ stock: number }, [string]>('SELECT stock FROM products WHERE id = ?').get(product.id)).toEqual({ stock: 5 })
+    expect(await t.sql(sql`SELECT stock FROM products WHERE id = ${product.id}`)).toEqual([{ stock: 5 }])
 
     await worker.runOnce()
     expect((await verify(t, tokenFrom(smtp.received[0]!, '/verify-email'))).status).toBe(204)
@@ -126,7 +127,7 @@ describe('changing one\'s email', () => {
     const { t } = await setupMail()
     const admin = await createUser(t, { role: 'admin' })
     const user = await createUser(t)
-    sqliteOf(t).run('UPDATE users SET email_verified_at = ? WHERE id = ?', [t.clock.now().toISOString(), user.id])
+    await t.sql(sql`UPDATE users SET email_verified_at = ${t.clock.now().toISOString()} WHERE id = ${user.id}`)
     expect(await json(await t.request(`/users/${user.id}`, { token: admin.token }))).toMatchObject({ email_verified: true })
     const patched = await t.request(`/users/${user.id}`, { method: 'PATCH', token: admin.token, json: { email: 'changed@example.com' } })
     expect(await json(patched)).toMatchObject({ email: 'changed@example.com', email_verified: false })

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { SQL } from 'bun'
 import { createHmac } from 'node:crypto'
-import { createTestApp, createUser, expectProblem, json, TEST_SECRET, sqliteOf } from '../../helpers.ts'
+import { sql } from 'drizzle-orm'
+import { createTestApp, createUser, expectProblem, json, onPostgres, TEST_SECRET } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -164,7 +166,7 @@ describe('admin /users', () => {
     expect(new Set(seen).size).toBe(5)
     await expectProblem(await app.request('/users?cursor=bogus', { token: admin.token }), 422)
     await expectProblem(await app.request('/users?limit=101', { token: admin.token }), 422)
-    app.close()
+    await app.close()
   })
 
   test('PATCH role or active bumps the token version: outstanding tokens die at once', async () => {
@@ -191,7 +193,7 @@ describe('admin /users', () => {
     await expectProblem(await app.request(`/users/${admin.id}`, { method: 'DELETE', token: admin.token }), 409)
     const second = await createUser(app, { role: 'admin' })
     expect((await app.request(`/users/${admin.id}`, { method: 'DELETE', token: second.token })).status).toBe(204)
-    app.close()
+    await app.close()
   })
 
   test('404 for an unknown id; 409 for a taken email', async () => {
@@ -203,13 +205,44 @@ describe('admin /users', () => {
 })
 
 describe('auth facts changed by another process', () => {
+  /**
+   * A token-version bump the server's cache is not told about. SQLite: a write on the app's own
+   * connection (data_version flags only other connections' commits). PostgreSQL: a write with the
+   * NOTIFY trigger off (session_replication_role), as when a notification is missed.
+   */
+  async function bumpUnnoticed(id: string) {
+    if (!onPostgres) return void (await t.sql(sql`UPDATE users SET token_version = token_version + 1 WHERE id = ${id}`))
+    const direct = new SQL(t.ctx.config.DATABASE_URL!, { max: 1 })
+    try {
+      await direct.begin(async (tx) => {
+        await tx`SET LOCAL session_replication_role = replica`
+        await tx`UPDATE users SET token_version = token_version + 1 WHERE id = ${id}`
+      })
+    } finally {
+      await direct.close()
+    }
+  }
+
   test('are picked up within 30 s (the cache entry expires), so a revoked token dies', async () => {
     const user = await createUser(t)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     // What kiosk create-admin does from its own process: the server's cache is not told.
-    sqliteOf(t).run('UPDATE users SET token_version = token_version + 1 WHERE id = ?', [user.id])
+    await bumpUnnoticed(user.id)
     expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
     t.clock.advance(30_001)
     await expectProblem(await t.request('/users/me', { token: user.token }), 401)
+  })
+
+  test.skipIf(!onPostgres)('on PostgreSQL are dropped from the cache at once: the users trigger notifies every process at commit', async () => {
+    const user = await createUser(t)
+    expect((await t.request('/users/me', { token: user.token })).status).toBe(200)
+    await t.sql(sql`UPDATE users SET token_version = token_version + 1 WHERE id = ${user.id}`)
+    // The notification arrives on the listening connection shortly after the commit; the clock stands still.
+    let status = 200
+    for (let i = 0; i < 100 && status === 200; i++) {
+      await Bun.sleep(10)
+      status = (await t.request('/users/me', { token: user.token })).status
+    }
+    expect(status).toBe(401)
   })
 })
