@@ -277,6 +277,35 @@ describe('DELETE /products/{id}/image', () => {
   })
 })
 
+// Images live in the database's files table on PostgreSQL: a replica with its own DATA_DIR serves them.
+describe.skipIf(!onPostgres)('images on PostgreSQL', () => {
+  test('another process on the database serves, and removes, an image it did not store; no local file is written', async () => {
+    const product = await createProduct(t, admin.token)
+    expect((await put(product.id, IMAGES.gif)).status).toBe(200)
+    const here = await t.request(`/products/${product.id}/image`)
+    const replica = await createTestApp({ IMAGE_MAX_BYTES: `${MAX}` }, { databaseUrl: t.ctx.config.DATABASE_URL })
+    try {
+      const there = await replica.request(`/products/${product.id}/image`)
+      expect(there.status).toBe(200)
+      expect(there.headers.get('content-type')).toBe('image/gif')
+      expect(there.headers.get('etag')).toBe(here.headers.get('etag'))
+      expect(Buffer.from(await there.arrayBuffer()).equals(IMAGES.gif)).toBe(true)
+      const [row] = await t.sql<{ content_type: string; size: number }>(
+        sql`SELECT content_type, size FROM files WHERE key = ${`images/${await imageKey(product.id)}`}`,
+      )
+      expect(row).toEqual({ content_type: 'image/gif', size: IMAGES.gif.length })
+
+      expect((await replica.request(`/products/${product.id}/image`, { method: 'DELETE', token: admin.token })).status).toBe(204)
+      expect(await storedFiles()).not.toContain(await imageKey(product.id))
+      await expectProblem(await t.request(`/products/${product.id}/image`), 404)
+      expect(existsSync(join(t.dir, 'images'))).toBe(false)
+      expect(existsSync(join(replica.dir, 'images'))).toBe(false)
+    } finally {
+      await replica.close()
+    }
+  })
+})
+
 describe('sweepOrphanImages', () => {
   const sweep = (app: TestApp) => sweepOrphanImages(app.ctx, app.services.stores.catalog, app.services.stores.files)
 

@@ -158,6 +158,28 @@ describe('GET /admin/reports/snapshots/{name}', () => {
   })
 })
 
+// Snapshots live in the database's files table on PostgreSQL: a replica with its own DATA_DIR lists and serves them.
+describe.skipIf(!onPostgres)('snapshots on PostgreSQL', () => {
+  test('another process on the database lists and serves a snapshot it did not take; no local file is written', async () => {
+    t.clock.set(NOW)
+    const created = await json(await take())
+    const replica = await createTestApp({}, { databaseUrl: t.ctx.config.DATABASE_URL })
+    try {
+      const token = await accessTokenFor(replica, admin)
+      expect(await list(replica)).toEqual(await list())
+      const there = await replica.request(`/admin/reports/snapshots/${created.name}`, { token })
+      expect(there.status).toBe(200)
+      expect(there.headers.get('content-type')).toStartWith('application/json')
+      const here = await t.request(`/admin/reports/snapshots/${created.name}`, { token: admin.token })
+      expect(await there.text()).toBe(await here.text())
+      expect(existsSync(folder)).toBe(false)
+      expect(existsSync(join(replica.dir, 'reports'))).toBe(false)
+    } finally {
+      await replica.close()
+    }
+  })
+})
+
 describe('SNAPSHOT_KEEP', () => {
   test('keeps only the newest snapshots', async () => {
     const small = await createTestApp({ SNAPSHOT_KEEP: '3' })
