@@ -30,7 +30,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const stores = createStores(ctx)
 
   const catalog = createCatalog(stores.catalog, ctx)
-  const images = createProductImages(ctx, catalog)
+  const images = createProductImages(ctx, catalog, stores.files)
 
   // Login and sign-up limits, shared by the token endpoint and password changes (and, in the database, by every process).
   const limiters = createAuthLimiters(stores.limits, ctx.config, ctx.logger)
@@ -41,7 +41,7 @@ export function createServices(ctx: AppContext, options: ServiceOptions = {}) {
   const authService = createAuthService(ctx, users, tokens, limiters, recovery)
 
   const orders = createOrderService(stores.orders, ctx)
-  const reports = createReportsService(stores.reports, ctx)
+  const reports = createReportsService(stores.reports, ctx, stores.files)
 
   const webhooks = createWebhookService(stores.webhooks, ctx, options.webhooks)
   // Built here, started only by `kiosk serve` (tests drive it with runOnce()).

@@ -1,5 +1,6 @@
 import type { PostgresHandle } from './db/pg/client.ts'
 import { createPgCacheChangeLog } from './db/pg/cache-changes.ts'
+import { createPgFileStore } from './db/pg/files.ts'
 import { createPgLeaseStore } from './db/pg/leases.ts'
 import { createPgLimitStore } from './db/pg/rate-limits.ts'
 import type { Clock } from './lib/clock.ts'
@@ -28,5 +29,6 @@ export function createPostgresStores({ sql }: PostgresHandle, clock: Clock): Sto
     limits: createPgLimitStore(sql),
     leases: createPgLeaseStore(sql),
     cacheChanges: createPgCacheChangeLog(sql),
+    files: createPgFileStore(sql, clock),
   }
 }

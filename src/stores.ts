@@ -1,6 +1,8 @@
+import { resolve } from 'node:path'
 import type { AppContext } from './context.ts'
 import { createSqliteCacheChangeLog } from './db/cache-changes.ts'
 import type { SqliteHandle } from './db/client.ts'
+import { createDiskFileStore, type FileStore } from './db/files.ts'
 import { createLeaseStore, type LeaseStore } from './db/leases.ts'
 import { createSqliteLimitStore } from './db/rate-limits.ts'
 import type { CacheChangeLog } from './lib/cache-coherence.ts'
@@ -33,14 +35,16 @@ export interface Stores {
   limits: LimitStore
   leases: LeaseStore
   cacheChanges: CacheChangeLog
+  /** Product images and report snapshots: files under DATA_DIR, or the `files` table on PostgreSQL. */
+  files: FileStore
 }
 
-export function createStores(ctx: Pick<AppContext, 'database' | 'clock'>): Stores {
-  const { database, clock } = ctx
-  return database.dialect === 'postgres' ? createPostgresStores(database, clock) : createSqliteStores(database, clock)
+export function createStores(ctx: Pick<AppContext, 'database' | 'clock' | 'config'>): Stores {
+  const { database, clock, config } = ctx
+  return database.dialect === 'postgres' ? createPostgresStores(database, clock) : createSqliteStores(database, clock, config.DATA_DIR)
 }
 
-function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock): Stores {
+function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock, dataDir: string): Stores {
   const email = createEmailStore(sqlite)
   return {
     catalog: createCatalogStore(sqlite),
@@ -54,5 +58,6 @@ function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock): Stores 
     limits: createSqliteLimitStore(sqlite),
     leases: createLeaseStore(sqlite),
     cacheChanges: createSqliteCacheChangeLog(sqlite),
+    files: createDiskFileStore(resolve(dataDir)),
   }
 }

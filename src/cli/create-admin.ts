@@ -44,7 +44,7 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
   const database = openConfiguredDatabase(config)
   try {
     await migrateDatabase(database)
-    const store = createStores({ database, clock: systemClock }).users
+    const store = createStores({ database, clock: systemClock, config }).users
     const outcome = await store.upsertAdmin({ email, name: values.name, passwordHash, at: systemClock.now().toISOString() })
     console.log(outcome === 'promoted' ? `promoted ${email} to admin` : `created admin ${email}`)
     return 0

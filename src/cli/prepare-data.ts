@@ -12,6 +12,6 @@ export async function prepareData(ctx: AppContext): Promise<Services> {
   if (applied.length) ctx.logger.info({ migrations: applied }, 'database migrated')
   // Built after migrating: stores prepare their statements on the tables.
   const services = createServices(ctx)
-  await sweepOrphanImages(ctx, services.stores.catalog)
+  await sweepOrphanImages(ctx, services.stores.catalog, services.stores.files)
   return services
 }

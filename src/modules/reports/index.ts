@@ -61,7 +61,7 @@ export const reportsModule = (services: { reports: ReportsService }, auth: Retur
         detail: {
           summary: 'Write a summary snapshot now',
           description:
-            'Computes the summary of the default range (the 30 UTC days up to today) and stores it as a JSON file under DATA_DIR/reports. 202 with `Location` naming the stored snapshot, which is complete when this answers. Only the newest SNAPSHOT_KEEP snapshots are kept. The REPORT_CRON job writes the same snapshots on schedule.',
+            'Computes the summary of the default range (the 30 UTC days up to today) and stores it as a JSON file under DATA_DIR/reports (on PostgreSQL, in the database, so every process serves it). 202 with `Location` naming the stored snapshot, which is complete when this answers. Only the newest SNAPSHOT_KEEP snapshots are kept. The REPORT_CRON job writes the same snapshots on schedule.',
         },
       },
     )

@@ -1,5 +1,5 @@
-import { join, resolve } from 'node:path'
 import type { AppContext } from '../../context.ts'
+import type { FileStore } from '../../db/files.ts'
 import { cachedLookup, cacheKeys } from '../../lib/cache.ts'
 import { ordersCsvStream } from './csv.ts'
 import type { SnapshotInfo, Summary } from './model.ts'
@@ -18,20 +18,24 @@ interface CachedSummary {
 }
 
 /** Reports over the context's database; built once per process (createServices). */
-export function createReportsService(store: ReportsStore, ctx: Pick<AppContext, 'config' | 'cache' | 'clock' | 'metrics'>) {
+export function createReportsService(
+  store: ReportsStore,
+  ctx: Pick<AppContext, 'config' | 'cache' | 'clock' | 'metrics'>,
+  files: FileStore,
+) {
   const { config, cache, clock, metrics } = ctx
-  // A file database is summarised on a worker thread; an in-memory one (nothing else can open
-  // it) on this thread.
-  const runner = config.DATABASE_PATH === ':memory:' ? undefined : createSummaryRunner(config.DATABASE_PATH)
-  const summaryQueries = runner ? undefined : store.summaryQueries()
-  const snapshots = createSnapshotStore(join(resolve(config.DATA_DIR), 'reports'), config.SNAPSHOT_KEEP)
+  // A SQLite file is summarised on a worker thread; an in-memory one (nothing else can open it)
+  // and PostgreSQL through the store, on this thread.
+  const workerDatabase = store.summaryWorkerDatabase
+  const runner = workerDatabase === undefined ? undefined : createSummaryRunner(workerDatabase)
+  const snapshots = createSnapshotStore(files, config.SNAPSHOT_KEEP)
 
   const inFlight = new Map<string, Promise<Summary>>()
 
   const compute = (range: ReportRange, onTiming?: TimingSink) =>
     runner
       ? runner.compute(range, config.LOW_STOCK_THRESHOLD, onTiming)
-      : computeSummary(summaryQueries!, range, config.LOW_STOCK_THRESHOLD, onTiming)
+      : store.readSummary((queries) => computeSummary(queries, range, config.LOW_STOCK_THRESHOLD, onTiming))
 
   /**
    * The summary of a range, from the cache when a fresh one is there. Expiry is judged by the

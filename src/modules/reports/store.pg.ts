@@ -1,6 +1,90 @@
 import type { SQL } from 'bun'
-import type { ReportsStore } from './store.ts'
-/** WORK IN PROGRESS (being written): the PostgreSQL twin of this module's SQLite store. */
-export function createPgReportsStore(_sql: SQL): ReportsStore {
-  throw new Error('createPgReportsStore is not built yet')
+import type { Summary } from './model.ts'
+import { REVENUE_STATUSES, type OrderLineRow, type ReportsStore, type StatusFigures, type SummaryQueries } from './store.ts'
+
+/*
+ * The PostgreSQL twin of store.ts: the same queries and orders (text is COLLATE "C", so ties
+ * break byte-wise as on SQLite). Counts and sums come back as bigint strings, hence the casts
+ * and Number(). A summary is one REPEATABLE READ, READ ONLY transaction on the pool, so its
+ * parts see one snapshot; no worker thread, the server does the work.
+ */
+
+const SNAPSHOT = 'ISOLATION LEVEL REPEATABLE READ READ ONLY'
+const REVENUE = [...REVENUE_STATUSES]
+
+function summaryQueries(tx: SQL): SummaryQueries {
+  return {
+    async byStatus(start, end) {
+      const rows = await tx<{ status: StatusFigures['status']; count: number; total: string }[]>`
+        SELECT status, COUNT(*)::int AS count, COALESCE(SUM(total_cents), 0)::bigint AS total
+        FROM orders WHERE created_at >= ${start} AND created_at < ${end} GROUP BY status`
+      return rows.map((row) => ({ status: row.status, count: row.count, total: Number(row.total) }))
+    },
+    async topProducts(start, end, limit) {
+      const rows = await tx<{ product_id: string; name: string; quantity: string; revenue_cents: string }[]>`
+        SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
+               SUM(i.quantity)::bigint AS quantity, SUM(i.line_total_cents)::bigint AS revenue_cents
+        FROM orders o
+        JOIN order_items i ON i.order_id = o.id
+        LEFT JOIN products p ON p.id = i.product_id
+        WHERE o.created_at >= ${start} AND o.created_at < ${end} AND o.status IN ${tx(REVENUE)}
+        GROUP BY i.product_id, p.name
+        ORDER BY revenue_cents DESC, quantity DESC, i.product_id
+        LIMIT ${limit}`
+      return rows.map((row) => ({ ...row, quantity: Number(row.quantity), revenue_cents: Number(row.revenue_cents) }))
+    },
+    async salesByDay(start, end) {
+      const rows = await tx<{ date: string; orders: number; revenue_cents: string }[]>`
+        SELECT substr(created_at, 1, 10) AS date, COUNT(*)::int AS orders,
+               COALESCE(SUM(CASE WHEN status IN ${tx(REVENUE)} THEN total_cents END), 0)::bigint AS revenue_cents
+        FROM orders WHERE created_at >= ${start} AND created_at < ${end}
+        GROUP BY 1 ORDER BY 1`
+      return rows.map((row) => ({ date: row.date, orders: row.orders, revenue_cents: Number(row.revenue_cents) }))
+    },
+    async lowStock(threshold, limit) {
+      // A plain array, not the driver's result (which carries count, command, … besides the rows).
+      return [
+        ...(await tx<Summary['low_stock']>`
+        SELECT id AS product_id, sku, name, stock FROM products
+        WHERE active AND stock <= ${threshold} ORDER BY stock, sku LIMIT ${limit}`),
+      ]
+    },
+    async customers(start, end) {
+      const [row] = await tx<Summary['customers'][]>`
+        SELECT COUNT(*)::int AS total, (COUNT(*) FILTER (WHERE created_at >= ${start}))::int AS new
+        FROM users WHERE role = 'user' AND created_at < ${end}`
+      return row!
+    },
+  }
+}
+
+/** The CSV's columns (as store.ts), for the first batch and the ones after it. */
+const SELECT_LINES = `
+    SELECT o.id AS order_id, o.created_at AS order_created_at, o.status AS order_status, o.user_id AS user_id,
+           u.email AS user_email, i.position + 1 AS line, i.product_id AS product_id, i.sku AS sku, i.name AS product_name,
+           i.unit_price_cents AS unit_price_cents, i.quantity AS quantity, i.line_total_cents AS line_total_cents,
+           o.total_cents AS order_total_cents, o.currency AS currency
+    FROM orders o
+    JOIN order_items i ON i.order_id = o.id
+    LEFT JOIN users u ON u.id = o.user_id`
+
+export function createPgReportsStore(sql: SQL): ReportsStore {
+  return {
+    summaryWorkerDatabase: undefined,
+    readSummary<T>(read: (queries: SummaryQueries) => Promise<T>) {
+      return sql.begin(SNAPSHOT, (tx) => read(summaryQueries(tx))) as Promise<T>
+    },
+    // Keyset pages as on SQLite: each batch is one short statement, no transaction held open.
+    async orderLines(range, limit, after) {
+      if (!after) {
+        return await sql<OrderLineRow[]>`${sql.unsafe(SELECT_LINES)}
+          WHERE o.created_at >= ${range.start} AND o.created_at < ${range.end}
+          ORDER BY o.created_at, o.id, i.position LIMIT ${limit}`
+      }
+      return await sql<OrderLineRow[]>`${sql.unsafe(SELECT_LINES)}
+        WHERE o.created_at < ${range.end} AND o.created_at >= ${after.order_created_at}
+          AND (o.created_at, o.id, i.position) > (${after.order_created_at}, ${after.order_id}, ${after.line - 1})
+        ORDER BY o.created_at, o.id, i.position LIMIT ${limit}`
+    },
+  }
 }

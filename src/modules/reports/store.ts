@@ -4,54 +4,77 @@ import type { Summary } from './model.ts'
 import type { ReportRange } from './range.ts'
 
 /*
- * The reports' data access: the only place their SQL lives. The summary's statements are
- * prepared on whichever connection computes it (the worker thread's read-only one, or the app's
- * for an in-memory database); the CSV's batches are read on the app's connection.
+ * The reports' data access on SQLite: the only place their SQL lives (store.pg.ts is the
+ * PostgreSQL twin). The summary's statements are prepared on whichever connection computes it
+ * (the worker thread's read-only one, or the app's for an in-memory database); the CSV's batches
+ * are read on the app's connection.
  */
 
 /** Orders that count as sales: money has been taken and not given back. */
 export const REVENUE_STATUSES = ['paid', 'shipped', 'delivered'] as const satisfies readonly OrderStatus[]
 const REVENUE_SQL = `(${REVENUE_STATUSES.map((status) => `'${status}'`).join(', ')})`
 
-/**
- * The summary's statements, prepared once per database connection. Each part is one query,
- * independent of the others, over the half-open range `start <= created_at < end`.
- */
-export function prepareSummaryQueries(sqlite: Database) {
-  return {
-    byStatus: sqlite.prepare<{ status: OrderStatus; count: number; total: number }, [string, string]>(
-      `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
-       FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
-    ),
-    topProducts: sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
-      `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
-              SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
-       FROM orders o
-       JOIN order_items i ON i.order_id = o.id
-       LEFT JOIN products p ON p.id = i.product_id
-       WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
-       GROUP BY i.product_id, p.name
-       ORDER BY revenue_cents DESC, quantity DESC, i.product_id
-       LIMIT ?3`,
-    ),
-    salesByDay: sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
-      `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
-              COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
-       FROM orders WHERE created_at >= ?1 AND created_at < ?2
-       GROUP BY date ORDER BY date`,
-    ),
-    lowStock: sqlite.prepare<Summary['low_stock'][number], [number, number]>(
-      `SELECT id AS product_id, sku, name, stock FROM products
-       WHERE active = 1 AND stock <= ?1 ORDER BY stock, sku LIMIT ?2`,
-    ),
-    customers: sqlite.prepare<{ total: number; new: number }, [string, string]>(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
-       FROM users WHERE role = 'user' AND created_at < ?2`,
-    ),
-  }
+/** A value now (SQLite's statements are synchronous) or later (PostgreSQL's are not). */
+export type MaybePromise<T> = T | Promise<T>
+
+export interface StatusFigures {
+  status: OrderStatus
+  count: number
+  total: number
 }
 
-export type SummaryQueries = ReturnType<typeof prepareSummaryQueries>
+/**
+ * The summary's queries, each one part over the half-open range `start <= created_at < end`,
+ * independent of the others. On SQLite they answer at once, so a part's Server-Timing is its
+ * own work; on PostgreSQL they answer when the server does.
+ */
+export interface SummaryQueries {
+  byStatus(start: string, end: string): MaybePromise<StatusFigures[]>
+  topProducts(start: string, end: string, limit: number): MaybePromise<Summary['top_products']>
+  salesByDay(start: string, end: string): MaybePromise<Summary['sales_by_day']>
+  lowStock(threshold: number, limit: number): MaybePromise<Summary['low_stock']>
+  customers(start: string, end: string): MaybePromise<Summary['customers']>
+}
+
+/** The summary's statements, prepared once per database connection. */
+export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
+  const byStatus = sqlite.prepare<StatusFigures, [string, string]>(
+    `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
+     FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
+  )
+  const topProducts = sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
+    `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
+            SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
+     FROM orders o
+     JOIN order_items i ON i.order_id = o.id
+     LEFT JOIN products p ON p.id = i.product_id
+     WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
+     GROUP BY i.product_id, p.name
+     ORDER BY revenue_cents DESC, quantity DESC, i.product_id
+     LIMIT ?3`,
+  )
+  const salesByDay = sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
+    `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
+            COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
+     FROM orders WHERE created_at >= ?1 AND created_at < ?2
+     GROUP BY date ORDER BY date`,
+  )
+  const lowStock = sqlite.prepare<Summary['low_stock'][number], [number, number]>(
+    `SELECT id AS product_id, sku, name, stock FROM products
+     WHERE active = 1 AND stock <= ?1 ORDER BY stock, sku LIMIT ?2`,
+  )
+  const customers = sqlite.prepare<Summary['customers'], [string, string]>(
+    `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
+     FROM users WHERE role = 'user' AND created_at < ?2`,
+  )
+  return {
+    byStatus: (start, end) => byStatus.all(start, end),
+    topProducts: (start, end, limit) => topProducts.all(start, end, limit),
+    salesByDay: (start, end) => salesByDay.all(start, end),
+    lowStock: (threshold, limit) => lowStock.all(threshold, limit),
+    customers: (start, end) => customers.get(start, end)!,
+  }
+}
 
 /**
  * Runs `read` in one read transaction, so every part of a summary sees the same snapshot. It
@@ -114,8 +137,14 @@ function prepareCsvQueries(sqlite: Database) {
 }
 
 export interface ReportsStore {
-  /** The summary's statements on this connection (in-memory databases have no worker). */
-  summaryQueries(): SummaryQueries
+  /**
+   * A database file a worker thread can open read-only to compute summaries off this event loop
+   * (summary-runner.ts); undefined where readSummary computes them: an in-memory SQLite database,
+   * which nothing else can open, or PostgreSQL, whose server does the work.
+   */
+  readonly summaryWorkerDatabase: string | undefined
+  /** Runs `read` with the summary's queries, all of them on one snapshot of the database. */
+  readSummary<T>(read: (queries: SummaryQueries) => Promise<T>): Promise<T>
   /** The next batch of order lines in the range, after `after` (CSV order: created_at, order id, line). */
   orderLines(range: ReportRange, limit: number, after?: OrderLineRow): Promise<OrderLineRow[]>
 }
@@ -124,7 +153,10 @@ export function createReportsStore(sqlite: Database): ReportsStore {
   let summary: SummaryQueries | undefined
   const csv = prepareCsvQueries(sqlite)
   return {
-    summaryQueries: () => (summary ??= prepareSummaryQueries(sqlite)),
+    summaryWorkerDatabase: sqlite.filename === ':memory:' ? undefined : sqlite.filename,
+    // No BEGIN on the app's connection: the statements are synchronous, so a summary's parts all
+    // run in one turn of the event loop, and no write can come between them.
+    readSummary: (read) => read((summary ??= prepareSummaryQueries(sqlite))),
     async orderLines(range, limit, after) {
       return after
         ? csv.next.all(range.start, range.end, limit, after.order_created_at, after.order_id, after.line - 1)

@@ -1,7 +1,7 @@
 import { orderStatuses } from '../../db/schema.ts'
 import type { Summary } from './model.ts'
 import { datesOf, type ReportRange } from './range.ts'
-import { REVENUE_STATUSES, type SummaryQueries } from './store.ts'
+import { REVENUE_STATUSES, type MaybePromise, type SummaryQueries } from './store.ts'
 
 
 export const TOP_PRODUCTS = 10
@@ -9,41 +9,45 @@ export const LOW_STOCK_LIMIT = 100
 
 
 /** One part of the summary: a name (its Server-Timing entry) and the work. */
-type Part<T> = (queries: SummaryQueries, range: ReportRange, lowStockThreshold: number) => T
+type Part<T> = (queries: SummaryQueries, range: ReportRange, lowStockThreshold: number) => MaybePromise<T>
 
-const ordersPart: Part<Pick<Summary, 'orders' | 'revenue_cents' | 'average_order_cents'>> = (q, range) => {
-  const by_status = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Summary['orders']['by_status']
-  let count = 0
-  let revenue = 0
-  let revenueOrders = 0
-  for (const row of q.byStatus.all(range.start, range.end)) {
-    by_status[row.status] = row.count
-    count += row.count
-    if ((REVENUE_STATUSES as readonly string[]).includes(row.status)) {
-      revenue += row.total
-      revenueOrders += row.count
+/** `shape(value)` now when the value is here (SQLite), when it arrives otherwise (PostgreSQL). */
+const then = <T, U>(value: MaybePromise<T>, shape: (value: T) => U): MaybePromise<U> =>
+  value instanceof Promise ? value.then(shape) : shape(value)
+
+const ordersPart: Part<Pick<Summary, 'orders' | 'revenue_cents' | 'average_order_cents'>> = (q, range) =>
+  then(q.byStatus(range.start, range.end), (rows) => {
+    const by_status = Object.fromEntries(orderStatuses.map((status) => [status, 0])) as Summary['orders']['by_status']
+    let count = 0
+    let revenue = 0
+    let revenueOrders = 0
+    for (const row of rows) {
+      by_status[row.status] = row.count
+      count += row.count
+      if ((REVENUE_STATUSES as readonly string[]).includes(row.status)) {
+        revenue += row.total
+        revenueOrders += row.count
+      }
     }
-  }
-  return {
-    orders: { count, by_status },
-    revenue_cents: revenue,
-    average_order_cents: revenueOrders ? Math.round(revenue / revenueOrders) : 0,
-  }
-}
+    return {
+      orders: { count, by_status },
+      revenue_cents: revenue,
+      average_order_cents: revenueOrders ? Math.round(revenue / revenueOrders) : 0,
+    }
+  })
 
-const topProductsPart: Part<Summary['top_products']> = (q, range) => q.topProducts.all(range.start, range.end, TOP_PRODUCTS)
+const topProductsPart: Part<Summary['top_products']> = (q, range) => q.topProducts(range.start, range.end, TOP_PRODUCTS)
 
-const salesByDayPart: Part<Summary['sales_by_day']> = (q, range) => {
-  const found = new Map(q.salesByDay.all(range.start, range.end).map((row) => [row.date, row]))
-  return datesOf(range).map((date) => found.get(date) ?? { date, orders: 0, revenue_cents: 0 })
-}
+const salesByDayPart: Part<Summary['sales_by_day']> = (q, range) =>
+  then(q.salesByDay(range.start, range.end), (rows) => {
+    const found = new Map(rows.map((row) => [row.date, row]))
+    return datesOf(range).map((date) => found.get(date) ?? { date, orders: 0, revenue_cents: 0 })
+  })
 
-const lowStockPart: Part<Summary['low_stock']> = (q, _range, threshold) => q.lowStock.all(threshold, LOW_STOCK_LIMIT)
+const lowStockPart: Part<Summary['low_stock']> = (q, _range, threshold) => q.lowStock(threshold, LOW_STOCK_LIMIT)
 
-const customersPart: Part<Summary['customers']> = (q, range) => {
-  const row = q.customers.get(range.start, range.end)!
-  return { total: row.total, new: row.new }
-}
+const customersPart: Part<Summary['customers']> = (q, range) =>
+  then(q.customers(range.start, range.end), (row) => ({ total: row.total, new: row.new }))
 
 /** The parts by name; the names are the Server-Timing entries. */
 export const SUMMARY_PARTS = {
@@ -54,6 +58,7 @@ export const SUMMARY_PARTS = {
   customers: customersPart,
 }
 export type PartName = keyof typeof SUMMARY_PARTS
+type PartResult<N extends PartName> = Awaited<ReturnType<(typeof SUMMARY_PARTS)[N]>>
 
 export type TimingSink = (part: string, ms: number) => void
 
@@ -68,6 +73,8 @@ export type TimingSink = (part: string, ms: number) => void
  * wall time by 0-40% on this 2-core machine (noisy) but take the core the server needs. What
  * does win is one worker thread (summary-runner.ts): the same wall time, and the longest event
  * loop stall falls from ~4.5 s to ~5 ms, so other requests keep flowing while a report runs.
+ * On PostgreSQL the parts are asynchronous queries on one transaction's connection: the server
+ * works, this event loop only waits.
  */
 export async function computeSummary(
   queries: SummaryQueries,
@@ -75,10 +82,12 @@ export async function computeSummary(
   lowStockThreshold: number,
   onTiming: TimingSink = () => {},
 ): Promise<Summary> {
-  const run = async <N extends PartName>(name: N): Promise<ReturnType<(typeof SUMMARY_PARTS)[N]>> => {
+  const run = async <N extends PartName>(name: N): Promise<PartResult<N>> => {
     const started = performance.now()
     try {
-      return SUMMARY_PARTS[name](queries, range, lowStockThreshold) as ReturnType<(typeof SUMMARY_PARTS)[N]>
+      const result = SUMMARY_PARTS[name](queries, range, lowStockThreshold) as MaybePromise<PartResult<N>>
+      // A synchronous part (SQLite) is not awaited: it is timed before the next part starts, so its time is its own work.
+      return result instanceof Promise ? await result : result
     } finally {
       onTiming(name, performance.now() - started)
     }

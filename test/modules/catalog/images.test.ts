@@ -1,9 +1,10 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
+import { sql } from 'drizzle-orm'
+import { SHARED_ORPHAN_AGE_MS, sweepOrphanImages } from '../../../src/modules/catalog/images.ts'
 import { detectImageType } from '../../../src/modules/catalog/image-type.ts'
-import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem, json, onPostgres, type TestApp } from '../../helpers.ts'
 import { catalogApp, createProduct, IMAGES } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -12,9 +13,20 @@ setDefaultTimeout(30_000)
 const MAX = 4096
 const { t, admin, customer } = await catalogApp({ IMAGE_MAX_BYTES: `${MAX}` })
 
-const imagesDir = () => join(t.dir, 'images')
-const storedFiles = () => (existsSync(imagesDir()) ? readdirSync(imagesDir()).sort() : [])
-const imageKey = (id: string) => sqliteOf(t).query<{ image_key: string | null }, [string]>('SELECT image_key FROM products WHERE id = ?').get(id)?.image_key
+/**
+ * The stored image files, looked at under the API: the names in DATA_DIR/images on SQLite (temp
+ * files included), the keys under "images/" of the `files` table on PostgreSQL.
+ */
+async function storedFiles(app: TestApp = t): Promise<string[]> {
+  if (onPostgres) {
+    const rows = await app.sql<{ key: string }>(sql`SELECT key FROM files WHERE key LIKE 'images/%' ORDER BY key`)
+    return rows.map((row) => row.key.slice('images/'.length))
+  }
+  const dir = join(app.dir, 'images')
+  return existsSync(dir) ? readdirSync(dir).sort() : []
+}
+const imageKey = async (id: string) =>
+  (await t.sql<{ image_key: string | null }>(sql`SELECT image_key FROM products WHERE id = ${id}`))[0]?.image_key
 
 const put = (id: string, body: RequestInit["body"], headers: Record<string, string> = {}, token: string | null = admin.token) =>
   t.request(`/products/${id}/image`, { method: 'PUT', body, headers, token: token ?? undefined })
@@ -48,9 +60,9 @@ describe('PUT /products/{id}/image', () => {
       const body = await json(response)
       expect(body.image_url).toBe(`/products/${product.id}/image`)
       expect(body.updated_at).toBe(t.clock.now().toISOString())
-      const key = imageKey(product.id)!
+      const key = (await imageKey(product.id))!
       expect(key).toMatch(new RegExp(`^[0-9a-f-]{36}\\.${kind === 'jpeg' ? 'jpg' : kind}$`))
-      expect(storedFiles()).toContain(key)
+      expect(await storedFiles()).toContain(key)
 
       const image = await t.request(body.image_url)
       expect(image.status).toBe(200)
@@ -69,7 +81,7 @@ describe('PUT /products/{id}/image', () => {
     form.append('file', new Blob([IMAGES.jpeg], { type: 'text/html' }), '../../evil.html')
     const response = await put(product.id, form)
     expect(response.status).toBe(200)
-    expect(imageKey(product.id)).toMatch(/\.jpg$/)
+    expect(await imageKey(product.id)).toMatch(/\.jpg$/)
     const image = await t.request(`/products/${product.id}/image`)
     expect(image.headers.get('content-type')).toBe('image/jpeg')
   })
@@ -105,10 +117,10 @@ describe('PUT /products/{id}/image', () => {
   for (const [what, bytes] of refused) {
     test(`is 415 for ${what}, and stores nothing`, async () => {
       const product = await createProduct(t, admin.token)
-      const before = storedFiles()
+      const before = await storedFiles()
       await expectProblem(await put(product.id, bytes, { 'content-type': 'image/png' }), 415)
-      expect(imageKey(product.id)).toBeNull()
-      expect(storedFiles()).toEqual(before)
+      expect(await imageKey(product.id)).toBeNull()
+      expect(await storedFiles()).toEqual(before)
     })
   }
 
@@ -157,11 +169,11 @@ describe('PUT /products/{id}/image', () => {
       const product = await createProduct(t, admin.token)
       current = product.id
       expect((await put(product.id, IMAGES.png)).status).toBe(200)
-      const before = storedFiles()
-      const keyBefore = imageKey(product.id)
+      const before = await storedFiles()
+      const keyBefore = await imageKey(product.id)
       await expectProblem(await send(), 413)
-      expect(storedFiles()).toEqual(before)
-      expect(imageKey(product.id)).toBe(keyBefore)
+      expect(await storedFiles()).toEqual(before)
+      expect(await imageKey(product.id)).toBe(keyBefore)
     })
   }
 
@@ -176,29 +188,29 @@ describe('PUT /products/{id}/image', () => {
   test('replaces the previous image and removes its file', async () => {
     const product = await createProduct(t, admin.token)
     await put(product.id, IMAGES.png)
-    const first = imageKey(product.id)!
+    const first = (await imageKey(product.id))!
     await put(product.id, IMAGES.gif)
-    const second = imageKey(product.id)!
+    const second = (await imageKey(product.id))!
     expect(second).not.toBe(first)
-    expect(storedFiles()).toContain(second)
-    expect(storedFiles()).not.toContain(first)
+    expect(await storedFiles()).toContain(second)
+    expect(await storedFiles()).not.toContain(first)
   })
 
   test('is 404 for an unknown or path-like product id, and writes nothing', async () => {
-    const before = storedFiles()
+    const before = await storedFiles()
     for (const id of [Bun.randomUUIDv7(), '..%2F..%2Fetc', '..', '.upload-x']) {
       await expectProblem(await put(id, IMAGES.png), 404)
     }
-    expect(storedFiles()).toEqual(before)
+    expect(await storedFiles()).toEqual(before)
   })
 
   test('is 401 anonymous and 403 for a user, and writes nothing', async () => {
     const product = await createProduct(t, admin.token)
-    const before = storedFiles()
+    const before = await storedFiles()
     await expectProblem(await put(product.id, IMAGES.png, {}, null), 401)
     await expectProblem(await put(product.id, IMAGES.png, {}, customer.token), 403)
-    expect(storedFiles()).toEqual(before)
-    expect(imageKey(product.id)).toBeNull()
+    expect(await storedFiles()).toEqual(before)
+    expect(await imageKey(product.id)).toBeNull()
   })
 
   test('drops the cached product so image_url shows at once', async () => {
@@ -239,10 +251,10 @@ describe('DELETE /products/{id}/image', () => {
   test('removes the image: 204, file gone, image_url null, GET 404, a second DELETE 404', async () => {
     const product = await createProduct(t, admin.token)
     await put(product.id, IMAGES.png)
-    const key = imageKey(product.id)!
+    const key = (await imageKey(product.id))!
     const response = await t.request(`/products/${product.id}/image`, { method: 'DELETE', token: admin.token })
     expect(response.status).toBe(204)
-    expect(storedFiles()).not.toContain(key)
+    expect(await storedFiles()).not.toContain(key)
     expect((await json(await t.request(`/products/${product.id}`))).image_url).toBeNull()
     await expectProblem(await t.request(`/products/${product.id}/image`), 404)
     await expectProblem(await t.request(`/products/${product.id}/image`, { method: 'DELETE', token: admin.token }), 404)
@@ -253,20 +265,52 @@ describe('DELETE /products/{id}/image', () => {
     await put(product.id, IMAGES.png)
     await expectProblem(await t.request(`/products/${product.id}/image`, { method: 'DELETE' }), 401)
     await expectProblem(await t.request(`/products/${product.id}/image`, { method: 'DELETE', token: customer.token }), 403)
-    expect(storedFiles()).toContain(imageKey(product.id)!)
+    expect(await storedFiles()).toContain((await imageKey(product.id))!)
   })
 
   test('deleting a product removes its image file too', async () => {
     const product = await createProduct(t, admin.token)
     await put(product.id, IMAGES.png)
-    const key = imageKey(product.id)!
+    const key = (await imageKey(product.id))!
     expect((await t.request(`/products/${product.id}`, { method: 'DELETE', token: admin.token })).status).toBe(204)
-    expect(storedFiles()).not.toContain(key)
+    expect(await storedFiles()).not.toContain(key)
+  })
+})
+
+// Images live in the database's files table on PostgreSQL: a replica with its own DATA_DIR serves them.
+describe.skipIf(!onPostgres)('images on PostgreSQL', () => {
+  test('another process on the database serves, and removes, an image it did not store; no local file is written', async () => {
+    const product = await createProduct(t, admin.token)
+    expect((await put(product.id, IMAGES.gif)).status).toBe(200)
+    const here = await t.request(`/products/${product.id}/image`)
+    const replica = await createTestApp({ IMAGE_MAX_BYTES: `${MAX}` }, { databaseUrl: t.ctx.config.DATABASE_URL })
+    try {
+      const there = await replica.request(`/products/${product.id}/image`)
+      expect(there.status).toBe(200)
+      expect(there.headers.get('content-type')).toBe('image/gif')
+      expect(there.headers.get('etag')).toBe(here.headers.get('etag'))
+      expect(Buffer.from(await there.arrayBuffer()).equals(IMAGES.gif)).toBe(true)
+      const [row] = await t.sql<{ content_type: string; size: number }>(
+        sql`SELECT content_type, size FROM files WHERE key = ${`images/${await imageKey(product.id)}`}`,
+      )
+      expect(row).toEqual({ content_type: 'image/gif', size: IMAGES.gif.length })
+
+      expect((await replica.request(`/products/${product.id}/image`, { method: 'DELETE', token: admin.token })).status).toBe(204)
+      expect(await storedFiles()).not.toContain(await imageKey(product.id))
+      await expectProblem(await t.request(`/products/${product.id}/image`), 404)
+      expect(existsSync(join(t.dir, 'images'))).toBe(false)
+      expect(existsSync(join(replica.dir, 'images'))).toBe(false)
+    } finally {
+      await replica.close()
+    }
   })
 })
 
 describe('sweepOrphanImages', () => {
-  test('removes files no row refers to and interrupted uploads, and keeps the rest', async () => {
+  const sweep = (app: TestApp) => sweepOrphanImages(app.ctx, app.services.stores.catalog, app.services.stores.files)
+
+  // On disk: temp files and names are files in DATA_DIR/images.
+  test.skipIf(onPostgres)('removes files no row refers to and interrupted uploads, and keeps the rest', async () => {
     const sweeper = await createTestApp()
     const sweeperAdmin = await createUser(sweeper, { role: 'admin' })
     const product = await createProduct(sweeper, sweeperAdmin.token)
@@ -276,17 +320,44 @@ describe('sweepOrphanImages', () => {
     writeFileSync(join(dir, `${Bun.randomUUIDv7()}.png`), IMAGES.png) // written, then the process died before the row
     writeFileSync(join(dir, `.upload-${Bun.randomUUIDv7()}.gif`), 'half') // died while writing
     writeFileSync(join(dir, 'notes.txt'), 'not ours to judge')
-    expect(await sweepOrphanImages(sweeper.ctx, sweeper.services.stores.catalog)).toBe(2)
+    expect(await sweep(sweeper)).toBe(2)
     expect(readdirSync(dir).sort()).toEqual([...kept, 'notes.txt'].sort())
     expect((await sweeper.request(`/products/${product.id}/image`)).status).toBe(200)
     sweeper.close()
   })
 
+  // In the files table every replica uploads: a file no row points at is an orphan once it is old enough.
+  test.skipIf(!onPostgres)('removes rows of `files` no product refers to, and keeps the rest', async () => {
+    const sweeper = await createTestApp()
+    const sweeperAdmin = await createUser(sweeper, { role: 'admin' })
+    const product = await createProduct(sweeper, sweeperAdmin.token)
+    await sweeper.request(`/products/${product.id}/image`, { method: 'PUT', body: IMAGES.png, token: sweeperAdmin.token })
+    const kept = await storedFiles(sweeper)
+    const now = sweeper.clock.now().getTime()
+    const insert = (name: string, age: number) =>
+      sweeper.sql(sql`INSERT INTO files (key, content_type, content, size, created_at)
+        VALUES (${`images/${name}`}, 'image/png', ${Buffer.from(IMAGES.png)}, ${IMAGES.png.length}, ${new Date(now - age).toISOString()})`)
+    // Stored, then the process died before the row: two of them, long ago.
+    await insert(`${Bun.randomUUIDv7()}.png`, SHARED_ORPHAN_AGE_MS + 1)
+    await insert(`${Bun.randomUUIDv7()}.gif`, 24 * 3_600_000)
+    // Stored a moment ago: another replica's upload whose row is about to point at it.
+    const inFlight = `${Bun.randomUUIDv7()}.webp`
+    await insert(inFlight, 1_000)
+    await insert('notes.txt', 24 * 3_600_000)
+    expect(await sweep(sweeper)).toBe(2)
+    expect(await storedFiles(sweeper)).toEqual([...kept, inFlight, 'notes.txt'].sort())
+    expect((await sweeper.request(`/products/${product.id}/image`)).status).toBe(200)
+    sweeper.clock.advance(SHARED_ORPHAN_AGE_MS)
+    expect(await sweep(sweeper)).toBe(1)
+    expect(await storedFiles(sweeper)).toEqual([...kept, 'notes.txt'].sort())
+    await sweeper.close()
+  })
+
   test('is a no-op when there is no images folder', async () => {
     const empty = await createTestApp()
-    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
-    mkdirSync(join(empty.dir, 'images'))
-    expect(await sweepOrphanImages(empty.ctx, empty.services.stores.catalog)).toBe(0)
+    expect(await sweep(empty)).toBe(0)
+    if (!onPostgres) mkdirSync(join(empty.dir, 'images'))
+    expect(await sweep(empty)).toBe(0)
     empty.close()
   })
 })

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { CSV_BATCH_ROWS, csvCell, ORDER_LINE_COLUMNS, ordersCsvStream } from '../../../src/modules/reports/csv.ts'
-import { createReportsStore } from '../../../src/modules/reports/store.ts'
 import { parseRange } from '../../../src/modules/reports/range.ts'
-import { createTestApp, createUser, expectProblem, sqliteOf } from '../../helpers.ts'
+import { createTestApp, createUser, expectProblem } from '../../helpers.ts'
 import { parseCsv } from './csv-parse.ts'
-import { insertOrder, insertProduct, placeOrder, type OrderFixture } from './fixtures.ts'
+import { insertOrders, insertProduct, placeOrder, type OrderFixture } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -167,13 +166,16 @@ describe('GET /admin/reports/orders.csv streaming', () => {
     const customer = await createUser(big)
     const catalog = await Promise.all(Array.from({ length: 10 }, () => insertProduct(big)))
     const orders = 260
-    sqliteOf(big).transaction(() => {
-      for (let i = 0; i < orders; i++) {
+    await insertOrders(
+      big,
+      Array.from({ length: orders }, (_, i) => ({
+        userId: customer.id,
+        status: 'paid' as const,
         // Many orders share an instant: the keyset must page through ties by id and line.
-        const createdAt = new Date(Date.parse('2026-05-10T00:00:00.000Z') + Math.floor(i / 7) * 1000).toISOString()
-        insertOrder(big, { userId: customer.id, status: 'paid', createdAt, lines: catalog.map((product) => ({ product, quantity: 1 })) })
-      }
-    })()
+        createdAt: new Date(Date.parse('2026-05-10T00:00:00.000Z') + Math.floor(i / 7) * 1000).toISOString(),
+        lines: catalog.map((product) => ({ product, quantity: 1 })),
+      })),
+    )
     const response = await big.request('/admin/reports/orders.csv?from=2026-05-01&to=2026-05-31', { token: owner.token })
     expect(response.body).toBeInstanceOf(ReadableStream)
 
@@ -196,9 +198,9 @@ describe('GET /admin/reports/orders.csv streaming', () => {
 
   test('pages through batches that end in the middle of an order', async () => {
     const range = parseRange({ from: '2026-05-01', to: '2026-05-31' }, big.clock.now())
-    const whole = await new Response(ordersCsvStream(createReportsStore(sqliteOf(big)).orderLines, range, 100_000)).text()
+    const whole = await new Response(ordersCsvStream(big.services.stores.reports.orderLines, range, 100_000)).text()
     for (const batchSize of [1, 3, 7, 999]) {
-      const paged = await new Response(ordersCsvStream(createReportsStore(sqliteOf(big)).orderLines, range, batchSize)).text()
+      const paged = await new Response(ordersCsvStream(big.services.stores.reports.orderLines, range, batchSize)).text()
       expect(paged).toBe(whole)
     }
     expect(parseCsv(whole)).toHaveLength(1 + 2600)

@@ -1,4 +1,5 @@
-import { orderEvents, orderItems, orders, type OrderStatus } from '../../../src/db/schema.ts'
+import { sql } from 'drizzle-orm'
+import type { OrderStatus } from '../../../src/db/schema.ts'
 import type { TestApp } from '../../helpers.ts'
 
 /*
@@ -6,11 +7,10 @@ import type { TestApp } from '../../helpers.ts'
  * on its own. placeOrder goes through the orders service, so a test sees exactly what production
  * writes; insertOrder writes rows straight into the database for states the API can't reach
  * (orders of inactive or out-of-stock products, stock left untouched), numbering lines as the
- * service does (position 0 first).
+ * service does (position 0 first), with SQL both dialects run.
  */
 
 import type { ProductFixture } from '../../helpers.ts'
-import { sqliteOf, drizzleOf } from '../../helpers.ts'
 export { insertProduct, type ProductFixture } from '../../helpers.ts'
 
 export interface LineFixture {
@@ -32,53 +32,61 @@ export interface OrderFixture {
 
 const PATH: OrderStatus[] = ['pending', 'paid', 'shipped', 'delivered']
 
+type OrderOptions = { userId: string; status: OrderStatus; createdAt: string; lines: LineFixture[]; note?: string }
+
 /** Inserts an order with its lines and a status history that ends in `status`. */
-export function insertOrder(
-  t: TestApp,
-  options: { userId: string; status: OrderStatus; createdAt: string; lines: LineFixture[]; note?: string },
-): OrderFixture {
-  const id = Bun.randomUUIDv7()
-  const lines = options.lines.map((line, index) => {
-    const unitPriceCents = line.unitPriceCents ?? line.product.priceCents
-    return {
-      productId: line.product.id,
-      sku: line.product.sku,
-      name: line.name ?? line.product.name,
-      unitPriceCents,
-      quantity: line.quantity,
-      lineTotalCents: unitPriceCents * line.quantity,
-      position: index,
-    }
+export async function insertOrder(t: TestApp, options: OrderOptions): Promise<OrderFixture> {
+  return (await insertOrders(t, [options]))[0]!
+}
+
+/** Rows per INSERT: well under either dialect's limit of bound values. */
+const ROWS_PER_INSERT = 500
+
+async function insertValues(t: TestApp, head: string, rows: unknown[][]) {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const tuples = rows.slice(i, i + ROWS_PER_INSERT).map((row) => sql`(${sql.join(row.map((value) => sql`${value}`), sql`, `)})`)
+    await t.sql(sql`${sql.raw(head)} VALUES ${sql.join(tuples, sql`, `)}`)
+  }
+}
+
+/** insertOrder for many orders at once: three multi-row INSERTs (orders first, for the foreign keys). */
+export async function insertOrders(t: TestApp, list: OrderOptions[]): Promise<OrderFixture[]> {
+  const fixtures = list.map((options): OrderFixture & { steps: OrderStatus[] } => {
+    const lines = options.lines.map((line, index) => {
+      const unitPriceCents = line.unitPriceCents ?? line.product.priceCents
+      return {
+        productId: line.product.id,
+        sku: line.product.sku,
+        name: line.name ?? line.product.name,
+        unitPriceCents,
+        quantity: line.quantity,
+        lineTotalCents: unitPriceCents * line.quantity,
+        position: index,
+      }
+    })
+    const steps: OrderStatus[] =
+      options.status === 'cancelled' ? ['pending', 'cancelled'] : PATH.slice(0, PATH.indexOf(options.status) + 1)
+    const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0)
+    return { id: Bun.randomUUIDv7(), userId: options.userId, status: options.status, createdAt: options.createdAt, totalCents, lines, steps }
   })
-  const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0)
-  const steps: OrderStatus[] =
-    options.status === 'cancelled' ? ['pending', 'cancelled'] : PATH.slice(0, PATH.indexOf(options.status) + 1)
-  sqliteOf(t).transaction(() => {
-    drizzleOf(t)
-      .insert(orders)
-      .values({
-        id,
-        userId: options.userId,
-        status: options.status,
-        totalCents,
-        currency: 'USD',
-        note: options.note ?? null,
-        createdAt: options.createdAt,
-        updatedAt: options.createdAt,
-      })
-      .run()
-    drizzleOf(t)
-      .insert(orderItems)
-      .values(lines.map((line) => ({ orderId: id, ...line })))
-      .run()
-    drizzleOf(t)
-      .insert(orderEvents)
-      .values(
-        steps.map((to, index) => ({ orderId: id, fromStatus: index ? steps[index - 1]! : null, toStatus: to, at: options.createdAt, by: options.userId })),
-      )
-      .run()
-  })()
-  return { id, userId: options.userId, status: options.status, createdAt: options.createdAt, totalCents, lines }
+  await insertValues(
+    t,
+    'INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at)',
+    fixtures.map((order, i) => [order.id, order.userId, order.status, order.totalCents, 'USD', list[i]!.note ?? null, order.createdAt, order.createdAt]),
+  )
+  await insertValues(
+    t,
+    'INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)',
+    fixtures.flatMap((order) =>
+      order.lines.map((line) => [order.id, line.position, line.productId, line.sku, line.name, line.unitPriceCents, line.quantity, line.lineTotalCents]),
+    ),
+  )
+  await insertValues(
+    t,
+    'INSERT INTO order_events (order_id, from_status, to_status, at, "by")',
+    fixtures.flatMap((order) => order.steps.map((to, index) => [order.id, index ? order.steps[index - 1]! : null, to, order.createdAt, order.userId])),
+  )
+  return fixtures.map(({ steps: _, ...order }) => order)
 }
 
 /**

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
 import { SNAPSHOT_NAME } from '../../../src/modules/reports/snapshots.ts'
-import { accessTokenFor, createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
+import { accessTokenFor, createTestApp, createUser, expectProblem, json, onPostgres, type TestApp } from '../../helpers.ts'
 import { insertOrder, insertProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -15,9 +16,35 @@ t.clock.set(NOW)
 const admin = await createUser(t, { role: 'admin' })
 const buyer = await createUser(t)
 const product = await insertProduct(t, { priceCents: 1500, stock: 2 })
-insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-11-27T10:00:00.000Z', lines: [{ product, quantity: 2 }] })
+await insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: '2026-11-27T10:00:00.000Z', lines: [{ product, quantity: 2 }] })
 
+/*
+ * Where snapshots are stored, looked at under the API: DATA_DIR/reports on SQLite, rows of the
+ * `files` table (key "reports/<name>") on PostgreSQL.
+ */
 const folder = join(t.dir, 'reports')
+async function storedNames(app: TestApp = t): Promise<string[]> {
+  if (onPostgres) {
+    const rows = await app.sql<{ key: string }>(sql`SELECT key FROM files WHERE key LIKE 'reports/%' ORDER BY key`)
+    return rows.map((row) => row.key.slice('reports/'.length))
+  }
+  const dir = join(app.dir, 'reports')
+  return existsSync(dir) ? readdirSync(dir).sort() : []
+}
+async function storedSize(name: string): Promise<number | undefined> {
+  if (onPostgres) {
+    const [row] = await t.sql<{ size: number; bytes: number }>(sql`SELECT size, octet_length(content) AS bytes FROM files WHERE key = ${`reports/${name}`}`)
+    expect(row?.size).toBe(row?.bytes)
+    return row?.bytes
+  }
+  return statSync(join(folder, name)).size
+}
+/** A stored file the snapshot code did not write. */
+async function storeForeign(name: string, content: string) {
+  if (!onPostgres) return writeFileSync(join(folder, name), content)
+  const bytes = new TextEncoder().encode(content)
+  await t.sql(sql`INSERT INTO files (key, content_type, content, size, created_at) VALUES (${`reports/${name}`}, 'text/plain', ${Buffer.from(bytes)}, ${bytes.length}, ${NOW})`)
+}
 // Tokens are minted at the app's current (manual) time, which these tests move.
 const take = async (app: TestApp = t, owner = admin) =>
   app.request('/admin/reports/snapshots', { method: 'POST', token: await accessTokenFor(app, owner) })
@@ -31,7 +58,7 @@ describe('POST /admin/reports/snapshots', () => {
     const body = await json(response)
     expect(body).toEqual({ name: 'summary-2026-11-28T00-00-00-000Z.json', size: expect.any(Number), created_at: NOW })
     expect(response.headers.get('location')).toBe(`/admin/reports/snapshots/${body.name}`)
-    expect(statSync(join(folder, body.name)).size).toBe(body.size)
+    expect(await storedSize(body.name)).toBe(body.size)
   })
 
   test('two snapshots in the same millisecond get different names', async () => {
@@ -43,7 +70,7 @@ describe('POST /admin/reports/snapshots', () => {
 
   test('leaves no temp file behind', async () => {
     await take()
-    expect(readdirSync(folder).filter((name) => !SNAPSHOT_NAME.test(name))).toEqual([])
+    expect((await storedNames()).filter((name) => !SNAPSHOT_NAME.test(name))).toEqual([])
   })
 })
 
@@ -62,9 +89,10 @@ describe('GET /admin/reports/snapshots', () => {
   })
 
   test('shows only files named like a snapshot', async () => {
-    writeFileSync(join(folder, 'notes.txt'), 'not a snapshot')
-    writeFileSync(join(folder, 'summary-latest.json'), '{}')
-    mkdirSync(join(folder, 'summary-2020-01-01T00-00-00-000Z.json'), { recursive: true })
+    await storeForeign('notes.txt', 'not a snapshot')
+    await storeForeign('summary-latest.json', '{}')
+    // A folder named like a snapshot is not one (there are no folders in the files table).
+    if (!onPostgres) mkdirSync(join(folder, 'summary-2020-01-01T00-00-00-000Z.json'), { recursive: true })
     const names = (await list()).map((item: { name: string }) => item.name)
     expect(names).not.toContain('notes.txt')
     expect(names).not.toContain('summary-latest.json')
@@ -130,6 +158,28 @@ describe('GET /admin/reports/snapshots/{name}', () => {
   })
 })
 
+// Snapshots live in the database's files table on PostgreSQL: a replica with its own DATA_DIR lists and serves them.
+describe.skipIf(!onPostgres)('snapshots on PostgreSQL', () => {
+  test('another process on the database lists and serves a snapshot it did not take; no local file is written', async () => {
+    t.clock.set(NOW)
+    const created = await json(await take())
+    const replica = await createTestApp({}, { databaseUrl: t.ctx.config.DATABASE_URL })
+    try {
+      const token = await accessTokenFor(replica, admin)
+      expect(await list(replica)).toEqual(await list())
+      const there = await replica.request(`/admin/reports/snapshots/${created.name}`, { token })
+      expect(there.status).toBe(200)
+      expect(there.headers.get('content-type')).toStartWith('application/json')
+      const here = await t.request(`/admin/reports/snapshots/${created.name}`, { token: admin.token })
+      expect(await there.text()).toBe(await here.text())
+      expect(existsSync(folder)).toBe(false)
+      expect(existsSync(join(replica.dir, 'reports'))).toBe(false)
+    } finally {
+      await replica.close()
+    }
+  })
+})
+
 describe('SNAPSHOT_KEEP', () => {
   test('keeps only the newest snapshots', async () => {
     const small = await createTestApp({ SNAPSHOT_KEEP: '3' })
@@ -142,7 +192,9 @@ describe('SNAPSHOT_KEEP', () => {
       }
       const kept = (await list(small, owner)).map((item: { name: string }) => item.name)
       expect(kept).toEqual(names.slice(2).reverse())
-      for (const name of names.slice(0, 2)) expect(existsSync(join(small.dir, 'reports', name))).toBe(false)
+      const stored = await storedNames(small)
+      for (const name of names.slice(0, 2)) expect(stored).not.toContain(name)
+      expect(stored).toEqual(names.slice(2).sort())
       await expectProblem(await small.request(`/admin/reports/snapshots/${names[0]}`, { token: await accessTokenFor(small, owner) }), 404)
     } finally {
       small.close()

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { products, type OrderStatus } from '../../../src/db/schema.ts'
-import { eq } from 'drizzle-orm'
-import { createTestApp, createUser, expectProblem, json, type TestApp, drizzleOf } from '../../helpers.ts'
+import type { OrderStatus } from '../../../src/db/schema.ts'
+import { sql } from 'drizzle-orm'
+import { createTestApp, createUser, expectProblem, json, type TestApp } from '../../helpers.ts'
 import { insertOrder, insertProduct, type OrderFixture, type ProductFixture } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -85,7 +85,7 @@ async function seededStore(env: Record<string, string> = {}) {
       const at = new Date(date.getTime() + [0, 13 * 3_600_000 + 17_000, 86_400_000 - 1][n]!)
       const pick = (i: number) => catalog[(day + n + i) % catalog.length]!
       orders.push(
-        insertOrder(t, {
+        await insertOrder(t, {
           userId: customers[(day + n) % customers.length]!.id,
           status: statuses[(day * 3 + n) % statuses.length]!,
           createdAt: at.toISOString(),
@@ -160,7 +160,7 @@ describe('GET /admin/reports/summary', () => {
       const buyer = await createUser(fresh)
       const product = await insertProduct(fresh, { priceCents: 100 })
       for (const createdAt of ['2026-03-01T00:00:00.000Z', '2026-03-03T23:59:59.999Z', '2026-03-04T00:00:00.000Z', '2026-02-28T23:59:59.999Z']) {
-        insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt, lines: [{ product, quantity: 1 }] })
+        await insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt, lines: [{ product, quantity: 1 }] })
       }
       const body = await json(await summary('?from=2026-03-01&to=2026-03-03', owner.token, fresh))
       expect(body.orders.count).toBe(2)
@@ -207,9 +207,9 @@ describe('GET /admin/reports/summary', () => {
       const buyer = await createUser(fresh)
       const product = await insertProduct(fresh, { priceCents: 1000 })
       const dearer = await insertProduct(fresh, { priceCents: 1001 })
-      insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
-      insertOrder(fresh, { userId: buyer.id, status: 'delivered', createdAt: NOW, lines: [{ product: dearer, quantity: 1 }] })
-      insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product, quantity: 9 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'delivered', createdAt: NOW, lines: [{ product: dearer, quantity: 1 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product, quantity: 9 }] })
       const body = await json(await summary('', owner.token, fresh))
       expect(body.revenue_cents).toBe(2001)
       expect(body.average_order_cents).toBe(1001)
@@ -241,13 +241,13 @@ describe('GET /admin/reports/summary', () => {
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
       const many = await Promise.all(Array.from({ length: 12 }, (_, i) => insertProduct(fresh, { priceCents: 100 * (i + 1) })))
-      for (const product of many) insertOrder(fresh, { userId: buyer.id, status: 'shipped', createdAt: NOW, lines: [{ product, quantity: 1 }] })
+      for (const product of many) await insertOrder(fresh, { userId: buyer.id, status: 'shipped', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       // Same revenue as the dearest (1200), more units: ranks first on the quantity tie-break.
       const cheapMany = await insertProduct(fresh, { priceCents: 300 })
-      insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product: cheapMany, quantity: 4 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product: cheapMany, quantity: 4 }] })
       // A big pending order does not count.
-      insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product: many[0]!, quantity: 1000 }] })
-      drizzleOf(fresh).update(products).set({ name: 'Renamed later' }).where(eq(products.id, many[11]!.id)).run()
+      await insertOrder(fresh, { userId: buyer.id, status: 'pending', createdAt: NOW, lines: [{ product: many[0]!, quantity: 1000 }] })
+      await fresh.sql(sql`UPDATE products SET name = ${'Renamed later'} WHERE id = ${many[11]!.id}`)
 
       const body = await json(await summary('', owner.token, fresh))
       expect(body.top_products).toHaveLength(10)
@@ -294,10 +294,10 @@ describe('GET /admin/reports/summary', () => {
       const owner = await createUser(fresh, { role: 'admin' })
       const buyer = await createUser(fresh)
       const product = await insertProduct(fresh, { priceCents: 500 })
-      insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       expect((await json(await summary('', owner.token, fresh))).revenue_cents).toBe(500)
 
-      insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
+      await insertOrder(fresh, { userId: buyer.id, status: 'paid', createdAt: NOW, lines: [{ product, quantity: 1 }] })
       fresh.clock.advance(29_000)
       const cached = await summary('', owner.token, fresh)
       expect((await json(cached)).revenue_cents).toBe(500)
