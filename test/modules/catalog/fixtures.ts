@@ -1,6 +1,8 @@
 import { afterAll, expect } from 'bun:test'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Env } from '../../../src/config.ts'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
+import { PRODUCT_COLUMNS } from '../../../src/modules/catalog/product.ts'
 import { createTestApp, createUser, json, type TestApp } from '../../helpers.ts'
 
 /** The catalog tests' app: fresh, with an administrator and a customer; closed after the file. */
@@ -68,4 +70,25 @@ export async function productCacheLookups(t: TestApp) {
   const text = await (await t.request('/metrics')).text()
   const read = (result: string) => Number(new RegExp(`cache_lookups_total\\{cache="product",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0)
   return { hits: read('hit'), misses: read('miss') }
+}
+
+/** The products columns for t.sql, `active` as SQLite's 0/1 on either dialect (PostgreSQL's is a boolean). */
+export const STORED_COLUMNS = PRODUCT_COLUMNS.map((column) => (column === 'active' ? 'CAST(active AS integer) AS active' : column)).join(', ')
+
+/**
+ * Runs a write behind the cache's back, as only a test may: one no cache coherence hears of. On
+ * SQLite, the app's own connection (its commits don't change the data_version the cache follows);
+ * on PostgreSQL, with triggers off for the transaction (session_replication_role), so migration
+ * 0001's NOTIFY doesn't fire.
+ */
+export async function writeBehindTheCache(t: TestApp, query: SQL) {
+  const database = t.ctx.database
+  if (database.dialect === 'sqlite') {
+    await t.sql(query)
+    return
+  }
+  await database.db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL session_replication_role = replica`)
+    await tx.execute(query)
+  })
 }

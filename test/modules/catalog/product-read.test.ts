@@ -2,8 +2,9 @@ import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
 import { cacheKeys } from '../../../src/lib/cache.ts'
 import { Product } from '../../../src/modules/catalog/model.ts'
-import { expectProblem, json, sqliteOf } from '../../helpers.ts'
-import { catalogApp, createProduct, productCacheLookups } from './fixtures.ts'
+import { sql } from 'drizzle-orm'
+import { expectProblem, json } from '../../helpers.ts'
+import { catalogApp, createProduct, productCacheLookups, writeBehindTheCache } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -49,7 +50,7 @@ describe('GET /products/{id}', () => {
     const { id } = await createProduct(t, admin.token)
     const etag = (await t.request(`/products/${id}`)).headers.get('etag')!
     // Behind the cache's back, as only a test may: a hit must not notice.
-    sqliteOf(t).run('UPDATE products SET name = ? WHERE id = ?', ['changed behind the cache', id])
+    await writeBehindTheCache(t, sql`UPDATE products SET name = 'changed behind the cache' WHERE id = ${id}`)
     const before = await productCacheLookups(t)
     const hit = await t.request(`/products/${id}`)
     expect((await json(hit)).name).not.toBe('changed behind the cache')
@@ -89,7 +90,7 @@ describe('GET /products/{id}', () => {
   test('shows stock changed by another module once it drops the cache entry (the orders contract)', async () => {
     const { id } = await createProduct(t, admin.token, { stock: 10 })
     await t.request(`/products/${id}`)
-    sqliteOf(t).run('UPDATE products SET stock = stock - 3 WHERE id = ?', [id])
+    await t.sql(sql`UPDATE products SET stock = stock - 3 WHERE id = ${id}`)
     t.ctx.cache.delete(cacheKeys.product(id))
     expect((await json(await t.request(`/products/${id}`))).stock).toBe(7)
   })

@@ -1,32 +1,26 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { expectProblem, json, sqliteOf } from '../../helpers.ts'
-import { catalogApp, createProduct } from './fixtures.ts'
+import { sql } from 'drizzle-orm'
+import { expectProblem, json } from '../../helpers.ts'
+import { catalogApp, createProduct, STORED_COLUMNS } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
 const { t, admin, customer } = await catalogApp()
 
-const productCount = () => sqliteOf(t).query<{ n: number }, []>('SELECT count(*) AS n FROM products').get()!.n
-const row = (id: string) => sqliteOf(t).query<Record<string, unknown>, [string]>('SELECT * FROM products WHERE id = ?').get(id)
+const productCount = async () => (await t.sql<{ n: number }>(sql`SELECT CAST(count(*) AS integer) AS n FROM products`))[0]!.n
+/** The stored row, `active` as SQLite's 0/1 on either dialect; null when there is none. */
+const row = async (id: string) =>
+  (await t.sql<Record<string, unknown>>(sql`SELECT ${sql.raw(STORED_COLUMNS)} FROM products WHERE id = ${id}`))[0] ?? null
 
 /** Inserts an order line for the product straight into the tables, as the orders module would. */
-function referenceFromAnOrder(productId: string) {
+async function referenceFromAnOrder(productId: string) {
   const now = t.clock.now().toISOString()
   const orderId = Bun.randomUUIDv7()
-  sqliteOf(t).run('INSERT INTO orders (id, user_id, status, total_cents, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-    orderId,
-    customer.id,
-    'pending',
-    100,
-    'USD',
-    now,
-    now,
-  ])
-  sqliteOf(t).run(
-    'INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents) VALUES (?, 0, ?, ?, ?, 100, 1, 100)',
-    [orderId, productId, 'SKU', 'Name'],
-  )
+  await t.sql(sql`INSERT INTO orders (id, user_id, status, total_cents, currency, created_at, updated_at)
+    VALUES (${orderId}, ${customer.id}, 'pending', 100, 'USD', ${now}, ${now})`)
+  await t.sql(sql`INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+    VALUES (${orderId}, 0, ${productId}, 'SKU', 'Name', 100, 1, 100)`)
 }
 
 describe('POST /products', () => {
@@ -52,15 +46,15 @@ describe('POST /products', () => {
     expect(body.id).not.toBe('chosen-id')
     expect(body.created_at).not.toBe('2000-01-01T00:00:00.000Z')
     expect(body.image_url).toBeNull()
-    expect(row(body.id)!.image_key).toBeNull()
+    expect((await row(body.id))!.image_key).toBeNull()
   })
 
   test('is 409 for a duplicate sku and creates nothing', async () => {
     await createProduct(t, admin.token, { sku: 'DUP-1' })
-    const before = productCount()
+    const before = await productCount()
     const body = await expectProblem(await t.request('/products', { method: 'POST', token: admin.token, json: { sku: 'DUP-1', name: 'Again', price_cents: 1 } }), 409)
     expect(body.errors).toEqual([{ path: '/sku', message: 'already exists', in: 'body' }])
-    expect(productCount()).toBe(before)
+    expect(await productCount()).toBe(before)
   })
 
   const valid = { sku: 'VALID-1', name: 'Valid', price_cents: 100 }
@@ -88,10 +82,10 @@ describe('POST /products', () => {
   ]
   for (const [what, body, path] of invalid) {
     test(`is 422 for ${what}, naming ${path}, and creates nothing`, async () => {
-      const before = productCount()
+      const before = await productCount()
       const problem = await expectProblem(await t.request('/products', { method: 'POST', token: admin.token, json: body }), 422)
       expect(problem.errors.map((error: { path: string }) => error.path)).toContain(path)
-      expect(productCount()).toBe(before)
+      expect(await productCount()).toBe(before)
     })
   }
 
@@ -147,7 +141,7 @@ describe('PATCH /products/{id}', () => {
     })
     expect(response.status).toBe(200)
     expect(await json(response)).toEqual(product)
-    expect(row(product.id)!.image_key).toBeNull()
+    expect((await row(product.id))!.image_key).toBeNull()
   })
 
   test('is 409 when the new sku is taken, and changes nothing', async () => {
@@ -185,23 +179,23 @@ describe('DELETE /products/{id}', () => {
     const response = await t.request(`/products/${product.id}`, { method: 'DELETE', token: admin.token })
     expect(response.status).toBe(204)
     expect(await response.text()).toBe('')
-    expect(row(product.id)).toBeNull()
+    expect(await row(product.id)).toBeNull()
     await expectProblem(await t.request(`/products/${product.id}`, { token: admin.token }), 404)
   })
 
   test('archives a product that an order references: 204, inactive, hidden from customers', async () => {
     const product = await createProduct(t, admin.token)
-    referenceFromAnOrder(product.id)
+    await referenceFromAnOrder(product.id)
     await t.request(`/products/${product.id}`)
     t.clock.advance(1000)
     expect((await t.request(`/products/${product.id}`, { method: 'DELETE', token: admin.token })).status).toBe(204)
-    expect(row(product.id)).toMatchObject({ active: 0, updated_at: t.clock.now().toISOString() })
+    expect(await row(product.id)).toMatchObject({ active: 0, updated_at: t.clock.now().toISOString() })
     await expectProblem(await t.request(`/products/${product.id}`), 404)
     expect((await json(await t.request(`/products/${product.id}`, { token: admin.token }))).active).toBe(false)
     // Archiving again is still 204 and changes nothing more.
     t.clock.advance(1000)
     expect((await t.request(`/products/${product.id}`, { method: 'DELETE', token: admin.token })).status).toBe(204)
-    expect(row(product.id)!.updated_at).not.toBe(t.clock.now().toISOString())
+    expect((await row(product.id))!.updated_at).not.toBe(t.clock.now().toISOString())
   })
 
   test('is 404 for an unknown product', async () => {
@@ -212,6 +206,6 @@ describe('DELETE /products/{id}', () => {
     const product = await createProduct(t, admin.token)
     await expectProblem(await t.request(`/products/${product.id}`, { method: 'DELETE' }), 401)
     await expectProblem(await t.request(`/products/${product.id}`, { method: 'DELETE', token: customer.token }), 403)
-    expect(row(product.id)).not.toBeNull()
+    expect(await row(product.id)).not.toBeNull()
   })
 })

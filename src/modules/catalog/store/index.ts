@@ -20,7 +20,7 @@ export type ProductChanges = Partial<Pick<ProductRow, 'sku' | 'name' | 'descript
 export interface CatalogStore {
   findProduct(id: string): Promise<ProductRow | undefined>
   listProducts(request: ListRequest): Promise<ListResult>
-  /** Throws the driver's UNIQUE violation when the sku is taken. */
+  /** Throws a UNIQUE violation (isUniqueViolation, src/db/errors.ts) when the sku is taken. */
   insertProduct(product: NewProduct): Promise<ProductRow>
   /** undefined when there is no such product; throws the UNIQUE violation when the new sku is taken. */
   updateProduct(id: string, changes: ProductChanges, now: string): Promise<ProductRow | undefined>

@@ -1,8 +1,20 @@
 import type { Database } from 'bun:sqlite'
 import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
-import { ValidationFailedError } from '../../../lib/errors.ts'
-import type { Sort } from '../model.ts'
 import { PRODUCT_COLUMNS, type ProductRow } from '../product.ts'
+import {
+  badCursor,
+  checkPriceRange,
+  fingerprint,
+  searchText,
+  searchWords,
+  toPage,
+  unsupportedSearch,
+  type ListFilters,
+  type ListRequest,
+  type ListResult,
+} from './listing.ts'
+
+export type { ListFilters, ListRequest, ListResult, Order } from './listing.ts'
 
 /*
  * GET /products as SQL. Every statement is assembled from fixed fragments (never from user text;
@@ -20,28 +32,6 @@ import { PRODUCT_COLUMNS, type ProductRow } from '../product.ts'
  * of the whole table: an insert between two pages would reorder rows already served.
  */
 
-export type Order = Sort | 'relevance'
-
-export interface ListFilters {
-  q?: string
-  category?: string
-  minPrice?: number
-  maxPrice?: number
-  inStock?: boolean
-  /** Administrators also see inactive products. */
-  includeInactive: boolean
-}
-
-export interface ListRequest extends ListFilters {
-  sort?: Sort
-  limit: number
-  cursor?: string
-}
-
-const WORD = /[\p{L}\p{N}]/u
-/** Control characters separate words: FTS5 reads a NUL as the end of the query ("unterminated string"). */
-const SEPARATORS = /[\s\p{Cc}]+/u
-
 /**
  * The FTS5 query for what a user typed: each whitespace-separated word becomes a quoted phrase
  * (so `"`, `*`, `NEAR(`, `OR`, `-`, column filters are plain text), all must match, the last one as
@@ -49,7 +39,7 @@ const SEPARATORS = /[\s\p{Cc}]+/u
  * dropped. Returns null when nothing searchable is left.
  */
 export function toFtsQuery(q: string): string | null {
-  const words = q.toWellFormed().split(SEPARATORS).filter((word) => WORD.test(word))
+  const words = searchWords(q)
   if (!words.length) return null
   return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
 }
@@ -68,19 +58,6 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
-
-/** Short fingerprint of the filters, so a cursor can't be replayed against another query. */
-const fingerprint = (filters: ListFilters) =>
-  Bun.hash(JSON.stringify([filters.q ?? null, filters.category ?? null, filters.minPrice ?? null, filters.maxPrice ?? null, filters.inStock ?? null]))
-    .toString(36)
-
-const badCursor = () =>
-  new ValidationFailedError('The cursor is not valid for this query.', [{ path: '/cursor', message: 'invalid cursor', in: 'query' }])
-
-export interface ListResult {
-  rows: ProductRow[]
-  nextCursor: string | null
-}
 
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
 export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
@@ -133,7 +110,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ` ORDER BY ${key.expr} ${direction}, p.id ${direction} LIMIT $limit`
     const rows = run<ProductRow>(sql, params)
-    return page(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
+    return toPage(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
   }
 
   /** Pages a search by relevance, then newest first, then id. */
@@ -157,7 +134,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
       (where.length ? ` AND ${where.join(' AND ')}` : '') +
       `))${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT $limit`
     const rows = run<ProductRow & { relevance: number }>(sql, params)
-    return page(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+    return toPage(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
   }
 
   function run<T>(sql: string, params: Record<string, unknown>): T[] {
@@ -167,26 +144,16 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     } catch (error) {
       // Quoting makes every query literal; should FTS5 still refuse one, it is the caller's input.
       if (error instanceof Error && params.$match !== undefined && /fts5|unterminated string|malformed match/i.test(error.message)) {
-        throw new ValidationFailedError('The search query could not be used.', [{ path: '/q', message: 'unsupported search', in: 'query' }])
+        throw unsupportedSearch()
       }
       throw error
     }
   }
 
-  function page<T extends ProductRow>(rows: T[], limit: number, cursorOf: (last: T) => string): ListResult {
-    const more = rows.length > limit
-    const pageRows = more ? rows.slice(0, limit) : rows
-    return { rows: pageRows, nextCursor: more ? cursorOf(pageRows[pageRows.length - 1]!) : null }
-  }
-
   return {
     list(request: ListRequest): ListResult {
-      if (request.minPrice !== undefined && request.maxPrice !== undefined && request.minPrice > request.maxPrice) {
-        throw new ValidationFailedError('min_price is greater than max_price.', [
-          { path: '/min_price', message: 'must not be greater than max_price', in: 'query' },
-        ])
-      }
-      const q = request.q?.trim() ? request.q : undefined
+      checkPriceRange(request)
+      const q = searchText(request)
       if (q === undefined) return sorted({ ...request, q: undefined }, null)
       const match = toFtsQuery(q)
       // Only punctuation: nothing indexed can match. Still check the cursor, as any list does.

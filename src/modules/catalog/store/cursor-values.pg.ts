@@ -1,0 +1,28 @@
+import { badCursor } from './listing.ts'
+
+/*
+ * A cursor's key as PostgreSQL can bind it. Cursors this API issues always bind as they are; these
+ * rules are for forged ones, so they compare as SQLite compares them or are refused, never a 500.
+ */
+
+const INT_MIN = -2_147_483_648
+const INT_MAX = 2_147_483_647
+
+/** PostgreSQL text can't hold a NUL (SQLite's can, and no key this API stores has one): refused. */
+export function cursorString(value: string): string {
+  if (value.includes('\u0000')) throw badCursor()
+  return value
+}
+
+/**
+ * An integer key (price, relevance) to compare `(key, id)` with. A whole number in range binds as
+ * it is (`id` undefined: the cursor's own id follows it). Any other finite number (SQLite compares
+ * integers with it numerically) becomes the integer bound that keeps the same rows, with '' for the
+ * id (below every id): ascending, "after 1.5" is "from 2" = `> (2, '')`; descending, "before 1.5"
+ * is "up to 1" = `< (2, '')`. Out-of-range values clamp to int4, beyond every stored key.
+ */
+export function cursorNumber(value: number, descending: boolean): { value: number; id?: string } {
+  if (Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) return { value }
+  const bound = descending ? Math.floor(value) + 1 : Math.ceil(value)
+  return { value: Math.min(INT_MAX, Math.max(INT_MIN, bound)), id: '' }
+}
