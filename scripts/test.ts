@@ -4,6 +4,8 @@
  * needs a server: KIOSK_TEST_POSTGRES_URL, else a local throwaway cluster that scripts/postgres.sh
  * starts when PostgreSQL is installed. Without one the run is skipped and says so once, unless
  * KIOSK_REQUIRE_POSTGRES is set (CI), where that is a failure. Arguments go to both `bun test` runs.
+ * Without arguments a third, shorter run follows: the app tests (test/modules) on PostgreSQL through
+ * postgres.js, the documented fallback client (DATABASE_DRIVER=postgres-js), so the fallback keeps working.
  */
 import { SQL } from 'bun'
 import { resolve } from 'node:path'
@@ -12,9 +14,9 @@ const root = resolve(import.meta.dir, '..')
 const args = process.argv.slice(2)
 const required = Boolean(process.env.KIOSK_REQUIRE_POSTGRES)
 
-const run = async (label: string, env: Record<string, string | undefined>) => {
+const run = async (label: string, env: Record<string, string | undefined>, files = args) => {
   console.log(`\n== bun test on ${label}`)
-  const child = Bun.spawn(['bun', 'test', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['inherit', 'inherit', 'inherit'] })
+  const child = Bun.spawn(['bun', 'test', ...files], { cwd: root, env: { ...process.env, ...env }, stdio: ['inherit', 'inherit', 'inherit'] })
   return child.exited
 }
 
@@ -48,7 +50,11 @@ const sqliteCode = await run('SQLite', { KIOSK_TEST_DATABASE: undefined })
 const server = await postgresServer()
 let postgresCode = 0
 if ('url' in server) {
-  postgresCode = await run(`PostgreSQL (${server.url})`, { KIOSK_TEST_DATABASE: 'postgres', KIOSK_TEST_POSTGRES_URL: server.url })
+  const env = { KIOSK_TEST_DATABASE: 'postgres', KIOSK_TEST_POSTGRES_URL: server.url }
+  postgresCode = await run(`PostgreSQL (${server.url})`, env)
+  if (args.length === 0) {
+    postgresCode ||= await run('PostgreSQL through postgres.js (DATABASE_DRIVER=postgres-js): the app tests', { ...env, KIOSK_TEST_POSTGRES_DRIVER: 'postgres-js' }, ['test/modules'])
+  }
 } else if (required) {
   console.error(`\nThe PostgreSQL run is required (KIOSK_REQUIRE_POSTGRES) but cannot run: ${server.missing}.`)
   postgresCode = 1
