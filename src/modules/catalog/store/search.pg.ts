@@ -4,7 +4,7 @@ import type { ProductRow } from '../product.ts'
 import { badCursor, checkPriceRange, fingerprint, searchText, toPage, unsupportedSearch, type ListRequest, type ListResult } from './listing.ts'
 import { PG_PRODUCT_SELECT } from './columns.pg.ts'
 import { cursorNumber, cursorString } from './cursor-values.pg.ts'
-import { toPgSearch, UNACCENTED_SQL, type PgSearch } from './tsquery.ts'
+import { SEARCH_TEXT_SQL, toPgSearch, type PgSearch, type SearchToken } from './tsquery.ts'
 
 /*
  * GET /products on PostgreSQL: the twin of search.ts, with the same pages, order and cursors (the
@@ -24,28 +24,48 @@ import { toPgSearch, UNACCENTED_SQL, type PgSearch } from './tsquery.ts'
  * table statistics (ts_rank would be too, but it can't tell the columns apart).
  */
 
-/** A tsvector of one column as the scores count it: unaccented, so either spelling of a term counts (tsquery.ts). */
-const columnVector = (column: string) => `to_tsvector('simple', ${UNACCENTED_SQL(column)})`
+/**
+ * A tsvector of one column as FTS5 tokenizes it (SEARCH_TEXT_SQL: unaccented, split at punctuation):
+ * what the scores count and each phrase is checked in.
+ */
+const columnVector = (column: string) => `to_tsvector('simple', ${SEARCH_TEXT_SQL(column)})`
 
-/** ASCII punctuation: PostgreSQL's parser keeps it in compound lexemes ('kit-torch', 'oak.chair'), which FTS5 never has; a prefix must not count them. */
-const COMPOUND = String.raw`'[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]'`
-
-/** Occurrences in a column's tsvector of the single-token words (exact, or the last word's prefix), plus the phrases it matches. */
+/**
+ * SQLite's match count of a column: FTS5's highlight() marks each instance of a word's phrase and
+ * merges instances that overlap. Here an instance is a start position where every token of a word
+ * is found at its offset; the count is of the groups of overlapping instances (an instance starts a
+ * new group when it begins after every earlier one ended).
+ */
 const hits = (vector: string) =>
-  `((SELECT coalesce(sum(cardinality(u.positions)), 0) FROM unnest(${vector}) u` +
-  ` WHERE u.lexeme = ANY(query.terms) OR (u.lexeme ^@ ANY(query.prefixes) AND u.lexeme !~ ${COMPOUND}))::int` +
-  ` + (SELECT count(*) FROM unnest(query.phrases) ph WHERE ${vector} @@ ph)::int)`
+  `(SELECT count(*)::int FROM (` +
+  `SELECT head, max(tail) OVER (ORDER BY head, tail ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached FROM (` +
+  `SELECT at.pos - token.place AS head, at.pos - token.place + token.length - 1 AS tail` +
+  ` FROM unnest(${vector}) lexeme, unnest(lexeme.positions) at(pos), query_tokens token` +
+  ` WHERE lexeme.lexeme = token.lexeme OR (token.prefix AND lexeme.lexeme ^@ token.lexeme)` +
+  ` GROUP BY token.word, token.length, at.pos - token.place HAVING count(DISTINCT token.place) = token.length` +
+  `) instances) ordered WHERE reached IS NULL OR reached < head)`
 
 /** Every phrase (a word of several tokens) matches within one column: the concatenated search document would let it span two. */
 const phrasesWithinColumns = (name: string, description: string, sku: string) =>
   `NOT EXISTS (SELECT 1 FROM unnest(query.phrases) ph WHERE NOT (${name} @@ ph OR ${description} @@ ph OR ${sku} @@ ph))`
 
-/** The query, once per statement: the tsquery, the single-token words' lexemes (as to_tsvector spells them), the phrases. */
-const QUERY_CTE = (p: Params, search: PgSearch) =>
-  `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
-  ` ARRAY(SELECT (ts_lexize('simple', t))[1] FROM unnest(${p.add(search.terms)}::text[]) t) AS terms,` +
-  ` ARRAY(SELECT (ts_lexize('simple', t))[1] FROM unnest(${p.add(search.prefixes)}::text[]) t) AS prefixes,` +
-  ` ARRAY(SELECT to_tsquery('simple', t) FROM unnest(${p.add(search.phrases)}::text[]) t) AS phrases) `
+/**
+ * The query, once per statement: the tsquery and the phrases; with `tokens`, also every token
+ * spelling as to_tsvector spells it (ts_lexize: the 'simple' dictionary's lowercasing).
+ */
+function queryCte(p: Params, search: PgSearch, tokens: boolean) {
+  let text =
+    `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
+    ` ARRAY(SELECT to_tsquery('simple', t) FROM unnest(${p.add(search.phrases)}::text[]) t) AS phrases)`
+  if (tokens) {
+    const column = <K extends keyof SearchToken>(key: K) => p.add(search.tokens.map((token) => token[key]))
+    text +=
+      `, query_tokens AS MATERIALIZED (SELECT t.word, t.place, t.length, (ts_lexize('simple', t.spelling))[1] AS lexeme, t.prefix` +
+      ` FROM unnest(${column('word')}::int[], ${column('offset')}::int[], ${column('length')}::int[], ${column('spelling')}::text[], ${column('prefix')}::bool[])` +
+      ` AS t(word, place, length, spelling, prefix))`
+  }
+  return `${text} `
+}
 
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
@@ -105,7 +125,7 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     const expr = search ? key.unindexed : key.indexed
     const tag = `${sort}:${fingerprint(request)}`
     const p = new Params()
-    const cte = search ? QUERY_CTE(p, search) : ''
+    const cte = search ? queryCte(p, search, false) : ''
     const where = filterClauses(request, name === 'price' && !search, p)
     if (search) {
       where.push('p.search @@ query.match')
@@ -133,7 +153,7 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
     const tag = `relevance:${fingerprint(request)}`
     const p = new Params()
-    const cte = QUERY_CTE(p, search)
+    const cte = queryCte(p, search, true)
     const where = filterClauses(request, false, p)
     let after = ''
     if (request.cursor !== undefined) {

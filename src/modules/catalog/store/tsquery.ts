@@ -9,21 +9,30 @@ import { searchWords } from './listing.ts'
  * - a token with diacritics also matches its unaccented spelling (`('crème' | 'creme')`), so either
  *   spelling of the document matches, as on SQLite;
  * - a word of several tokens also matches as PostgreSQL's parser reads it whole (`'oak.chair'`,
- *   `'u@x.com'`, `'2024-01-01'` are single lexemes in the document's tsvector, never split).
+ *   `'u@x.com'`, `'2024-01-01'` are single lexemes in a tsvector of the raw text, never split).
  * to_tsquery('simple', …) lowercases every lexeme as the document's to_tsvector does.
+ * A document made of SEARCH_TEXT_SQL has unicode61's tokens, so these queries match there exactly as
+ * on SQLite (test/modules/catalog/search-parity.test.ts); products.search is still made of the raw
+ * text, where a word inside punctuation ('oak' in 'oak.chair') or an unaccented spelling can't match.
  */
+
+/** One spelling of one token of a word, for the scores. */
+export interface SearchToken {
+  /** Which word (0-based) and where in it (0-based), of how many tokens. */
+  word: number
+  offset: number
+  length: number
+  spelling: string
+  /** The last token of the last word matches as a prefix. */
+  prefix: boolean
+}
 
 export interface PgSearch {
   /** The tsquery text for to_tsquery('simple', …) that the products.search column is matched with. */
   match: string
-  /** The tokens of single-token words (every spelling), scored once per occurrence in a column. */
-  terms: string[]
-  /** The same for the last word, matched as a prefix. */
-  prefixes: string[]
-  /**
-   * Words of several tokens, each a tsquery text: FTS5 matches a phrase within one column, so each
-   * must match some column's own tsvector, and scores once per column it matches.
-   */
+  /** Every token of every word, in every spelling: the scores find each word's instances in a column with them. */
+  tokens: SearchToken[]
+  /** Words of several tokens, each a tsquery text: FTS5 matches a phrase within one column, so each must match some column's own. */
   phrases: string[]
 }
 
@@ -32,11 +41,16 @@ const NON_TOKEN = /[^\p{L}\p{N}\p{M}]+/u
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 const DIACRITICS = /[\u0300-\u036f]/g
 
-/** The unaccented spelling: decomposed, combining diacritical marks dropped (UNACCENTED_SQL does the same to the document). */
+/** The unaccented spelling: decomposed, combining diacritical marks dropped (SEARCH_TEXT_SQL does the same to a document). */
 export const unaccent = (text: string) => text.normalize('NFD').replace(DIACRITICS, '')
 
-/** The SQL twin of `unaccent` for a text expression. */
-export const UNACCENTED_SQL = (expr: string) => `regexp_replace(normalize(${expr}, NFD), '[\\u0300-\\u036f]', '', 'g')`
+/**
+ * A text expression as the search reads it: unaccented (as `unaccent`), ASCII punctuation turned
+ * into spaces. PostgreSQL's parser keeps punctuation inside lexemes ('oak.chair', 'u@x.com',
+ * '12.5', '-01'); without it, it finds the tokens unicode61 finds: runs of letters and digits.
+ */
+export const SEARCH_TEXT_SQL = (expr: string) =>
+  `regexp_replace(regexp_replace(normalize(${expr}, NFD), '[\\u0300-\\u036f]', '', 'g'), '[\\x21-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7e]', ' ', 'g')`
 
 /** A tsquery operand that is only ever a literal: quoted, with quotes doubled and backslashes escaped. */
 const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
@@ -52,14 +66,15 @@ function operand(text: string, prefix: boolean) {
 export function toPgSearch(q: string): PgSearch | null {
   const words = searchWords(q)
   if (!words.length) return null
-  const search: PgSearch = { match: '', terms: [], prefixes: [], phrases: [] }
+  const search: PgSearch = { match: '', tokens: [], phrases: [] }
   const parts = words.map((word, i) => {
     const last = i === words.length - 1
     const tokens = word.split(NON_TOKEN).filter((token) => HAS_LETTER_OR_DIGIT.test(token))
-    if (tokens.length === 1) {
-      ;(last ? search.prefixes : search.terms).push(...spellings(tokens[0]!))
-      return operand(tokens[0]!, last)
-    }
+    tokens.forEach((token, offset) => {
+      const prefix = last && offset === tokens.length - 1
+      for (const spelling of spellings(token)) search.tokens.push({ word: i, offset, length: tokens.length, spelling, prefix })
+    })
+    if (tokens.length === 1) return operand(tokens[0]!, last)
     const phrase = tokens.map((token, k) => operand(token, last && k === tokens.length - 1)).join(' <-> ')
     const text = `(${phrase} | ${operand(word, last)})`
     search.phrases.push(text)
