@@ -209,6 +209,7 @@ describe('toPgSearch', () => {
         { word: 1, offset: 0, length: 1, spelling: 'chair', prefix: true },
       ],
       phrases: [],
+      phraseWords: 0,
     })
     expect(toPgSearch('say "hi" NEAR( *')!.match).toBe("'say' & 'hi' & 'NEAR':*")
     expect(toPgSearch(`'; DROP TABLE`)!.match).toBe("'DROP' & 'TABLE':*")
@@ -218,7 +219,8 @@ describe('toPgSearch', () => {
   test('a word of several tokens is a phrase, or the word as PostgreSQL parses it whole', () => {
     const search = toPgSearch('KIT-TORCH oak')!
     expect(search.match).toBe("('KIT' <-> 'TORCH' | 'KIT-TORCH') & 'oak':*")
-    expect(search.phrases).toEqual(["('KIT' <-> 'TORCH' | 'KIT-TORCH')"])
+    expect(search.phrases).toEqual([{ word: 0, text: 'KIT-TORCH', prefix: false }])
+    expect(search.phraseWords).toBe(1)
     expect(search.tokens.map(({ word, offset, length }) => [word, offset, length])).toEqual([[0, 0, 2], [0, 1, 2], [1, 0, 1]])
   })
 

@@ -4,7 +4,9 @@ import type { ProductRow } from '../product.ts'
 import { badCursor, checkPriceRange, fingerprint, searchText, toPage, unsupportedSearch, type ListRequest, type ListResult } from './listing.ts'
 import { PG_PRODUCT_SELECT } from './columns.pg.ts'
 import { cursorNumber, cursorString } from './cursor-values.pg.ts'
-import { SEARCH_TEXT_SQL, toPgSearch, type PgSearch, type SearchToken } from './tsquery.ts'
+import { BOUNDS, PHRASE_HITS, RELEVANCE, searchCte, SINGLE_TOKEN_HITS } from './relevance.pg.ts'
+import { Params } from './sql-params.pg.ts'
+import { toPgSearch, type PgSearch } from './tsquery.ts'
 
 /*
  * GET /products on PostgreSQL: the twin of search.ts, with the same pages, order and cursors (the
@@ -19,53 +21,9 @@ import { SEARCH_TEXT_SQL, toPgSearch, type PgSearch, type SearchToken } from './
  * A search starts from the GIN index on products.search: in a search the sort key is written so no
  * btree can produce the order (`key || ''`, `key + 0`), so the planner takes the matches from the
  * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's score
- * (4 per match in the name, 2 in the sku, 1 in the description up to 3), counted on each column's
- * own tsvector, then newest first, then id: it depends on the row and the query only, never on
- * table statistics (ts_rank would be too, but it can't tell the columns apart).
+ * (relevance.pg.ts), then newest first, then id: it depends on the row and the query only, never
+ * on table statistics (ts_rank would be too, but it can't tell the columns apart).
  */
-
-/**
- * A tsvector of one column as FTS5 tokenizes it (SEARCH_TEXT_SQL: unaccented, split at punctuation):
- * what the scores count and each phrase is checked in.
- */
-const columnVector = (column: string) => `to_tsvector('simple', ${SEARCH_TEXT_SQL(column)})`
-
-/**
- * SQLite's match count of a column: FTS5's highlight() marks each instance of a word's phrase and
- * merges instances that overlap. Here an instance is a start position where every token of a word
- * is found at its offset; the count is of the groups of overlapping instances (an instance starts a
- * new group when it begins after every earlier one ended).
- */
-const hits = (vector: string) =>
-  `(SELECT count(*)::int FROM (` +
-  `SELECT head, max(tail) OVER (ORDER BY head, tail ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached FROM (` +
-  `SELECT at.pos - token.place AS head, at.pos - token.place + token.length - 1 AS tail` +
-  ` FROM unnest(${vector}) lexeme, unnest(lexeme.positions) at(pos), query_tokens token` +
-  ` WHERE lexeme.lexeme = token.lexeme OR (token.prefix AND lexeme.lexeme ^@ token.lexeme)` +
-  ` GROUP BY token.word, token.length, at.pos - token.place HAVING count(DISTINCT token.place) = token.length` +
-  `) instances) ordered WHERE reached IS NULL OR reached < head)`
-
-/** Every phrase (a word of several tokens) matches within one column: the concatenated search document would let it span two. */
-const phrasesWithinColumns = (name: string, description: string, sku: string) =>
-  `NOT EXISTS (SELECT 1 FROM unnest(query.phrases) ph WHERE NOT (${name} @@ ph OR ${description} @@ ph OR ${sku} @@ ph))`
-
-/**
- * The query, once per statement: the tsquery and the phrases; with `tokens`, also every token
- * spelling as to_tsvector spells it (ts_lexize: the 'simple' dictionary's lowercasing).
- */
-function queryCte(p: Params, search: PgSearch, tokens: boolean) {
-  let text =
-    `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
-    ` ARRAY(SELECT to_tsquery('simple', t) FROM unnest(${p.add(search.phrases)}::text[]) t) AS phrases)`
-  if (tokens) {
-    const column = <K extends keyof SearchToken>(key: K) => p.add(search.tokens.map((token) => token[key]))
-    text +=
-      `, query_tokens AS MATERIALIZED (SELECT t.word, t.place, t.length, (ts_lexize('simple', t.spelling))[1] AS lexeme, t.prefix` +
-      ` FROM unnest(${column('word')}::int[], ${column('offset')}::int[], ${column('length')}::int[], ${column('spelling')}::text[], ${column('prefix')}::bool[])` +
-      ` AS t(word, place, length, spelling, prefix))`
-  }
-  return `${text} `
-}
 
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
@@ -89,15 +47,6 @@ const SORT_KEYS: Record<string, SortKey> = {
     kind: 'string',
     value: (row) => row.name,
   },
-}
-
-/** Bound values, numbered as they are added. */
-class Params {
-  readonly values: unknown[] = []
-  add(value: unknown): string {
-    this.values.push(value)
-    return `$${this.values.length}`
-  }
 }
 
 /** `observe` sees each SQL text and its values before it runs (tests EXPLAIN them). */
@@ -125,12 +74,12 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     const expr = search ? key.unindexed : key.indexed
     const tag = `${sort}:${fingerprint(request)}`
     const p = new Params()
-    const cte = search ? queryCte(p, search, false) : ''
+    // A word of several tokens must be found within one column: the checks of the relevance's count.
+    const phrases = search !== null && search.phraseWords > 0
+    const cte = search ? searchCte(p, search, phrases) : ''
     const where = filterClauses(request, name === 'price' && !search, p)
-    if (search) {
-      where.push('p.search @@ query.match')
-      where.push(phrasesWithinColumns(columnVector('p.name'), columnVector('p.description'), columnVector('p.sku')))
-    }
+    if (search) where.push('p.search @@ query.match')
+    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
     if (request.cursor !== undefined) {
       const [cursorTag, value, id] = decodeCursor(request.cursor, ['string', key.kind, 'string'])
       if (cursorTag !== tag) throw badCursor()
@@ -142,7 +91,7 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     const direction = descending ? 'DESC' : 'ASC'
     const text =
       cte +
-      `SELECT ${PG_PRODUCT_SELECT} FROM products p${search ? ', query' : ''}` +
+      `SELECT ${PG_PRODUCT_SELECT} FROM products p${search ? ', query' : ''}${phrases ? `, ${BOUNDS}, ${PHRASE_HITS}` : ''}` +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ` ORDER BY ${expr} ${direction}, p.id ${direction} LIMIT ${p.add(request.limit + 1)}::int`
     const rows = await run<ProductRow>(text, p.values, search !== null)
@@ -153,8 +102,10 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
     const tag = `relevance:${fingerprint(request)}`
     const p = new Params()
-    const cte = queryCte(p, search, true)
+    const phrases = search.phraseWords > 0
+    const cte = searchCte(p, search, phrases)
     const where = filterClauses(request, false, p)
+    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
     let after = ''
     if (request.cursor !== undefined) {
       const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
@@ -165,11 +116,9 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     }
     const text =
       cte +
-      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, 4 * ${hits('v.name')} + 2 * ${hits('v.sku')} + least(${hits('v.description')}, 3) AS relevance` +
-      ` FROM products p, query,` +
-      // OFFSET 0 keeps the subquery whole: each column's tsvector is computed once per match, not once per use.
-      ` LATERAL (SELECT ${columnVector('p.name')} AS name, ${columnVector('p.description')} AS description, ${columnVector('p.sku')} AS sku OFFSET 0) v` +
-      ` WHERE p.search @@ query.match AND ${phrasesWithinColumns('v.name', 'v.description', 'v.sku')}` +
+      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, ${RELEVANCE} AS relevance` +
+      ` FROM products p, query, ${phrases ? `${BOUNDS}, ${PHRASE_HITS}` : SINGLE_TOKEN_HITS}` +
+      ` WHERE p.search @@ query.match` +
       (where.length ? ` AND ${where.join(' AND ')}` : '') +
       `) ranked${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT ${p.add(request.limit + 1)}::int`
     const rows = await run<ProductRow & { relevance: number }>(text, p.values, true)

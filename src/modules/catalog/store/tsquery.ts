@@ -27,13 +27,23 @@ export interface SearchToken {
   prefix: boolean
 }
 
+/** A word of several tokens in one spelling, as typed: it also matches as PostgreSQL's parser reads it whole. */
+export interface SearchPhrase {
+  word: number
+  text: string
+  /** The last word: every lexeme of its whole reading is a prefix (as to_tsquery's `:*` on a quoted phrase). */
+  prefix: boolean
+}
+
 export interface PgSearch {
   /** The tsquery text for to_tsquery('simple', …) that the products.search column is matched with. */
   match: string
   /** Every token of every word, in every spelling: the scores find each word's instances in a column with them. */
   tokens: SearchToken[]
-  /** Words of several tokens, each a tsquery text: FTS5 matches a phrase within one column, so each must match some column's own. */
-  phrases: string[]
+  /** The words of several tokens: FTS5 matches a phrase within one column, so each must be found within one. */
+  phrases: SearchPhrase[]
+  /** How many words have several tokens. */
+  phraseWords: number
 }
 
 /** Non-token characters split a word, as unicode61 splits a phrase. */
@@ -66,7 +76,7 @@ function operand(text: string, prefix: boolean) {
 export function toPgSearch(q: string): PgSearch | null {
   const words = searchWords(q)
   if (!words.length) return null
-  const search: PgSearch = { match: '', tokens: [], phrases: [] }
+  const search: PgSearch = { match: '', tokens: [], phrases: [], phraseWords: 0 }
   const parts = words.map((word, i) => {
     const last = i === words.length - 1
     const tokens = word.split(NON_TOKEN).filter((token) => HAS_LETTER_OR_DIGIT.test(token))
@@ -75,10 +85,10 @@ export function toPgSearch(q: string): PgSearch | null {
       for (const spelling of spellings(token)) search.tokens.push({ word: i, offset, length: tokens.length, spelling, prefix })
     })
     if (tokens.length === 1) return operand(tokens[0]!, last)
+    search.phraseWords++
+    for (const spelling of spellings(word)) search.phrases.push({ word: i, text: spelling, prefix: last })
     const phrase = tokens.map((token, k) => operand(token, last && k === tokens.length - 1)).join(' <-> ')
-    const text = `(${phrase} | ${operand(word, last)})`
-    search.phrases.push(text)
-    return text
+    return `(${phrase} | ${operand(word, last)})`
   })
   search.match = parts.join(' & ')
   return search
