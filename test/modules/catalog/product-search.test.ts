@@ -60,7 +60,7 @@ describe('GET /products?q=', () => {
   })
 
   // Fails on PostgreSQL until products.search folds diacritics as FTS5's unicode61 does: the generated
-  // column made of SEARCH_TEXT_SQL (store/tsquery.ts); the queries already match both spellings.
+  // column made of SEARCH_TEXT_SQL (store/document.pg.ts); the queries already match both spellings.
   // `.failing` turns red the day it passes, so the mark can't outlive the fix.
   ;(onPostgres ? test.failing : test)('folds diacritics: an unaccented query finds an accented product', async () => {
     expect(names(await search('q=CREME%20BRULEE'))).toEqual(['Crème brûlée torch'])

@@ -125,7 +125,7 @@ describe.skipIf(!onPostgres)('GET /products?q= on PostgreSQL and SQLite', () => 
     expect(await differences(sqlite, postgres, PLAIN, 7)).toEqual([])
   }, 120_000)
 
-  // Fails until products.search is made of SEARCH_TEXT_SQL (src/modules/catalog/store/tsquery.ts):
+  // Fails until products.search is made of SEARCH_TEXT_SQL (src/modules/catalog/store/document.pg.ts):
   // PostgreSQL's parser keeps 'oak.chair', 'u@x.com', '12.5' whole and the column keeps diacritics,
   // where FTS5 splits at punctuation and folds them. `.failing` turns red the day it passes.
   test.failing('punctuation inside words and unaccented queries: the same matches, relevance order and pages', async () => {

@@ -11,9 +11,10 @@ import { searchWords } from './listing.ts'
  * - a word of several tokens also matches as PostgreSQL's parser reads it whole (`'oak.chair'`,
  *   `'u@x.com'`, `'2024-01-01'` are single lexemes in a tsvector of the raw text, never split).
  * to_tsquery('simple', …) lowercases every lexeme as the document's to_tsvector does.
- * A document made of SEARCH_TEXT_SQL has unicode61's tokens, so these queries match there exactly as
- * on SQLite (test/modules/catalog/search-parity.test.ts); products.search is still made of the raw
- * text, where a word inside punctuation ('oak' in 'oak.chair') or an unaccented spelling can't match.
+ * A document made of SEARCH_TEXT_SQL (document.pg.ts) has unicode61's tokens, so these queries match
+ * there exactly as on SQLite (test/modules/catalog/search-parity.test.ts); products.search is still
+ * made of the raw text, where a word inside punctuation ('oak' in 'oak.chair') or an unaccented
+ * spelling can't match.
  */
 
 /** One spelling of one token of a word, for the scores. */
@@ -51,16 +52,8 @@ const NON_TOKEN = /[^\p{L}\p{N}\p{M}]+/u
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 const DIACRITICS = /[\u0300-\u036f]/g
 
-/** The unaccented spelling: decomposed, combining diacritical marks dropped (SEARCH_TEXT_SQL does the same to a document). */
+/** The unaccented spelling: decomposed, combining diacritical marks dropped (as SEARCH_TEXT_SQL of document.pg.ts). */
 export const unaccent = (text: string) => text.normalize('NFD').replace(DIACRITICS, '')
-
-/**
- * A text expression as the search reads it: unaccented (as `unaccent`), ASCII punctuation turned
- * into spaces. PostgreSQL's parser keeps punctuation inside lexemes ('oak.chair', 'u@x.com',
- * '12.5', '-01'); without it, it finds the tokens unicode61 finds: runs of letters and digits.
- */
-export const SEARCH_TEXT_SQL = (expr: string) =>
-  `regexp_replace(regexp_replace(normalize(${expr}, NFD), '[\\u0300-\\u036f]', '', 'g'), '[\\x21-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7e]', ' ', 'g')`
 
 /** A tsquery operand that is only ever a literal: quoted, with quotes doubled and backslashes escaped. */
 const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
