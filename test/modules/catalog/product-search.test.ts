@@ -114,6 +114,19 @@ describe('GET /products?q=', () => {
     await fresh.close()
   })
 
+  test('finds a word with punctuation inside as typed, in name, description or sku', async () => {
+    const fresh = await createTestApp()
+    const freshAdmin = await createUser(fresh, { role: 'admin' })
+    const stand = await createProduct(fresh, freshAdmin.token, { name: 'Oak.chair stand', sku: 'STAND-1' })
+    const mug = await createProduct(fresh, freshAdmin.token, { name: 'Mug', description: 'Ask u@x.com for 12.5 cl', sku: 'MUG.V1.2' })
+    const found = async (q: string) => ((await json(await fresh.request(`/products?q=${encodeURIComponent(q)}`))).items as ProductJson[]).map((p) => p.id)
+    expect(await found('oak.chair')).toEqual([stand.id])
+    expect(await found('u@x.com 12.5')).toEqual([mug.id])
+    expect(await found('mug.v1.2')).toEqual([mug.id])
+    expect(await found('stand-1')).toEqual([stand.id])
+    await fresh.close()
+  })
+
   const hostile = [
     '"',
     '""',

@@ -29,10 +29,10 @@ export function searchCte(p: Params, search: PgSearch, tokens: boolean): string 
     const phrase = <K extends keyof PgSearch['phrases'][number]>(key: K) => p.add(search.phrases.map((entry) => entry[key]))
     text +=
       `, query_tokens AS MATERIALIZED (` +
-      `SELECT t.word, 0 AS reading, t.place, t.length, (ts_lexize('simple', t.spelling))[1] AS lexeme, t.prefix, true AS atomic` +
+      `SELECT t.word, 0 AS reading, t.place, t.length, (ts_lexize('simple', t.spelling))[1] AS lexeme, t.prefix, true AS atomic, t.length > 1 AS phrase` +
       ` FROM unnest(${column('word')}::int[], ${column('offset')}::int[], ${column('length')}::int[], ${column('spelling')}::text[], ${column('prefix')}::bool[])` +
       ` AS t(word, place, length, spelling, prefix)` +
-      ` UNION ALL SELECT w.word, w.reading, at.pos - 1, max(at.pos) OVER (PARTITION BY w.reading), l.lexeme, w.prefix, false` +
+      ` UNION ALL SELECT w.word, w.reading, at.pos - 1, max(at.pos) OVER (PARTITION BY w.reading), l.lexeme, w.prefix, false, true` +
       ` FROM unnest(${phrase('word')}::int[], ${phrase('text')}::text[], ${phrase('prefix')}::bool[]) WITH ORDINALITY AS w(word, text, prefix, reading),` +
       ` unnest(to_tsvector('simple', ${DOCUMENT_TEXT_SQL('w.text')})) l, unnest(l.positions) at(pos))`
   }
@@ -68,22 +68,22 @@ export const SINGLE_TOKEN_HITS =
  * Matches per column in general: an instance of a word (in one of its readings) is a start where
  * each of its tokens is found at its offset, wholly within one column; an instance begins a new
  * match when it starts after every earlier one of its column ended. `phrases_found` counts the
- * words of several tokens with an instance.
+ * words of several tokens with an instance (in either reading: 'oak.chair' may be one lexeme).
  */
 export const PHRASE_HITS =
   `LATERAL (SELECT count(*) FILTER (WHERE col = 0 AND starts) AS name_hits,` +
   ` count(*) FILTER (WHERE col = 1 AND starts) AS description_hits,` +
   ` count(*) FILTER (WHERE col = 2 AND starts) AS sku_hits,` +
-  ` count(DISTINCT word) FILTER (WHERE length > 1) AS phrases_found FROM (` +
-  `SELECT col, word, length, reached IS NULL OR reached < head AS starts FROM (` +
-  `SELECT col, word, length, head, max(tail) OVER (PARTITION BY col ORDER BY head, tail ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached FROM (` +
-  `SELECT token.word, token.length, at.pos - token.place AS head, at.pos - token.place + token.length - 1 AS tail,` +
+  ` count(DISTINCT word) FILTER (WHERE phrase) AS phrases_found FROM (` +
+  `SELECT col, word, phrase, reached IS NULL OR reached < head AS starts FROM (` +
+  `SELECT col, word, phrase, head, max(tail) OVER (PARTITION BY col ORDER BY head, tail ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached FROM (` +
+  `SELECT token.word, token.phrase, at.pos - token.place AS head, at.pos - token.place + token.length - 1 AS tail,` +
   ` CASE WHEN at.pos - token.place + token.length - 1 <= bounds.name_end THEN 0` +
   ` WHEN at.pos - token.place > bounds.sku_start THEN 2` +
   ` WHEN at.pos - token.place > bounds.name_end AND at.pos - token.place + token.length - 1 <= bounds.sku_start THEN 1 END AS col` +
   ` FROM unnest(p.search) l, unnest(l.positions) at(pos), query_tokens token` +
   ` WHERE l.lexeme = token.lexeme OR (token.prefix AND l.lexeme ^@ token.lexeme AND NOT (token.atomic AND l.lexeme ~ ${COMPOUND}))` +
-  ` GROUP BY token.word, token.reading, token.length, at.pos - token.place HAVING count(DISTINCT token.place) = token.length` +
+  ` GROUP BY token.word, token.reading, token.length, token.phrase, at.pos - token.place HAVING count(DISTINCT token.place) = token.length` +
   `) instances WHERE col IS NOT NULL) ordered) merged) hits`
 
 export const RELEVANCE = '(4 * hits.name_hits + 2 * hits.sku_hits + least(hits.description_hits, 3))::int'
