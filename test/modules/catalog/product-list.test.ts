@@ -162,6 +162,30 @@ describe('GET /products', () => {
     expect((await t.request(`/products?sort=price&limit=2&cursor=${cursor}`)).status).toBe(200)
   })
 
+  test('reads a forged cursor as a comparison, as SQLite does: fractional and out-of-range prices, a NUL in a key', async () => {
+    const tagOf = async (sort: string) => JSON.parse(Buffer.from((await json(await t.request(`/products?sort=${sort}&limit=1`))).next_cursor, 'base64url').toString())[0]
+    const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url')
+    const after = async (sort: string, value: unknown, id: string) => {
+      const response = await t.request(`/products?sort=${sort}&limit=100&cursor=${forged([await tagOf(sort), value, id])}`)
+      const body = await json(response)
+      expect(response.status, JSON.stringify(body)).toBe(200)
+      return ids(body.items)
+    }
+    const id = active[0]!.id
+    expect(await after('price', 300.5, id)).toEqual(ids(expectedOrder(active.filter((p) => p.price_cents > 300.5), 'price')))
+    expect(await after('-price', 300.5, id)).toEqual(ids(expectedOrder(active.filter((p) => p.price_cents < 300.5), '-price')))
+    expect(await after('price', 1e300, id)).toEqual([])
+    expect(await after('-price', 1e300, id)).toEqual(ids(expectedOrder(active, '-price')))
+    expect(await after('price', -1e300, id)).toEqual(ids(expectedOrder(active, 'price')))
+    // A NUL sorts before every other character: "x\0…" is after "x" and before anything longer.
+    const created = active[5]!.created_at
+    expect(await after('created_at', `${created}\u0000z`, id)).toEqual(ids(expectedOrder(active.filter((p) => p.created_at > created), 'created_at')))
+    expect(await after('-created_at', `${created}\u0000z`, id)).toEqual(ids(expectedOrder(active.filter((p) => p.created_at <= created), '-created_at')))
+    expect(await after('-name', `${active[5]!.name}\u0000`, '\u0000')).toEqual(
+      ids(expectedOrder(active.filter((p) => nocase(p.name) <= nocase(active[5]!.name)), '-name')),
+    )
+  })
+
   test('is 401 for an invalid token (a token that is sent must be valid)', async () => {
     await expectProblem(await t.request('/products', { token: 'nope' }), 401)
   })
@@ -211,7 +235,7 @@ describe('GET /products pagination under concurrent writes', () => {
       for (let i = 1; i < seen.length; i++) {
         expect(sign * (cmp(key(seen[i - 1]!), key(seen[i]!)) || cmp(seen[i - 1]!.id, seen[i]!.id))).toBe(-1)
       }
-      t.close()
+      await t.close()
     })
   }
 })

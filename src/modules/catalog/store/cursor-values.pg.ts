@@ -1,17 +1,22 @@
-import { badCursor } from './listing.ts'
-
 /*
  * A cursor's key as PostgreSQL can bind it. Cursors this API issues always bind as they are; these
- * rules are for forged ones, so they compare as SQLite compares them or are refused, never a 500.
+ * rules are for forged ones, which must page as SQLite pages them, never fail. Both rest on what no
+ * stored key holds: a control character (ids, timestamps and names have none) or a price or
+ * relevance outside int4.
  */
 
 const INT_MIN = -2_147_483_648
 const INT_MAX = 2_147_483_647
 
-/** PostgreSQL text can't hold a NUL (SQLite's can, and no key this API stores has one): refused. */
+/**
+ * PostgreSQL text can't hold a NUL; SQLite compares one as the least character. With `p` the text
+ * before the first NUL, a key without control characters is after the value exactly when it is
+ * after `p`, and before it exactly when it is at most `p`: both hold for `p + '\u0001'` and no key
+ * equals that, so it stands for the value in either direction.
+ */
 export function cursorString(value: string): string {
-  if (value.includes('\u0000')) throw badCursor()
-  return value
+  const nul = value.indexOf('\u0000')
+  return nul === -1 ? value : `${value.slice(0, nul)}\u0001`
 }
 
 /**

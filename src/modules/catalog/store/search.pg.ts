@@ -4,7 +4,9 @@ import type { ProductRow } from '../product.ts'
 import { badCursor, checkPriceRange, fingerprint, searchText, toPage, unsupportedSearch, type ListRequest, type ListResult } from './listing.ts'
 import { PG_PRODUCT_SELECT } from './columns.pg.ts'
 import { cursorNumber, cursorString } from './cursor-values.pg.ts'
-import { toPgSearch, UNACCENTED_SQL, type PgSearch } from './tsquery.ts'
+import { BOUNDS, PHRASE_HITS, RELEVANCE, searchCte, SINGLE_TOKEN_HITS } from './relevance.pg.ts'
+import { Params } from './sql-params.pg.ts'
+import { toPgSearch, type PgSearch } from './tsquery.ts'
 
 /*
  * GET /products on PostgreSQL: the twin of search.ts, with the same pages, order and cursors (the
@@ -19,33 +21,9 @@ import { toPgSearch, UNACCENTED_SQL, type PgSearch } from './tsquery.ts'
  * A search starts from the GIN index on products.search: in a search the sort key is written so no
  * btree can produce the order (`key || ''`, `key + 0`), so the planner takes the matches from the
  * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's score
- * (4 per match in the name, 2 in the sku, 1 in the description up to 3), counted on each column's
- * own tsvector, then newest first, then id: it depends on the row and the query only, never on
- * table statistics (ts_rank would be too, but it can't tell the columns apart).
+ * (relevance.pg.ts), then newest first, then id: it depends on the row and the query only, never
+ * on table statistics (ts_rank would be too, but it can't tell the columns apart).
  */
-
-/** A tsvector of one column as the scores count it: unaccented, so either spelling of a term counts (tsquery.ts). */
-const columnVector = (column: string) => `to_tsvector('simple', ${UNACCENTED_SQL(column)})`
-
-/** ASCII punctuation: PostgreSQL's parser keeps it in compound lexemes ('kit-torch', 'oak.chair'), which FTS5 never has; a prefix must not count them. */
-const COMPOUND = String.raw`'[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]'`
-
-/** Occurrences in a column's tsvector of the single-token words (exact, or the last word's prefix), plus the phrases it matches. */
-const hits = (vector: string) =>
-  `((SELECT coalesce(sum(cardinality(u.positions)), 0) FROM unnest(${vector}) u` +
-  ` WHERE u.lexeme = ANY(query.terms) OR (u.lexeme ^@ ANY(query.prefixes) AND u.lexeme !~ ${COMPOUND}))::int` +
-  ` + (SELECT count(*) FROM unnest(query.phrases) ph WHERE ${vector} @@ ph)::int)`
-
-/** Every phrase (a word of several tokens) matches within one column: the concatenated search document would let it span two. */
-const phrasesWithinColumns = (name: string, description: string, sku: string) =>
-  `NOT EXISTS (SELECT 1 FROM unnest(query.phrases) ph WHERE NOT (${name} @@ ph OR ${description} @@ ph OR ${sku} @@ ph))`
-
-/** The query, once per statement: the tsquery, the single-token words' lexemes (as to_tsvector spells them), the phrases. */
-const QUERY_CTE = (p: Params, search: PgSearch) =>
-  `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
-  ` ARRAY(SELECT (ts_lexize('simple', t))[1] FROM unnest(${p.add(search.terms)}::text[]) t) AS terms,` +
-  ` ARRAY(SELECT (ts_lexize('simple', t))[1] FROM unnest(${p.add(search.prefixes)}::text[]) t) AS prefixes,` +
-  ` ARRAY(SELECT to_tsquery('simple', t) FROM unnest(${p.add(search.phrases)}::text[]) t) AS phrases) `
 
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
@@ -69,15 +47,6 @@ const SORT_KEYS: Record<string, SortKey> = {
     kind: 'string',
     value: (row) => row.name,
   },
-}
-
-/** Bound values, numbered as they are added. */
-class Params {
-  readonly values: unknown[] = []
-  add(value: unknown): string {
-    this.values.push(value)
-    return `$${this.values.length}`
-  }
 }
 
 /** `observe` sees each SQL text and its values before it runs (tests EXPLAIN them). */
@@ -105,12 +74,12 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     const expr = search ? key.unindexed : key.indexed
     const tag = `${sort}:${fingerprint(request)}`
     const p = new Params()
-    const cte = search ? QUERY_CTE(p, search) : ''
+    // A word of several tokens must be found within one column: the checks of the relevance's count.
+    const phrases = search !== null && search.phraseWords > 0
+    const cte = search ? searchCte(p, search, phrases) : ''
     const where = filterClauses(request, name === 'price' && !search, p)
-    if (search) {
-      where.push('p.search @@ query.match')
-      where.push(phrasesWithinColumns(columnVector('p.name'), columnVector('p.description'), columnVector('p.sku')))
-    }
+    if (search) where.push('p.search @@ query.match')
+    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
     if (request.cursor !== undefined) {
       const [cursorTag, value, id] = decodeCursor(request.cursor, ['string', key.kind, 'string'])
       if (cursorTag !== tag) throw badCursor()
@@ -122,7 +91,7 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     const direction = descending ? 'DESC' : 'ASC'
     const text =
       cte +
-      `SELECT ${PG_PRODUCT_SELECT} FROM products p${search ? ', query' : ''}` +
+      `SELECT ${PG_PRODUCT_SELECT} FROM products p${search ? ', query' : ''}${phrases ? `, ${BOUNDS}, ${PHRASE_HITS}` : ''}` +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ` ORDER BY ${expr} ${direction}, p.id ${direction} LIMIT ${p.add(request.limit + 1)}::int`
     const rows = await run<ProductRow>(text, p.values, search !== null)
@@ -133,8 +102,10 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
     const tag = `relevance:${fingerprint(request)}`
     const p = new Params()
-    const cte = QUERY_CTE(p, search)
+    const phrases = search.phraseWords > 0
+    const cte = searchCte(p, search, phrases)
     const where = filterClauses(request, false, p)
+    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
     let after = ''
     if (request.cursor !== undefined) {
       const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
@@ -145,11 +116,9 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     }
     const text =
       cte +
-      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, 4 * ${hits('v.name')} + 2 * ${hits('v.sku')} + least(${hits('v.description')}, 3) AS relevance` +
-      ` FROM products p, query,` +
-      // OFFSET 0 keeps the subquery whole: each column's tsvector is computed once per match, not once per use.
-      ` LATERAL (SELECT ${columnVector('p.name')} AS name, ${columnVector('p.description')} AS description, ${columnVector('p.sku')} AS sku OFFSET 0) v` +
-      ` WHERE p.search @@ query.match AND ${phrasesWithinColumns('v.name', 'v.description', 'v.sku')}` +
+      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, ${RELEVANCE} AS relevance` +
+      ` FROM products p, query, ${phrases ? `${BOUNDS}, ${PHRASE_HITS}` : SINGLE_TOKEN_HITS}` +
+      ` WHERE p.search @@ query.match` +
       (where.length ? ` AND ${where.join(' AND ')}` : '') +
       `) ranked${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT ${p.add(request.limit + 1)}::int`
     const rows = await run<ProductRow & { relevance: number }>(text, p.values, true)
