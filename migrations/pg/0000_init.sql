@@ -108,7 +108,7 @@ CREATE TABLE "products" (
 	"image_type" text COLLATE "C",
 	"created_at" text COLLATE "C" NOT NULL,
 	"updated_at" text COLLATE "C" NOT NULL,
-	"search" "tsvector" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, "name" || ' ' || "description" || ' ' || "sku")) STORED NOT NULL,
+	"search" "tsvector" GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(normalize("name" || ' ' || "description" || ' ' || "sku", NFD), '[\u0300-\u036f]', '', 'g'), '[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]', ' ', 'g'))) STORED NOT NULL,
 	CONSTRAINT "products_price_check" CHECK ("products"."price_cents" between 0 and 1000000000),
 	CONSTRAINT "products_stock_check" CHECK ("products"."stock" >= 0)
 );

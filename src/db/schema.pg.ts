@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, bigserial, boolean, check, customType, index, integer, pgTable, primaryKey, uniqueIndex } from 'drizzle-orm/pg-core'
+import { SEARCH_TEXT_SQL } from './pg/search-text.ts'
 import { accountTokenPurposes, deliveryStatuses, emailStatuses, eventTypes, orderStatuses, roles } from './schema.ts'
 
 /*
@@ -84,12 +85,13 @@ export const products = pgTable(
     imageKey: text('image_key'),
     imageType: text('image_type'),
     ...timestamps,
-    /** Search document: the 'simple' configuration (no stemming, as SQLite's unicode61), kept by PostgreSQL itself. */
+    /**
+     * Search document: the 'simple' configuration (no stemming, as SQLite's unicode61), of the text
+     * unaccented and split at punctuation as unicode61 does (SEARCH_TEXT_SQL), kept by PostgreSQL itself.
+     */
     search: tsvector('search')
       .notNull()
-      .generatedAlwaysAs(
-        sql`to_tsvector('simple'::regconfig, "name" || ' ' || "description" || ' ' || "sku")`,
-      ),
+      .generatedAlwaysAs(sql.raw(`to_tsvector('simple'::regconfig, ${SEARCH_TEXT_SQL(`"name" || ' ' || "description" || ' ' || "sku"`)})`)),
   },
   (t) => [
     uniqueIndex('products_sku_unique').on(t.sku),

@@ -59,10 +59,8 @@ describe('GET /products?q=', () => {
     expect(names(await search('q=brûl'))).toEqual(['Crème brûlée torch'])
   })
 
-  // Fails on PostgreSQL until products.search folds diacritics as FTS5's unicode61 does: the generated
-  // column made of SEARCH_TEXT_SQL (store/document.pg.ts); the queries already match both spellings.
-  // `.failing` turns red the day it passes, so the mark can't outlive the fix.
-  ;(onPostgres ? test.failing : test)('folds diacritics: an unaccented query finds an accented product', async () => {
+  // On PostgreSQL the generated products.search folds them as FTS5's unicode61 does (src/db/pg/search-text.ts).
+  test('folds diacritics: an unaccented query finds an accented product', async () => {
     expect(names(await search('q=CREME%20BRULEE'))).toEqual(['Crème brûlée torch'])
   })
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { DOCUMENT_TEXT_SQL } from '../../../src/modules/catalog/store/document.pg.ts'
+import { SEARCH_TEXT_SQL } from '../../../src/db/pg/search-text.ts'
 import { createTestApp, createUser, json, onPostgres, type TestApp } from '../../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -102,7 +102,7 @@ describe.skipIf(!onPostgres)('GET /products?q= on PostgreSQL and SQLite', () => 
     await postgres.close()
   })
 
-  test('products.search is what the scores assume: the columns as DOCUMENT_TEXT_SQL reads them, one after the other', async () => {
+  test('products.search is what the scores assume: the columns as SEARCH_TEXT_SQL reads them, one after the other', async () => {
     const t = await createTestApp()
     const admin = await createUser(t, { role: 'admin' })
     const texts = ['Mid-century oak.chair', 'u@x.com 12.5 v1.2.3', 'Crème brûlée', '', 'a - b', 'x-1 -5 2024-01-01', 'ΟΔΟΣ straße', "don't stop"]
@@ -111,7 +111,7 @@ describe.skipIf(!onPostgres)('GET /products?q= on PostgreSQL and SQLite', () => 
       expect((await t.request('/products', { method: 'POST', token: admin.token, json: body })).status).toBe(201)
     }
     // tsvector || shifts the right operand's positions past the left's last: the scores' name_end and sku_start.
-    const column = (name: string) => `to_tsvector('simple', ${DOCUMENT_TEXT_SQL(name)})`
+    const column = (name: string) => `to_tsvector('simple', ${SEARCH_TEXT_SQL(name)})`
     const [row] = await t.sql<{ products: number; differing: number }>(
       sql.raw(
         `SELECT CAST(count(*) AS integer) AS products, CAST(count(*) FILTER (WHERE search <> ${column('name')} || ${column('description')} || ${column('sku')}) AS integer) AS differing FROM products`,
@@ -125,10 +125,9 @@ describe.skipIf(!onPostgres)('GET /products?q= on PostgreSQL and SQLite', () => 
     expect(await differences(sqlite, postgres, PLAIN, 7)).toEqual([])
   }, 120_000)
 
-  // Fails until products.search is made of SEARCH_TEXT_SQL (src/modules/catalog/store/document.pg.ts):
-  // PostgreSQL's parser keeps 'oak.chair', 'u@x.com', '12.5' whole and the column keeps diacritics,
-  // where FTS5 splits at punctuation and folds them. `.failing` turns red the day it passes.
-  test.failing('punctuation inside words and unaccented queries: the same matches, relevance order and pages', async () => {
+  // PostgreSQL's parser alone keeps 'oak.chair', 'u@x.com', '12.5' whole and diacritics in them, where
+  // FTS5 splits at punctuation and folds them: products.search is made of SEARCH_TEXT_SQL for this.
+  test('punctuation inside words and unaccented queries: the same matches, relevance order and pages', async () => {
     expect(await differences(sqlite, postgres, PUNCTUATED, 11)).toEqual([])
   }, 120_000)
 })

@@ -1,4 +1,4 @@
-import { DOCUMENT_TEXT_SQL } from './document.pg.ts'
+import { SEARCH_TEXT_SQL } from '../../../db/pg/search-text.ts'
 import type { Params } from './sql-params.pg.ts'
 import type { PgSearch, SearchToken } from './tsquery.ts'
 
@@ -34,7 +34,7 @@ export function searchCte(p: Params, search: PgSearch, tokens: boolean): string 
       ` AS t(word, place, length, spelling, prefix)` +
       ` UNION ALL SELECT w.word, w.reading, at.pos - 1, max(at.pos) OVER (PARTITION BY w.reading), l.lexeme, w.prefix, false, true` +
       ` FROM unnest(${phrase('word')}::int[], ${phrase('text')}::text[], ${phrase('prefix')}::bool[]) WITH ORDINALITY AS w(word, text, prefix, reading),` +
-      ` unnest(to_tsvector('simple', ${DOCUMENT_TEXT_SQL('w.text')})) l, unnest(l.positions) at(pos))`
+      ` unnest(to_tsvector('simple', ${SEARCH_TEXT_SQL('w.text')})) l, unnest(l.positions) at(pos))`
   }
   return `${text} `
 }
@@ -43,8 +43,8 @@ const positions = (vector: string) => `(SELECT coalesce(max(at.pos), 0) FROM unn
 
 /** Where the row's columns lie in p.search: name 1..name_end, description up to sku_start, sku after (PHRASE_HITS). */
 export const BOUNDS = `LATERAL (SELECT name_end, total - sku_length AS sku_start FROM (SELECT` +
-  ` ${positions(`to_tsvector('simple', ${DOCUMENT_TEXT_SQL('p.name')})`)} AS name_end,` +
-  ` ${positions(`to_tsvector('simple', ${DOCUMENT_TEXT_SQL('p.sku')})`)} AS sku_length,` +
+  ` ${positions(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.name')})`)} AS name_end,` +
+  ` ${positions(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.sku')})`)} AS sku_length,` +
   ` ${positions('p.search')} AS total OFFSET 0) counts) bounds`
 
 /** A lexeme of a single-token word: equal to one, or starting with the last word (never a compound, which FTS5 doesn't have). */
@@ -59,8 +59,8 @@ const occurrences = (vector: string) => `(SELECT coalesce(sum(cardinality(l.posi
  */
 export const SINGLE_TOKEN_HITS =
   `LATERAL (SELECT name_hits, sku_hits, row_hits - name_hits - sku_hits AS description_hits FROM (SELECT` +
-  ` ${occurrences(`to_tsvector('simple', ${DOCUMENT_TEXT_SQL('p.name')})`)} AS name_hits,` +
-  ` ${occurrences(`to_tsvector('simple', ${DOCUMENT_TEXT_SQL('p.sku')})`)} AS sku_hits,` +
+  ` ${occurrences(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.name')})`)} AS name_hits,` +
+  ` ${occurrences(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.sku')})`)} AS sku_hits,` +
   // OFFSET 0: each count is computed once per row, not once per use.
   ` ${occurrences('p.search')} AS row_hits OFFSET 0) counts) hits`
 

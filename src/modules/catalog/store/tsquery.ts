@@ -11,7 +11,7 @@ import { searchWords } from './listing.ts'
  * - a word of several tokens also matches as PostgreSQL's parser reads it whole (`'oak.chair'`,
  *   `'u@x.com'`, `'2024-01-01'` are single lexemes in a tsvector of the raw text, never split).
  * to_tsquery('simple', …) lowercases every lexeme as the document's to_tsvector does.
- * A document made of SEARCH_TEXT_SQL (document.pg.ts) has unicode61's tokens, so these queries match
+ * A document made of SEARCH_TEXT_SQL (src/db/pg/search-text.ts) has unicode61's tokens, so these queries match
  * there exactly as on SQLite (test/modules/catalog/search-parity.test.ts); products.search is still
  * made of the raw text, where a word inside punctuation ('oak' in 'oak.chair') or an unaccented
  * spelling can't match.
@@ -52,7 +52,7 @@ const NON_TOKEN = /[^\p{L}\p{N}\p{M}]+/u
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
 const DIACRITICS = /[\u0300-\u036f]/g
 
-/** The unaccented spelling: decomposed, combining diacritical marks dropped (as SEARCH_TEXT_SQL of document.pg.ts). */
+/** The unaccented spelling: decomposed, combining diacritical marks dropped (as SEARCH_TEXT_SQL of src/db/pg/search-text.ts). */
 export const unaccent = (text: string) => text.normalize('NFD').replace(DIACRITICS, '')
 
 /** A tsquery operand that is only ever a literal: quoted, with quotes doubled and backslashes escaped. */
