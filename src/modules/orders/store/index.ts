@@ -5,9 +5,10 @@ import type { OrderStatus, products, Role } from '../../../db/schema.ts'
 import { createGroupCommit } from '../../../db/group-commit.ts'
 import { immediateTransaction } from '../../../db/transaction.ts'
 import type { Clock } from '../../../lib/clock.ts'
-import { ConflictError, InsufficientStockError, NotFoundError, ValidationFailedError, type FieldError } from '../../../lib/errors.ts'
+import { ConflictError, NotFoundError } from '../../../lib/errors.ts'
 import type { OrderView } from '../model.ts'
 import { canTransition, restocks } from '../status-machine.ts'
+import { checkLines, draftOrder, replayEarlier } from './order-draft.ts'
 import { createIdempotencyStore } from './idempotency.ts'
 import { createOrderReader, type OrderFilter } from './reader.ts'
 
@@ -94,95 +95,26 @@ export function createOrderStore(sqlite: Database, clock: Clock): OrderStore {
     'UPDATE orders SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status = ?4',
   )
 
-  function place({ user, items, note, idempotency: idempotent, currency, lowStockThreshold }: PlaceOrder): PlacedOrder {
-    const touched: string[] = []
+  function place(input: PlaceOrder): PlacedOrder {
+    const { user, items, note, idempotency: idempotent, currency } = input
     if (idempotent) {
       const earlier = idempotency.find(user.id, idempotent.key)
-      if (earlier) {
-        if (earlier.requestHash !== idempotent.hash) {
-          throw new ValidationFailedError('This Idempotency-Key was used with a different request body.', [
-            { path: 'Idempotency-Key', message: 'reused with another body', in: 'headers' },
-          ])
-        }
-        return { order: JSON.parse(earlier.responseBody) as OrderView, body: earlier.responseBody, replayed: true, touched }
-      }
+      if (earlier) return replayEarlier(earlier, idempotent.hash)
     }
-
-    const seen = new Map<string, number>()
-    const invalid: FieldError[] = []
-    const products = items.map((line, index) => {
-      if (seen.has(line.product_id)) {
-        invalid.push({ path: `/items/${index}/product_id`, message: `the product is already on line ${seen.get(line.product_id)}` })
-      }
-      seen.set(line.product_id, index)
-      const product = selectProduct.get(line.product_id)
-      if (!product || product.active !== 1) invalid.push({ path: `/items/${index}/product_id`, message: 'no such active product' })
-      return product
-    })
-    if (invalid.length) throw new ValidationFailedError('Some order lines are invalid.', invalid)
-
-    const short: FieldError[] = []
-    items.forEach((line, index) => {
-      const product = products[index]!
-      if (product.stock < line.quantity) {
-        short.push({
-          path: `/items/${index}/quantity`,
-          message: 'not enough stock',
-          product_id: product.id,
-          requested: line.quantity,
-          available: product.stock,
-        })
-      }
-    })
-    if (short.length) throw new InsufficientStockError('Not enough stock for some order lines.', short)
-
+    const products = checkLines(items, (id) => selectProduct.get(id))
     const now = clock.now().toISOString()
     const orderId = Bun.randomUUIDv7()
-    const lines = items.map((line, index) => {
-      const product = products[index]!
-      takeStock.run(line.quantity, now, product.id, line.quantity)
-      touched.push(product.id)
-      const after = product.stock - line.quantity
-      if (product.stock > lowStockThreshold && after <= lowStockThreshold) {
-        outbox.record('product.low_stock', {
-          product_id: product.id,
-          sku: product.sku,
-          name: product.name,
-          stock: after,
-          threshold: lowStockThreshold,
-        })
-      }
-      return {
-        product_id: product.id,
-        sku: product.sku,
-        name: product.name,
-        unit_price_cents: product.price_cents,
-        quantity: line.quantity,
-        line_total_cents: product.price_cents * line.quantity,
-      }
-    })
-    const total = lines.reduce((sum, line) => sum + line.line_total_cents, 0)
-    insertOrder.run(orderId, user.id, total, currency, note, now, now)
+    const { order, body, lines, lowStock } = draftOrder(input, products, orderId, now)
+    for (const line of lines) takeStock.run(line.quantity, now, line.product_id, line.quantity)
+    for (const data of lowStock) outbox.record('product.low_stock', data)
+    insertOrder.run(orderId, user.id, order.total_cents, currency, note, now, now)
     lines.forEach((line, position) =>
       insertItem.run(orderId, position, line.product_id, line.sku, line.name, line.unit_price_cents, line.quantity, line.line_total_cents),
     )
     insertEvent.run(orderId, null, 'pending', now, user.id)
-    const order: OrderView = {
-      id: orderId,
-      user_id: user.id,
-      status: 'pending',
-      items: lines,
-      total_cents: total,
-      currency,
-      note,
-      history: [{ from: null, to: 'pending', at: now, by: user.id }],
-      created_at: now,
-      updated_at: now,
-    }
     outbox.record('order.created', order)
-    const body = JSON.stringify(order)
     if (idempotent) idempotency.remember(user.id, idempotent.key, idempotent.hash, 201, body)
-    return { order, body, replayed: false, touched }
+    return { order, body, replayed: false, touched: products.map((product) => product.id) }
   }
 
   const placeInBatch = createGroupCommit(sqlite, place, { maxBatch: ORDER_BATCH_MAX })

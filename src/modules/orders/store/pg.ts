@@ -2,11 +2,12 @@ import type { SQL } from 'bun'
 import { createPgOutbox } from '../../../db/pg/outbox.ts'
 import type { OrderStatus } from '../../../db/schema.ts'
 import type { Clock } from '../../../lib/clock.ts'
-import { ConflictError, InsufficientStockError, NotFoundError, ValidationFailedError, type FieldError } from '../../../lib/errors.ts'
+import { ConflictError, NotFoundError } from '../../../lib/errors.ts'
 import type { OrderView } from '../model.ts'
 import { canTransition, restocks } from '../status-machine.ts'
 import { createPgIdempotencyStore } from './idempotency.pg.ts'
 import type { Actor, OrderStore, PlaceOrder, PlacedOrder } from './index.ts'
+import { checkLines, draftOrder, replayEarlier, type OrderableProduct } from './order-draft.ts'
 import { createPgOrderReader } from './reader.pg.ts'
 
 /*
@@ -16,15 +17,6 @@ import { createPgOrderReader } from './reader.pg.ts'
  * cancellations touching the same products never deadlock: the Idempotency-Key first, then the
  * order row (transitions), then products by ascending id.
  */
-
-interface ProductRow {
-  id: string
-  sku: string
-  name: string
-  price_cents: number
-  stock: number
-  active: boolean
-}
 
 interface LockedOrder {
   status: OrderStatus
@@ -50,90 +42,25 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
   const idempotency = createPgIdempotencyStore(clock)
   const reader = createPgOrderReader()
 
-  async function place(tx: SQL, { user, items, note, idempotency: idempotent, currency, lowStockThreshold }: PlaceOrder): Promise<PlacedOrder> {
-    const touched: string[] = []
+  async function place(tx: SQL, input: PlaceOrder): Promise<PlacedOrder> {
+    const { user, items, note, idempotency: idempotent, currency } = input
     if (idempotent) {
       const claim = await idempotency.claim(tx, user.id, idempotent.key, idempotent.hash)
-      if (!claim.claimed) {
-        if (claim.requestHash !== idempotent.hash) {
-          throw new ValidationFailedError('This Idempotency-Key was used with a different request body.', [
-            { path: 'Idempotency-Key', message: 'reused with another body', in: 'headers' },
-          ])
-        }
-        return { order: JSON.parse(claim.responseBody) as OrderView, body: claim.responseBody, replayed: true, touched }
-      }
+      if (!claim.claimed) return replayEarlier(claim, idempotent.hash)
     }
 
     // Locked in ascending id order (the sort runs below the row locks), read as committed after each lock.
     const ids = items.map((line) => line.product_id)
-    const rows = await tx<ProductRow[]>`
+    const rows = await tx<OrderableProduct[]>`
       SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`
     const byId = new Map(rows.map((row) => [row.id, row]))
-
-    const seen = new Map<string, number>()
-    const invalid: FieldError[] = []
-    const products = items.map((line, index) => {
-      if (seen.has(line.product_id)) {
-        invalid.push({ path: `/items/${index}/product_id`, message: `the product is already on line ${seen.get(line.product_id)}` })
-      }
-      seen.set(line.product_id, index)
-      const product = byId.get(line.product_id)
-      if (!product || !product.active) invalid.push({ path: `/items/${index}/product_id`, message: 'no such active product' })
-      return product
-    })
-    if (invalid.length) throw new ValidationFailedError('Some order lines are invalid.', invalid)
-
-    const short: FieldError[] = []
-    items.forEach((line, index) => {
-      const product = products[index]!
-      if (product.stock < line.quantity) {
-        short.push({
-          path: `/items/${index}/quantity`,
-          message: 'not enough stock',
-          product_id: product.id,
-          requested: line.quantity,
-          available: product.stock,
-        })
-      }
-    })
-    if (short.length) throw new InsufficientStockError('Not enough stock for some order lines.', short)
-
+    const products = checkLines(items, (id) => byId.get(id))
     const now = clock.now().toISOString()
     const orderId = Bun.randomUUIDv7()
-    const lowStock: unknown[] = []
-    const lines = items.map((line, index) => {
-      const product = products[index]!
-      touched.push(product.id)
-      const after = product.stock - line.quantity
-      if (product.stock > lowStockThreshold && after <= lowStockThreshold) {
-        lowStock.push({ product_id: product.id, sku: product.sku, name: product.name, stock: after, threshold: lowStockThreshold })
-      }
-      return {
-        product_id: product.id,
-        sku: product.sku,
-        name: product.name,
-        unit_price_cents: product.price_cents,
-        quantity: line.quantity,
-        line_total_cents: product.price_cents * line.quantity,
-      }
-    })
-    const total = lines.reduce((sum, line) => sum + line.line_total_cents, 0)
-    const order: OrderView = {
-      id: orderId,
-      user_id: user.id,
-      status: 'pending',
-      items: lines,
-      total_cents: total,
-      currency,
-      note,
-      history: [{ from: null, to: 'pending', at: now, by: user.id }],
-      created_at: now,
-      updated_at: now,
-    }
-    const body = JSON.stringify(order)
+    const { order, body, lines, lowStock } = draftOrder(input, products, orderId, now)
+    const total = order.total_cents
     const column = <K extends keyof (typeof lines)[number]>(key: K) => lines.map((line) => line[key])
     const quantities = column('quantity')
-
     // Every write in one pipeline: one round trip. The stock update is still guarded (and its row
     // count checked below): the rows are locked, so it can only fall short if something is wrong.
     const [taken] = (await all([
@@ -153,7 +80,7 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
       ...(idempotent ? [idempotency.remember(tx, user.id, idempotent.key, body)] : []),
     ])) as [unknown[]]
     if (taken.length !== items.length) throw new ConflictError('The stock changed meanwhile; try again.')
-    return { order, body, replayed: false, touched }
+    return { order, body, replayed: false, touched: products.map((product) => product.id) }
   }
 
   async function transition(tx: SQL, user: Actor, id: string, to: OrderStatus, options: { ownerMayAct: boolean }) {
