@@ -19,6 +19,11 @@ export function migrationStatus(sqlite: Database, migrations: EmbeddedMigration[
     .query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
     .get()!.n
   const recorded = table ? sqlite.query<{ created_at: number }, []>('SELECT created_at FROM "__drizzle_migrations"').all().map((row) => Number(row.created_at)) : []
+  return statusOf(recorded, migrations)
+}
+
+/** Either dialect's rule, from the journal timestamps a database has recorded. */
+export function statusOf(recorded: number[], migrations: EmbeddedMigration[]): MigrationStatus {
   const last = Math.max(0, ...recorded)
   const known = new Set(migrations.map((m) => m.when))
   return {

@@ -1,6 +1,6 @@
 import type { SQL } from 'bun'
 import type { EmbeddedMigration } from '../embed.ts'
-import type { MigrationStatus } from '../migration-status.ts'
+import { statusOf, type MigrationStatus } from '../migration-status.ts'
 import { migrations as embedded } from './migrations.gen.ts'
 
 /*
@@ -54,11 +54,5 @@ export async function postgresMigrationStatus(sql: SQL, migrations: EmbeddedMigr
   const recorded: number[] = table.present
     ? (await sql`SELECT created_at FROM drizzle.__drizzle_migrations`).map((row: { created_at: string }) => Number(row.created_at))
     : []
-  const last = Math.max(0, ...recorded)
-  const known = new Set(migrations.map((m) => m.when))
-  return {
-    applied: migrations.filter((m) => m.when <= last).map((m) => m.tag),
-    pending: migrations.filter((m) => m.when > last).map((m) => m.tag),
-    unknown: recorded.filter((when) => !known.has(when)),
-  }
+  return statusOf(recorded, migrations)
 }
