@@ -13,6 +13,10 @@
  *   workers are not pinned: on a 2-core machine they compete with wrk for the second core (say so next to the figures).
  *   --postgres (default: KIOSK_TEST_POSTGRES_URL, else the local server of scripts/postgres.sh when it answers)
  *   measures this build on a PostgreSQL copy of the bench data as one more peer of the read and order scenarios.
+ *   --replicas N (default 2; 1 turns it off) measures N replicas of this build on that PostgreSQL copy, each on its own
+ *   port and DATA_DIR, as one more peer of the cached read and order creation: wrk can't balance ports, so one wrk per
+ *   replica runs at the same time (the connections split between them) and their rates are added; no proxy hop is
+ *   measured. The replicas, PostgreSQL and the wrk processes share the machine's cores (say so next to the figures).
  *   bun run bench --scale ...   (or `bun run bench:scale`): the cost-as-data-grows section, bench/scale.ts
  *
  * The server is pinned to CPU 0 and wrk to CPU 1 (taskset) when the machine has both. Numbers on
@@ -52,6 +56,7 @@ const { values: flags } = parseArgs({
     against: { type: 'string' },
     workers: { type: 'string', default: '2' },
     postgres: { type: 'string' },
+    replicas: { type: 'string', default: '2' },
   },
 })
 const rounds = Number(flags.rounds)
@@ -72,21 +77,54 @@ async function cacheLookups(url: string) {
   return { hits: read('hit'), misses: read('miss') }
 }
 
+/** Product cache lookups summed over every address of a server (the replicas keep a cache each). */
+async function cacheLookupsOf(urls: string[]) {
+  const each = await Promise.all(urls.map(cacheLookups))
+  return { hits: each.reduce((sum, c) => sum + c.hits, 0), misses: each.reduce((sum, c) => sum + c.misses, 0) }
+}
+
+/**
+ * wrk runs made at the same time against the replicas, as one: requests and rates added; wrk prints
+ * percentiles, not its histogram, so p50/p99 are the worse run's (an upper bound of the combined one).
+ */
+function combined(runs: WrkResult[]): WrkResult {
+  if (runs.length === 1) return runs[0]!
+  return {
+    requestsPerSecond: runs.reduce((sum, r) => sum + r.requestsPerSecond, 0),
+    p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  }
+}
+
 async function measure(server: Server, scenario: Scenario, ctx: Omit<ScenarioContext, 'server' | 'url'>): Promise<Sample> {
   const target = await scenario.target({ ...ctx, server: isKiosk(server.name) ? 'kiosk' : server.name, url: server.url })
-  const check = await fetch(`${server.url}${target.script ? '/health/live' : target.path}`)
-  if (check.status !== 200) throw new Error(`${server.name} answered ${check.status} to ${target.path}`)
-  const load = { url: `${server.url}${target.path}`, connections: scenario.connections ?? connections, cpu: LOAD_CPU, script: target.script }
-  const warm = await runWrk({ ...load, seconds: warmup })
+  for (const url of server.urls) {
+    const check = await fetch(`${url}${target.script ? '/health/live' : target.path}`)
+    if (check.status !== 200) throw new Error(`${server.name} answered ${check.status} to ${target.path}`)
+  }
+  // One wrk per address, all at once (wrk balances nothing), each with its share of the connections.
+  const total = scenario.connections ?? connections
+  const loads = server.urls.map((url, i) => ({
+    url: `${url}${target.path}`,
+    connections: Math.floor(total / server.urls.length) + (i < total % server.urls.length ? 1 : 0),
+    cpu: LOAD_CPU,
+    script: target.script,
+  }))
+  const [warm] = await Promise.all(loads.map((load) => runWrk({ ...load, seconds: warmup })))
   // A cycling script says where its warm-up stopped: the measured run starts half a cycle away.
-  const position = /cycle-position (\d+) of (\d+)/.exec(warm.output)
+  const position = /cycle-position (\d+) of (\d+)/.exec(warm!.output)
   const env = position ? { CYCLE_START: String(Number(position[1]) + Math.floor(Number(position[2]) / 2)) } : undefined
-  resetPeakRss(server.process.pid)
-  const before = isKiosk(server.name) ? await cacheLookups(server.url) : undefined
-  const { output: _, ...result } = await runWrk({ ...load, seconds, env })
-  const rssMiB = peakRssMiB(server.process.pid)
+  for (const child of server.processes) resetPeakRss(child.pid)
+  const before = isKiosk(server.name) ? await cacheLookupsOf(server.urls) : undefined
+  const runs = await Promise.all(loads.map((load) => runWrk({ ...load, seconds, env })))
+  const result = combined(runs.map(({ output: _, ...run }) => run))
+  // The replicas' memory is what they take together.
+  const peaks = server.processes.map((child) => peakRssMiB(child.pid))
+  const rssMiB = peaks.includes(null) ? null : peaks.reduce<number>((sum, peak) => sum + peak!, 0)
   if (!before) return { ...result, rssMiB }
-  const after = await cacheLookups(server.url)
+  const after = await cacheLookupsOf(server.urls)
   const lookups = after.hits - before.hits + (after.misses - before.misses)
   return { ...result, rssMiB, cacheHitRatio: lookups ? (after.hits - before.hits) / lookups : undefined }
 }
@@ -147,6 +185,7 @@ const files: ServerFiles = {
   againstExecutable: flags.against ? resolve(flags.against) : undefined,
   workers: Number(flags.workers),
   postgresUrl: postgres?.url,
+  replicas: Number(flags.replicas),
 }
 writeFileSync(files.listQueryFile, JSON.stringify(listQuery))
 const luaDir = join(workDir, 'lua')
@@ -164,9 +203,12 @@ const ctx = {
 const kioskVariants: PeerName[] = [...(flags.against ? (['against'] as const) : []), ...(Number(flags.workers) > 1 ? (['workers'] as const) : [])]
 /** The scenarios Kiosk on PostgreSQL runs (issue #17): reads, the product page and orders. */
 const POSTGRES_SCENARIOS = new Set(['cached product read', 'uncached product read', 'filtered product page', 'order creation'])
+/** The scenarios the replicas run (issue #18): the cached read (no database) and orders (all of it in the database). */
+const REPLICA_SCENARIOS = new Set(['cached product read', 'order creation'])
 const peersOf = (scenario: Scenario): PeerName[] => [
   ...kioskVariants,
   ...(postgres && POSTGRES_SCENARIOS.has(scenario.name) ? (['postgres'] as const) : []),
+  ...(postgres && Number(flags.replicas) > 1 && REPLICA_SCENARIOS.has(scenario.name) ? (['replicas'] as const) : []),
   ...scenario.peers,
 ]
 const servers: ServerName[] = ['kiosk', ...new Set(scenarios.flatMap(peersOf).filter((peer) => !skipped.has(peer)))]

@@ -14,16 +14,19 @@ export const SERVER_CPU = 0
 export const LOAD_CPU = 1
 export const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
 
-export type ServerName = 'kiosk' | 'against' | 'workers' | 'postgres' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
+export type ServerName = 'kiosk' | 'against' | 'workers' | 'postgres' | 'replicas' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
 export type PeerName = Exclude<ServerName, 'kiosk'>
-/** Kiosk itself, another build of it (`--against`), or it with KIOSK_WORKERS (`--workers`): all take Kiosk's requests. */
-export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers' || name === 'postgres'
+/** Kiosk itself, another build of it (`--against`), with KIOSK_WORKERS (`--workers`), on PostgreSQL, as replicas: all take Kiosk's requests. */
+export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers' || name === 'postgres' || name === 'replicas'
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   kiosk: 'Kiosk (dist/kiosk)',
   against: 'another Kiosk build (--against)',
   workers: 'Kiosk with KIOSK_WORKERS (--workers; unpinned, shares the cores with wrk)',
   postgres: 'Kiosk on PostgreSQL (DATABASE_URL, loopback; the PostgreSQL server is not pinned and shares both cores)',
+  replicas:
+    'Kiosk replicas (--replicas) on that PostgreSQL database: one wrk per replica at once, connections split, rates added, p50/p99 the worse of the two; ' +
+    'unpinned: the replicas, PostgreSQL and wrk share both cores of one machine',
   'bun-raw': 'raw Bun.serve + bun:sqlite',
   'node-fastify': 'Node + Fastify 5 + better-sqlite3',
   'elysia-insert': 'bare Elysia one-row insert',
@@ -31,8 +34,12 @@ export const SERVER_LABELS: Record<ServerName, string> = {
 
 export interface Server {
   name: ServerName
+  /** The first (or only) address; `urls` has every one that serves it (the replicas: one each). */
   url: string
+  urls: string[]
   process: Subprocess
+  /** Every process serving it: one, but for the replicas. */
+  processes: Subprocess[]
   /** Exec to the first 200 on /health/live. */
   startMs: number
   stop(): Promise<void>
@@ -49,8 +56,10 @@ export interface ServerFiles {
   againstExecutable?: string
   /** KIOSK_WORKERS of the `workers` server. */
   workers?: number
-  /** DATABASE_URL of the `postgres` server: a copy of the bench data (bench/postgres.ts). */
+  /** DATABASE_URL of the `postgres` and `replicas` servers: a copy of the bench data (bench/postgres.ts). */
   postgresUrl?: string
+  /** How many processes the `replicas` server runs, each on its own port and DATA_DIR. */
+  replicas?: number
 }
 
 /** Where the Node peer and its npm dependencies live: gitignored, never Kiosk's node_modules. */
@@ -89,6 +98,7 @@ function command(name: ServerName, port: number, files: ServerFiles): { argv: st
       return { argv: [files.againstExecutable!, 'serve'], cwd: files.dataDir }
     case 'workers':
     case 'postgres':
+    case 'replicas':
       return { argv: [EXECUTABLE, 'serve'], cwd: files.dataDir }
     case 'bun-raw':
       return {
@@ -103,46 +113,59 @@ function command(name: ServerName, port: number, files: ServerFiles): { argv: st
 }
 
 export async function startServer(name: ServerName, files: ServerFiles, extraEnv: Record<string, string> = {}): Promise<Server> {
-  const port = freePort()
-  const { argv, cwd } = command(name, port, files)
   const started = performance.now()
-  // Several workers are not pinned to one core: that would measure one core twice.
-  const child = Bun.spawn(name === 'workers' ? argv : pinned(SERVER_CPU, argv), {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: files.dataDir,
-      NODE_ENV: 'production',
-      JWT_SECRET: BENCH_SECRET,
-      CACHE_MAX_ENTRIES: String(files.cacheEntries),
-      ...(name === 'workers' ? { KIOSK_WORKERS: String(files.workers ?? 2) } : {}),
-      ...(name === 'postgres' ? { DATABASE_URL: files.postgresUrl! } : {}),
-      ...extraEnv,
-    },
-    // Kiosk logs a line per request at the default level (info), as in production; the lines go nowhere.
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
-  const url = `http://127.0.0.1:${port}`
+  // The replicas are separate servers on separate ports, each with its own DATA_DIR (its lock): one per replica.
+  const count = name === 'replicas' ? (files.replicas ?? 2) : 1
+  const children: Subprocess[] = []
+  const urls: string[] = []
   try {
-    await waitFor200(`${url}/health/live`, 60_000)
+    for (let replica = 1; replica <= count; replica++) {
+      const port = freePort()
+      const { argv, cwd } = command(name, port, files)
+      // Several workers (or replicas) are not pinned to one core: that would measure one core twice.
+      const child = Bun.spawn(name === 'workers' || name === 'replicas' ? argv : pinned(SERVER_CPU, argv), {
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: name === 'replicas' ? join(files.dataDir, `replica-${replica}`) : files.dataDir,
+          NODE_ENV: 'production',
+          JWT_SECRET: BENCH_SECRET,
+          CACHE_MAX_ENTRIES: String(files.cacheEntries),
+          ...(name === 'workers' ? { KIOSK_WORKERS: String(files.workers ?? 2) } : {}),
+          ...(name === 'postgres' || name === 'replicas' ? { DATABASE_URL: files.postgresUrl! } : {}),
+          ...extraEnv,
+        },
+        // Kiosk logs a line per request at the default level (info), as in production; the lines go nowhere.
+        stdout: 'ignore',
+        stderr: 'inherit',
+      })
+      children.push(child)
+      urls.push(`http://127.0.0.1:${port}`)
+      await waitFor200(`${urls.at(-1)}/health/live`, 60_000)
+    }
   } catch (error) {
-    child.kill('SIGKILL')
+    for (const child of children) child.kill('SIGKILL')
     throw error
   }
   const startMs = performance.now() - started
   return {
     name,
-    url,
-    process: child,
+    url: urls[0]!,
+    urls,
+    process: children[0]!,
+    processes: children,
     startMs,
     async stop() {
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await child.exited
-      clearTimeout(timer)
+      await Promise.all(
+        children.map(async (child) => {
+          child.kill('SIGTERM')
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+          await child.exited
+          clearTimeout(timer)
+        }),
+      )
     },
   }
 }

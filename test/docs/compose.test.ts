@@ -27,8 +27,17 @@ const withoutLegacyIds = (node: unknown): unknown =>
       : node
 const { $schema: _dialect, ...composeSchema } = withoutLegacyIds(schema) as Record<string, unknown>
 const validate = ajv.compile(composeSchema)
+interface Service {
+  image: string
+  profiles?: string[]
+  ports?: string[]
+  volumes?: string[]
+  environment: Record<string, string>
+  depends_on?: Record<string, { condition: string }>
+  healthcheck: { test: string[] }
+}
 const compose = Bun.YAML.parse(await Bun.file(join(root, 'compose.yaml')).text()) as {
-  services: Record<string, { volumes: string[]; healthcheck: { test: string[] } }>
+  services: Record<string, Service>
   volumes: Record<string, unknown>
 }
 
@@ -51,8 +60,49 @@ describe('compose.yaml', () => {
     const dockerfile = await Bun.file(join(root, 'Dockerfile')).text()
     const kiosk = compose.services.kiosk!
     expect(kiosk.volumes).toEqual(['kiosk-data:/data'])
-    expect(Object.keys(compose.volumes)).toEqual(['kiosk-data'])
+    expect(Object.keys(compose.volumes)).toEqual(['kiosk-data', 'kiosk-postgres'])
     expect(dockerfile).toContain('VOLUME /data')
     expect(dockerfile).toContain(`CMD ${JSON.stringify(kiosk.healthcheck.test.slice(1)).replace(/","/g, '", "')}`)
+  })
+})
+
+describe('compose.yaml: the replicas profile', () => {
+  const { kiosk, postgres, redis, 'replica-1': first, 'replica-2': second } = compose.services
+  const replicas = [first!, second!]
+
+  test('the default is still the one SQLite service: every other service is in the replicas profile', () => {
+    expect(kiosk!.profiles).toBeUndefined()
+    expect(kiosk!.environment).toEqual({ NODE_ENV: 'production', JWT_SECRET: expect.stringMatching(/^\$\{JWT_SECRET:\?/) })
+    expect(Object.entries(compose.services).filter(([, service]) => !service.profiles).map(([name]) => name)).toEqual(['kiosk'])
+    expect(Object.keys(compose.services).filter((name) => compose.services[name]!.profiles?.includes('replicas')).sort()).toEqual([
+      'postgres',
+      'redis',
+      'replica-1',
+      'replica-2',
+    ])
+  })
+
+  test('PostgreSQL 15, Redis 7 and two replicas of the Kiosk image, each with a health check', () => {
+    expect(postgres!.image).toBe('postgres:15')
+    expect(redis!.image).toBe('redis:7')
+    for (const replica of replicas) expect(replica.image).toBe(kiosk!.image)
+    expect(postgres!.healthcheck.test).toEqual(['CMD', 'pg_isready', '-U', 'kiosk', '-d', 'kiosk'])
+    expect(redis!.healthcheck.test).toEqual(['CMD', 'redis-cli', 'ping'])
+    expect(postgres!.volumes).toEqual(['kiosk-postgres:/var/lib/postgresql/data'])
+  })
+
+  test('the replicas: readiness health check, one database and one secret, behind a proxy, ports apart on loopback', async () => {
+    // `kiosk healthcheck` is GET /health/ready on the replica's own port.
+    expect(await Bun.file(join(root, 'src/cli/healthcheck.ts')).text()).toContain('/health/ready')
+    for (const replica of replicas) {
+      expect(replica.healthcheck.test).toEqual(['CMD', '/app/kiosk', 'healthcheck'])
+      expect(replica.environment.JWT_SECRET).toBe(kiosk!.environment.JWT_SECRET!)
+      expect(replica.environment.DATABASE_URL).toMatch(/^postgres:\/\/kiosk:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/kiosk$/)
+      expect(replica.environment.TRUST_PROXY).toBe('true')
+      expect(replica.depends_on).toEqual({ postgres: { condition: 'service_healthy' } })
+      expect(replica.volumes).toBeUndefined()
+    }
+    expect(postgres!.environment).toMatchObject({ POSTGRES_USER: 'kiosk', POSTGRES_DB: 'kiosk' })
+    expect(replicas.map((replica) => replica.ports)).toEqual([['127.0.0.1:3001:3000'], ['127.0.0.1:3002:3000']])
   })
 })
