@@ -6,7 +6,7 @@ WORKDIR /src
 COPY package.json bun.lock ./
 # Only what the executable is built from: no test, lint or bench tooling in this stage.
 RUN bun install --frozen-lockfile --production
-COPY tsconfig.json bunfig.toml drizzle.config.ts ./
+COPY tsconfig.json bunfig.toml ./
 COPY scripts ./scripts
 COPY migrations ./migrations
 COPY src ./src
@@ -16,7 +16,7 @@ RUN bun run build
 FROM debian:bookworm-slim
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="kiosk" \
-      org.opencontainers.image.description="A commerce API in one executable: users, catalog, orders, reports, webhooks on embedded SQLite." \
+      org.opencontainers.image.description="A commerce API in one executable: users, catalog, orders, reports, webhooks on embedded SQLite or PostgreSQL." \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 RUN useradd --system --uid 10001 --home-dir /data kiosk \

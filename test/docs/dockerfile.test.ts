@@ -1,4 +1,5 @@
 import { expect, setDefaultTimeout, test } from 'bun:test'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import pkg from '../../package.json'
 
@@ -22,4 +23,11 @@ test('labels, volume, user and health check of the final image', () => {
   expect(final).toContain('USER kiosk')
   expect(final).toContain('VOLUME /data')
   expect(final).toMatch(/^HEALTHCHECK .* CMD \["\/app\/kiosk", "healthcheck"\]$/m)
+})
+
+test('every file the build stage copies from the checkout exists (a renamed file breaks docker build)', () => {
+  const root = join(import.meta.dir, '../..')
+  const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/))
+  expect(sources).toEqual(['package.json', 'bun.lock', 'tsconfig.json', 'bunfig.toml', 'scripts', 'migrations', 'src'])
+  expect(sources.filter((source) => !existsSync(join(root, source)))).toEqual([])
 })
