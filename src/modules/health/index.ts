@@ -3,12 +3,14 @@ import { checkReadiness } from './service.ts'
 import type { HealthStore } from './store.ts'
 
 const Status = t.Object({ status: t.Literal('ok') }, { description: 'The process is running' })
+const Check = t.Union([t.Literal('ok'), t.Literal('unavailable')])
 const Readiness = t.Object(
   {
-    status: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
+    status: Check,
     checks: t.Object({
-      database: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
+      database: Check,
       migrations: t.Union([t.Literal('ok'), t.Literal('pending'), t.Literal('unknown')]),
+      redis: t.Optional(t.Union([t.Literal('ok'), t.Literal('unavailable')], { description: 'Only with REDIS_URL: whether Redis answers PING' })),
     }),
   },
   { description: 'Readiness and the checks behind it' },
@@ -29,8 +31,8 @@ export const healthModule = (services: { healthStore: HealthStore }) =>
       {
         response: {
           200: Readiness,
-          503: t.Object(Readiness.properties, { description: 'The database does not answer or is not migrated' }),
+          503: t.Object(Readiness.properties, { description: 'The database (or Redis, with REDIS_URL) does not answer, or the database is not migrated' }),
         },
-        detail: { summary: 'Readiness: 200 when the database answers and is migrated, else 503' },
+        detail: { summary: 'Readiness: 200 when the database answers and is migrated (and Redis answers, with REDIS_URL), else 503' },
       },
     )
