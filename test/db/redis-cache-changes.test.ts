@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { RedisClient } from 'bun'
 import { CACHE_CHANNEL, createRedisCacheChangeLog, publishCacheKeys } from '../../src/db/redis/cache-changes.ts'
-import { openRedis, type RedisHandle } from '../../src/db/redis/client.ts'
+import { COMMAND_TIMEOUT_MS, HEARTBEAT_MS, openRedis, type RedisHandle } from '../../src/db/redis/client.ts'
 import { createCache, invalidate, type Cache } from '../../src/lib/cache.ts'
 import type { CacheCoherence } from '../../src/lib/cache-coherence.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
@@ -159,6 +159,21 @@ describe.skipIf(!redisServerInstalled)(`cache changes through Redis pub/sub${red
     fill(cache, 'product:late')
     invalidate(other.cache, 'product:late')
     expect(await within(WAIT_MS, () => !cache.has('product:late'))).toBe(true)
+  })
+
+  test('a subscription that stops answering (a hung server, a silent network cut) is noticed by its heartbeat and made again', async () => {
+    const a = await follower()
+    const pid = Number(/process_id:(\d+)/.exec(String(await a.redis.send('INFO', ['server'])))?.[1])
+    fill(a.cache, 'product:1')
+    process.kill(pid, 'SIGSTOP')
+    try {
+      // Heartbeat, plus its timeout, plus a little: by then the subscription counts as lost.
+      await Bun.sleep(HEARTBEAT_MS + COMMAND_TIMEOUT_MS + 500)
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    // Resubscribed on a new connection, which drops the cache (the old one, answering again, would not).
+    expect(await within(WAIT_MS, () => !a.cache.has('product:1'))).toBe(true)
   })
 
   test('sync() has nothing to read before a request, prune() nothing to delete', async () => {

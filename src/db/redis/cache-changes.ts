@@ -1,4 +1,3 @@
-import type { RedisClient } from 'bun'
 import type { CacheChangeLog, CacheCoherence } from '../../lib/cache-coherence.ts'
 import { invalidateAll, invalidateReceived, onInvalidate, type Cache } from '../../lib/cache.ts'
 import type { RedisHandle } from './client.ts'
@@ -86,8 +85,8 @@ function followChannel(redis: RedisHandle, cache: Cache): CacheCoherence {
     start()
   })
 
-  // Following: one subscriber connection; a lost one is replaced, and its replacement drops everything.
-  let subscriber: RedisClient | undefined
+  // Following: one subscription; a lost one is made again, and its replacement drops everything.
+  let unsubscribe: (() => void) | undefined
   let resubscribe: ReturnType<typeof setTimeout> | undefined
   let subscribed!: () => void
   const ready = new Promise<void>((resolve) => (subscribed = resolve))
@@ -107,32 +106,27 @@ function followChannel(redis: RedisHandle, cache: Cache): CacheCoherence {
   const retry = (delay: number) => {
     if (closed) return
     clearTimeout(resubscribe)
-    resubscribe = setTimeout(() => void subscribe(Math.min(delay * 2, RETRY_MS.max)), delay)
+    resubscribe = setTimeout(() => (attempt = subscribe(Math.min(delay * 2, RETRY_MS.max))), delay)
     resubscribe.unref?.()
+  }
+  const onLost = () => {
+    unsubscribe = undefined
+    retry(RETRY_MS.first)
   }
 
   async function subscribe(nextDelay: number) {
-    let client: RedisClient | undefined
     try {
-      client = await redis.subscriber()
-      const made = client
-      made.onclose = () => {
-        if (made !== subscriber || closed) return
-        subscriber = undefined
-        retry(RETRY_MS.first)
-      }
-      await made.subscribe(CACHE_CHANNEL, onMessage)
-      if (closed) return made.close()
-      subscriber = made
+      const end = await redis.subscribe(CACHE_CHANNEL, onMessage, onLost)
+      if (closed) return end()
+      unsubscribe = end
       // Messages sent while there was no subscription are lost; at the first, reads before it were not followed.
       invalidateAll(cache)
       subscribed()
     } catch {
-      client?.close()
       retry(nextDelay)
     }
   }
-  void subscribe(RETRY_MS.first)
+  let attempt = subscribe(RETRY_MS.first)
 
   return {
     ready,
@@ -146,9 +140,9 @@ function followChannel(redis: RedisHandle, cache: Cache): CacheCoherence {
       // The last keys still go out: one more try for any a failure kept (bounded by the command timeout).
       await flushing
       if (pending.size || dropAll) await flush()
-      const client = subscriber
-      subscriber = undefined
-      client?.close()
+      await attempt
+      unsubscribe?.()
+      unsubscribe = undefined
     },
   }
 }

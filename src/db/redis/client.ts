@@ -12,8 +12,12 @@ export interface RedisHandle {
   send(command: string, args: string[]): Promise<unknown>
   /** Resolves when Redis answers PING. */
   ping(): Promise<void>
-  /** A new connection of its own, connected, for SUBSCRIBE (the caller closes it). */
-  subscriber(): Promise<RedisClient>
+  /**
+   * A connection of its own subscribed to `channel` (a subscribed connection can send nothing
+   * else), within COMMAND_TIMEOUT_MS. `onLost` runs once when it closes or stops answering its
+   * heartbeat, unless the caller closed it (with the function returned).
+   */
+  subscribe(channel: string, listener: (message: string) => void, onLost: () => void): Promise<() => void>
   close(): Promise<void>
 }
 
@@ -26,6 +30,25 @@ export const COMMAND_TIMEOUT_MS = 2_000
  * command fails at once while Redis is away (503), and the next one after it is back reconnects.
  */
 const OPTIONS: RedisOptions = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: COMMAND_TIMEOUT_MS }
+
+/** How often a subscribed connection is PINGed: a silently cut one would otherwise lose messages unnoticed. */
+export const HEARTBEAT_MS = 5_000
+
+/** `work`, or a RedisTimeoutError after COMMAND_TIMEOUT_MS (then `onTimeout` runs first). */
+async function bounded<T>(what: string, work: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout()
+      reject(new RedisTimeoutError(`Redis did not answer ${what} within ${COMMAND_TIMEOUT_MS} ms`))
+    }, COMMAND_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([work, timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 /** Redis could not answer in time (hung, or the network cut); recognised as unavailable by src/db/unavailable.ts. */
 export class RedisTimeoutError extends Error {
@@ -47,19 +70,40 @@ export function openRedis(url: string, scope: string): RedisHandle {
 
   async function send(command: string, args: string[]) {
     if (closed) throw new Error('the Redis connection is closed')
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // A connection that stopped answering may never say so: drop it, the next command reconnects.
-        client.close()
-        reject(new RedisTimeoutError(`Redis did not answer ${command} within ${COMMAND_TIMEOUT_MS} ms`))
-      }, COMMAND_TIMEOUT_MS)
-    })
-    try {
-      return await Promise.race([connected().then(() => client.send(command, args)), timedOut])
-    } finally {
-      clearTimeout(timer)
+    // A connection that stopped answering may never say so: dropped on a timeout, the next command reconnects.
+    return bounded(command, connected().then(() => client.send(command, args)), () => client.close())
+  }
+
+  async function subscribe(channel: string, listener: (message: string) => void, onLost: () => void) {
+    const subscriber = new RedisClient(url, OPTIONS)
+    let ended = false
+    let established = false
+    let heartbeat: ReturnType<typeof setInterval> | undefined
+    const end = () => {
+      ended = true
+      clearInterval(heartbeat)
+      subscriber.close()
     }
+    // Lost before it was established, it is a failed attempt (the promise rejects), not a loss.
+    const lost = () => {
+      if (ended) return
+      end()
+      if (established) onLost()
+    }
+    subscriber.onclose = lost
+    try {
+      await bounded('SUBSCRIBE', subscriber.connect().then(() => subscriber.subscribe(channel, listener)), () => {})
+      if (ended) throw new Error('the Redis subscription closed as it was made')
+    } catch (error) {
+      end()
+      throw error
+    }
+    established = true
+    heartbeat = setInterval(() => {
+      bounded('PING', subscriber.ping(), () => {}).catch(lost)
+    }, HEARTBEAT_MS)
+    heartbeat.unref?.()
+    return end
   }
 
   return {
@@ -68,11 +112,7 @@ export function openRedis(url: string, scope: string): RedisHandle {
     async ping() {
       await send('PING', [])
     },
-    async subscriber() {
-      const subscriber = new RedisClient(url, OPTIONS)
-      await subscriber.connect()
-      return subscriber
-    },
+    subscribe,
     async close() {
       closed = true
       client.close()
