@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../../../src/config.ts'
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../../src/http/problem.ts'
 import { createTestApp, createUser, expectProblem, insertProduct, json, onPostgres, type TestApp } from '../../helpers.ts'
@@ -39,6 +42,24 @@ describe('REDIS_URL settings', () => {
     expect((error as ConfigError).problems).toEqual([
       'REDIS_URL: needs DATABASE_URL (PostgreSQL); on SQLite processes share limits and cache changes through the database file (unset REDIS_URL)',
     ])
+  })
+
+  test('`kiosk serve` with REDIS_URL and no DATABASE_URL stops at start-up: exit 78, one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-redis-sqlite-'))
+    try {
+      const serve = Bun.spawn(['bun', '--no-env-file', resolve(import.meta.dir, '../../../src/main.ts'), 'serve'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:6379' },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      expect(await serve.exited).toBe(78)
+      expect((await new Response(serve.stderr).text()).trim()).toBe(
+        'kiosk: configuration error: REDIS_URL: needs DATABASE_URL (PostgreSQL); on SQLite processes share limits and cache changes through the database file (unset REDIS_URL)',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('redis:// and rediss:// only; the password is not echoed back', () => {
