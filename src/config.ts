@@ -120,6 +120,19 @@ const postgresUrl: Parser<string> = (raw, name) => {
   return raw.trim()
 }
 
+/** A Redis connection URL (redis:// or rediss:// for TLS); like postgresUrl, the password is never echoed back. */
+const redisUrl: Parser<string> = (raw, name) => {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return fail(name, 'expected a URL such as redis://:password@host:6379 or rediss://… (TLS)')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(name, `expected redis:// or rediss://, got "${url.protocol}//"`)
+  if (!url.hostname) fail(name, 'the URL names no host')
+  return raw.trim()
+}
+
 const currency: Parser<string> = (raw, name) =>
   /^[A-Z]{3}$/.test(raw) ? raw : fail(name, `expected an ISO 4217 code such as USD, got "${raw}"`)
 
@@ -145,6 +158,7 @@ export const SETTINGS = {
   DATABASE_URL: setting(postgresUrl, undefined, 'postgres://… to run on PostgreSQL ≥ 15 instead of SQLite (unset: SQLite at DATABASE_PATH)'),
   DATABASE_POOL_MAX: setting(int(1, 1000), '20', 'PostgreSQL: connections in this process\'s pool'),
   DATABASE_DRIVER: setting(oneOf('bun', 'postgres-js'), 'bun', 'PostgreSQL client: bun (Bun.sql) or postgres-js (the fallback)'),
+  REDIS_URL: setting(redisUrl, undefined, 'redis:// or rediss:// (PostgreSQL only): rate limits and cache invalidations shared through Redis; while it is down, requests that need it answer 503'),
   JWT_SECRET: setting(text, undefined, 'HS256 key for access tokens; ≥ 32 bytes, required in production'),
   ACCESS_TOKEN_TTL: setting(duration(1000), '15m', 'access token lifetime'),
   TOKEN_CLOCK_SKEW: setting(duration(0), '60s', 'how far in the future an access token\'s iat may be (clock skew) before it is refused'),
@@ -199,13 +213,14 @@ export const SETTINGS = {
 type Settings = typeof SETTINGS
 type Parsed = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never }
 
-export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN' | 'SMTP_URL'> {
+export interface Config extends Omit<Parsed, 'DATABASE_PATH' | 'JWT_SECRET' | 'METRICS_TOKEN' | 'SMTP_URL' | 'REDIS_URL'> {
   DATABASE_PATH: string
   JWT_SECRET: string
   /** True when JWT_SECRET was generated for this process (development only). */
   JWT_SECRET_GENERATED: boolean
   METRICS_TOKEN: string | undefined
   SMTP_URL: string | undefined
+  REDIS_URL: string | undefined
   /**
    * Set (from KIOSK_SUPERVISED_PORT, never by operators) in the worker processes a supervisor
    * starts: the port they share with reusePort. Undefined in a supervisor or a single process.
@@ -268,6 +283,12 @@ export function loadConfig(env: Env): Config {
   }
   const config = values as unknown as Config
   if (config.DATA_DIR !== undefined) config.DATABASE_PATH ??= join(config.DATA_DIR, 'kiosk.db')
+
+  // On SQLite every process already shares limits and cache changes through the file: a Redis
+  // there would be a second source of truth, so it is refused rather than half used.
+  if (config.REDIS_URL !== undefined && config.DATABASE_URL === undefined) {
+    problems.push('REDIS_URL: needs DATABASE_URL (PostgreSQL); on SQLite processes share limits and cache changes through the database file (unset REDIS_URL)')
+  }
 
   const secret = env.JWT_SECRET === '' ? undefined : env.JWT_SECRET
   if (secret !== undefined && Buffer.byteLength(secret) < 32) {

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util'
 import type { Config } from '../config.ts'
-import { migrateDatabase, openConfiguredDatabase } from '../db/database.ts'
+import { migrateDatabase, openConfiguredDatabase, type RedisHandle } from '../db/database.ts'
+import { publishCacheKeys } from '../db/redis/cache-changes.ts'
+import { cacheKeys } from '../lib/cache.ts'
 import { systemClock } from '../lib/clock.ts'
 import { codePoints } from '../lib/schema.ts'
 import { isEmail } from '../modules/users/model.ts'
+import type { UserStore } from '../modules/users/store.ts'
 import { hashPassword, normaliseEmail } from '../modules/users/service.ts'
 import { createStores } from '../stores.ts'
 import { readHiddenLine, readStdin } from './prompt.ts'
@@ -47,8 +50,24 @@ export async function createAdmin(config: Config, args: string[]): Promise<numbe
     const store = createStores({ database, clock: systemClock, config }).users
     const outcome = await store.upsertAdmin({ email, name: values.name, passwordHash, at: systemClock.now().toISOString() })
     console.log(outcome === 'promoted' ? `promoted ${email} to admin` : `created admin ${email}`)
+    if (database.dialect === 'postgres' && database.redis) await announce(database.redis, store, email, config.CACHE_TTL)
     return 0
   } finally {
     await database.close()
+  }
+}
+
+/**
+ * With REDIS_URL the running servers follow Redis, not the database's NOTIFY: tell them the
+ * account changed, so they drop its cached auth facts (its older tokens are refused at once).
+ * The account is saved either way; if Redis can't be reached, say how long servers may lag.
+ */
+async function announce(redis: RedisHandle, store: UserStore, email: string, cacheTtlMs: number) {
+  try {
+    const user = await store.findUserByEmail(email)
+    if (user) await publishCacheKeys(redis, [cacheKeys.userAuth(user.id)])
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    console.error(`kiosk create-admin: could not tell running servers through Redis (${reason}); they see the change within ${Math.ceil(cacheTtlMs / 1000)} s (CACHE_TTL)`)
   }
 }

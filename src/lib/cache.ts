@@ -39,8 +39,25 @@ export function cachedLookup<T extends NonNullable<unknown>>(cache: Cache, metri
 /** Invalidations per cache, so a fill that raced one can tell. */
 const invalidations = new WeakMap<Cache, number>()
 
-/** Drops an entry after the write that made it stale has committed. */
+/** Who hears of this process's invalidations (a coordinator telling other processes: src/db/redis/cache-changes.ts). */
+const invalidationListeners = new WeakMap<Cache, Set<(key: string) => void>>()
+
+/** Calls `listener` with every key `invalidate` drops from `cache`; returns the function that stops it. */
+export function onInvalidate(cache: Cache, listener: (key: string) => void): () => void {
+  const listeners = invalidationListeners.get(cache) ?? new Set()
+  invalidationListeners.set(cache, listeners)
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+/** Drops an entry after the write that made it stale has committed, and tells onInvalidate's listeners. */
 export function invalidate(cache: Cache, key: string) {
+  invalidateReceived(cache, key)
+  for (const listener of invalidationListeners.get(cache) ?? []) listener(key)
+}
+
+/** Drops an entry another process invalidated: not told to the listeners, which would echo it back. */
+export function invalidateReceived(cache: Cache, key: string) {
   invalidations.set(cache, (invalidations.get(cache) ?? 0) + 1)
   cache.delete(key)
 }

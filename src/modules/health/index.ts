@@ -3,13 +3,18 @@ import { checkReadiness } from './service.ts'
 import type { HealthStore } from './store.ts'
 
 const Status = t.Object({ status: t.Literal('ok') }, { description: 'The process is running' })
+const Check = t.Union([t.Literal('ok'), t.Literal('unavailable')])
 const Readiness = t.Object(
   {
-    status: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
-    checks: t.Object({
-      database: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
-      migrations: t.Union([t.Literal('ok'), t.Literal('pending'), t.Literal('unknown')]),
-    }),
+    status: Check,
+    checks: t.Object(
+      {
+        database: Check,
+        migrations: t.Union([t.Literal('ok'), t.Literal('pending'), t.Literal('unknown')]),
+        redis: t.Optional(Check),
+      },
+      { description: '`redis` only with REDIS_URL: whether Redis answers PING (within 2 s, as the database)' },
+    ),
   },
   { description: 'Readiness and the checks behind it' },
 )
@@ -29,8 +34,8 @@ export const healthModule = (services: { healthStore: HealthStore }) =>
       {
         response: {
           200: Readiness,
-          503: t.Object(Readiness.properties, { description: 'The database does not answer or is not migrated' }),
+          503: t.Object(Readiness.properties, { description: 'The database (or Redis, with REDIS_URL) does not answer, or the database is not migrated' }),
         },
-        detail: { summary: 'Readiness: 200 when the database answers and is migrated, else 503' },
+        detail: { summary: 'Readiness: 200 when the database answers and is migrated (and Redis answers, with REDIS_URL), else 503' },
       },
     )
