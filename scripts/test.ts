@@ -46,6 +46,9 @@ async function postgresServer(): Promise<{ url: string } | { missing: string }> 
   return (await reachable(local)) ? { url: local } : { missing: 'scripts/postgres.sh started PostgreSQL but it does not answer' }
 }
 
+// The REDIS_URL tests (PostgreSQL pass) use a local throwaway redis-server when one is installed.
+if (!process.env.KIOSK_TEST_REDIS_URL && Bun.which('redis-server')) Bun.spawnSync(['bash', resolve(root, 'scripts/redis.sh'), 'start'], { stdout: 'ignore' })
+
 const sqliteCode = await run('SQLite', { KIOSK_TEST_DATABASE: undefined })
 const server = await postgresServer()
 let postgresCode = 0

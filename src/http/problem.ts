@@ -179,9 +179,9 @@ export function toProblem(
   }
   if (isDatabaseUnavailable(error)) {
     // One warning per 10 s however many requests fail: an outage must not become a log storm.
-    if (unavailableLog.take('database', Date.now()) !== null) log.warn({ err: error }, 'database unavailable: answering 503')
+    if (unavailableLog.take('database', Date.now()) !== null) log.warn({ err: error }, 'database or Redis unavailable: answering 503')
     return {
-      problem: problemBody(request, 503, 'The database is unavailable; try again shortly.'),
+      problem: problemBody(request, 503, 'A service Kiosk depends on is unavailable; try again shortly.'),
       headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
     }
   }
