@@ -99,7 +99,8 @@ describe('compose.yaml: the replicas profile', () => {
       expect(replica.environment.JWT_SECRET).toBe(kiosk!.environment.JWT_SECRET!)
       expect(replica.environment.DATABASE_URL).toMatch(/^postgres:\/\/kiosk:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/kiosk$/)
       expect(replica.environment.TRUST_PROXY).toBe('true')
-      expect(replica.depends_on).toEqual({ postgres: { condition: 'service_healthy' } })
+      expect(replica.environment.REDIS_URL).toBe('redis://redis:6379')
+      expect(replica.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
       expect(replica.volumes).toBeUndefined()
     }
     expect(postgres!.environment).toMatchObject({ POSTGRES_USER: 'kiosk', POSTGRES_DB: 'kiosk' })
