@@ -76,12 +76,9 @@ async function serveProcess(
     throw listenError(error, config.HOST, config.SUPERVISED_PORT ?? config.PORT)
   }
   const server = app.server!
-  logger.info({ ...listeningUrls(server), database: describeDatabase(config), pid: process.pid }, 'kiosk listening')
-  const { webhookWorker, emailWorker } = services
-  webhookWorker.start()
-  emailWorker.start()
-
-  const signal = await new Promise<string>((resolve) => {
+  // Listening for signals before the ready line: a supervisor (or a test) may send SIGTERM the
+  // moment it reads that line, and a signal before the handlers would kill without draining.
+  const signalled = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'))
     process.once('SIGINT', () => resolve('SIGINT'))
     if (supervised) {
@@ -92,6 +89,12 @@ async function serveProcess(
       orphaned.unref()
     }
   })
+  logger.info({ ...listeningUrls(server), database: describeDatabase(config), pid: process.pid }, 'kiosk listening')
+  const { webhookWorker, emailWorker } = services
+  webhookWorker.start()
+  emailWorker.start()
+
+  const signal = await signalled
   if (supervised) for (const name of ['SIGTERM', 'SIGINT'] as const) process.on(name, () => {})
   logger.info({ signal }, 'shutting down: draining in-flight requests')
   // The worker stops polling now and finishes its attempts in flight while requests drain.

@@ -4,7 +4,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { backupDatabase, BackupError } from '../../src/db/backup.ts'
 import { backupDatabaseOffThread } from '../../src/jobs/backup-runner.ts'
+import { emptyFolder, runKiosk } from '../e2e/harness.ts'
 import { createTestApp, createUser } from '../helpers.ts'
+import { onPostgres, TEST_POSTGRES_URL } from '../postgres.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -15,7 +17,8 @@ await createUser(t)
 await createUser(t)
 const source = t.ctx.config.DATABASE_PATH
 
-describe('backupDatabase', () => {
+// backupDatabase copies the SQLite file (the backup API, integrity_check): nothing of it exists on PostgreSQL.
+describe.skipIf(onPostgres)('backupDatabase', () => {
   test('writes a verified copy with every row, while the source stays open', () => {
     const target = join(t.dir, 'copy.db')
     const result = backupDatabase(source, target)
@@ -65,5 +68,31 @@ describe('backupDatabase', () => {
 
   test('leaves no temp file behind', () => {
     expect(readdirSync(t.dir).filter((name) => name.includes('.partial'))).toEqual([])
+  })
+})
+
+// On either pass: with DATABASE_URL set the commands refuse before touching anything, naming the
+// PostgreSQL tools that do their job there (src/cli/sqlite-only.ts).
+describe('kiosk backup and kiosk restore with DATABASE_URL set', () => {
+  const env = { DATABASE_URL: TEST_POSTGRES_URL, JWT_SECRET: 'backup-test-secret-that-is-long-enough!!' }
+
+  test('kiosk backup exits 1 naming pg_dump, and writes no file', async () => {
+    const dir = emptyFolder()
+    const result = await runKiosk(['backup', 'copy.db'], { dir, env })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('DATABASE_URL is set')
+    expect(result.stderr).toContain('pg_dump')
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  test('kiosk restore exits 1 naming pg_restore, and changes nothing', async () => {
+    const dir = emptyFolder()
+    writeFileSync(join(dir, 'copy.db'), 'not even looked at')
+    const result = await runKiosk(['restore', 'copy.db'], { dir, env })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('DATABASE_URL is set')
+    expect(result.stderr).toContain('pg_restore')
+    expect(readdirSync(dir)).toEqual(['copy.db'])
+    expect(readFileSync(join(dir, 'copy.db'), 'utf8')).toBe('not even looked at')
   })
 })

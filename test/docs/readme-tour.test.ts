@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
-import { EXECUTABLE, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
+import { databaseEnv, EXECUTABLE, startKiosk, type RunningKiosk } from '../e2e/harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -26,7 +26,8 @@ bun() { if [ "$1 $2 $3" = "run kiosk --" ]; then shift 3; ${JSON.stringify(EXECU
 `
   const child = Bun.spawn(['bash', '-c', prelude + tour], {
     cwd: kiosk.dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KIOSK: kiosk.url },
+    // PostgreSQL pass: the shell has the server's DATABASE_URL exported, as an operator's would.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', KIOSK: kiosk.url, ...(await databaseEnv(kiosk.dir)) },
     stdout: 'pipe',
     stderr: 'pipe',
   })

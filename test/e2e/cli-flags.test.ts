@@ -3,7 +3,10 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { COMMANDS } from '../../src/cli/commands.ts'
 import { migrations } from '../../src/db/migrations.gen.ts'
-import { emptyFolder, runKiosk, startKiosk } from './harness.ts'
+import { migrations as postgresMigrations } from '../../src/db/pg/migrations.gen.ts'
+import { onPostgres } from '../postgres.ts'
+import { folderRow } from './folder-database.ts'
+import { databaseEnv, emptyFolder, freshFolder, runKiosk, startKiosk } from './harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -111,23 +114,34 @@ describe('configuration (issue 11, item 15)', () => {
     }
   })
 
+  // Which .env is read shows in the SQLite path DATA_DIR leads to: these runs are on SQLite in either pass.
   test('the executable reads ./.env and no other .env file', async () => {
     const dir = emptyFolder()
     for (const name of ['.env.local', '.env.production', '.env.development', '.env.test']) writeFileSync(join(dir, name), 'PORT=not-a-port\nDATA_DIR=./elsewhere\n')
-    const ignored = await runKiosk(['migrate', '--status'], { dir, env: { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) } })
+    const ignored = await runKiosk(['migrate', '--status'], { dir, env: { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, sqlite: true })
     expect(ignored.code).toBe(0)
     expect(ignored.stdout.split('\n')[0]).toBe(`no database at data/kiosk.db yet; ${migrations.length} migrations pending:`)
     writeFileSync(join(dir, '.env'), 'DATA_DIR=./from-dotenv\n')
-    const read = await runKiosk(['migrate', '--status'], { dir })
+    const read = await runKiosk(['migrate', '--status'], { dir, sqlite: true })
     expect(read.stdout.split('\n')[0]).toBe(`no database at from-dotenv/kiosk.db yet; ${migrations.length} migrations pending:`)
     // The environment wins over ./.env.
-    const env = await runKiosk(['migrate', '--status'], { dir, env: { DATA_DIR: './from-env' } })
+    const env = await runKiosk(['migrate', '--status'], { dir, env: { DATA_DIR: './from-env' }, sqlite: true })
     expect(env.stdout.split('\n')[0]).toBe(`no database at from-env/kiosk.db yet; ${migrations.length} migrations pending:`)
+  })
+
+  test.skipIf(!onPostgres)('DATABASE_URL in ./.env puts the executable on PostgreSQL', async () => {
+    const dir = freshFolder()
+    const { DATABASE_URL } = await databaseEnv(dir)
+    writeFileSync(join(dir, '.env'), `DATABASE_URL=${DATABASE_URL}\n`)
+    const status = await runKiosk(['migrate', '--status'], { dir, sqlite: true })
+    expect(status.code).toBe(0)
+    expect(status.stdout.split('\n')[0]).toBe(`database ${DATABASE_URL}: 0 applied, ${postgresMigrations.length} pending`)
+    expect(existsSync(join(dir, 'data'))).toBe(false)
   })
 })
 
 describe('kiosk migrate --status', () => {
-  test('lists applied and pending migrations and changes nothing', async () => {
+  test.skipIf(onPostgres)('lists applied and pending migrations and changes nothing', async () => {
     const dir = emptyFolder()
     const fresh = await runKiosk(['migrate', '--status'], { dir })
     expect(fresh.code).toBe(0)
@@ -139,6 +153,25 @@ describe('kiosk migrate --status', () => {
     const migrated = await runKiosk(['migrate', '--status'], { dir })
     expect(migrated.stdout).toBe(
       [`database data/kiosk.db: ${migrations.length} applied, 0 pending`, ...migrations.map((m) => `  applied  ${m.tag}`), ''].join('\n'),
+    )
+  })
+
+  test.skipIf(!onPostgres)('on PostgreSQL lists applied and pending migrations and changes nothing', async () => {
+    const dir = freshFolder()
+    const { DATABASE_URL } = await databaseEnv(dir)
+    const tables = async () =>
+      (await folderRow<{ n: number }>(dir, "SELECT CAST(count(*) AS INTEGER) AS n FROM pg_tables WHERE schemaname IN ('public', 'drizzle')"))!.n
+    const fresh = await runKiosk(['migrate', '--status'], { dir })
+    expect(fresh.code).toBe(0)
+    expect(fresh.stdout).toBe(
+      [`database ${DATABASE_URL}: 0 applied, ${postgresMigrations.length} pending`, ...postgresMigrations.map((m) => `  pending  ${m.tag}`), ''].join('\n'),
+    )
+    expect(await tables()).toBe(0)
+    expect(existsSync(join(dir, 'data'))).toBe(false)
+    expect((await runKiosk(['migrate'], { dir })).code).toBe(0)
+    const migrated = await runKiosk(['migrate', '--status'], { dir })
+    expect(migrated.stdout).toBe(
+      [`database ${DATABASE_URL}: ${postgresMigrations.length} applied, 0 pending`, ...postgresMigrations.map((m) => `  applied  ${m.tag}`), ''].join('\n'),
     )
   })
 })

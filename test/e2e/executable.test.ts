@@ -2,22 +2,32 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { version } from '../../package.json'
-import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+import { migrations as sqliteMigrations } from '../../src/db/migrations.gen.ts'
+import { migrations as postgresMigrations } from '../../src/db/pg/migrations.gen.ts'
+import { onPostgres } from '../postgres.ts'
+import { folderRow } from './folder-database.ts'
+import { freshFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
+const migrations = onPostgres ? postgresMigrations : sqliteMigrations
+const migrationTable = onPostgres ? 'drizzle.__drizzle_migrations' : '"__drizzle_migrations"'
+
 describe('kiosk in an empty folder with no configuration', () => {
   let kiosk: RunningKiosk
   beforeAll(async () => {
-    kiosk = await startKiosk()
+    // PostgreSQL: DATABASE_URL names an empty database, which start-up migrates.
+    kiosk = await startKiosk({ dir: freshFolder() })
   })
   afterAll(async () => {
     if (kiosk.process.exitCode === null) await kiosk.stop()
   })
 
-  test('creates ./data/kiosk.db, migrates it and is ready', async () => {
-    expect(existsSync(join(kiosk.dir, 'data', 'kiosk.db'))).toBe(true)
+  test(onPostgres ? 'migrates the empty database at DATABASE_URL, creates no SQLite file, and is ready' : 'creates ./data/kiosk.db, migrates it and is ready', async () => {
+    expect(existsSync(join(kiosk.dir, 'data', 'kiosk.db'))).toBe(!onPostgres)
+    const recorded = await folderRow<{ n: number }>(kiosk.dir, `SELECT CAST(count(*) AS INTEGER) AS n FROM ${migrationTable}`)
+    expect(recorded!.n).toBe(migrations.length)
     const response = await fetch(`${kiosk.url}/health/ready`)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', migrations: 'ok' } })
@@ -70,10 +80,10 @@ describe('kiosk commands', () => {
   })
 
   test('migrate creates and migrates the database, then is idempotent', async () => {
-    const dir = emptyFolder()
+    const dir = freshFolder()
     const first = await runKiosk(['migrate'], { dir })
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('applied')
+    expect(first.stdout).toBe(`applied ${migrations.map((m) => m.tag).join(', ')}\n`)
     const second = await runKiosk(['migrate'], { dir })
     expect(second.stdout).toContain('up to date')
   })

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { createTestDatabase, onPostgres } from '../postgres.ts'
+import { adminQuery, createTestDatabase, databaseUrl, onPostgres } from '../postgres.ts'
 
 /** The compiled executable under test. Built once per test run, from the current sources. */
 export const EXECUTABLE = resolve(import.meta.dir, '../../dist/kiosk')
@@ -22,9 +22,27 @@ export const emptyFolder = (prefix = 'kiosk-e2e-') => mkdtempSync(join(tmpdir(),
 // and the commands run in the same folder (create-admin, seed) share it, as they share a SQLite file.
 const folderDatabases = new Map<string, Promise<string>>()
 
+/**
+ * A new empty folder whose database is as a fresh install finds it: in the PostgreSQL pass an
+ * empty database (no tables, no migrations) instead of a migrated copy of the template.
+ */
+export function freshFolder(prefix?: string): string {
+  const dir = emptyFolder(prefix)
+  if (onPostgres) {
+    const name = `kiosk_test_${Bun.randomUUIDv7().replaceAll('-', '').slice(-16)}`
+    folderDatabases.set(dir, adminQuery(`CREATE DATABASE ${name}`).then(() => databaseUrl(name)))
+  }
+  return dir
+}
+
+/** Where the runs in a folder go: `sqlite` keeps one on the SQLite file in either pass (tests about that file). */
+export interface DatabaseChoice {
+  sqlite?: boolean
+}
+
 /** The settings that put a run in `dir` on its database: DATABASE_URL in the PostgreSQL pass, nothing on SQLite. */
-export async function databaseEnv(dir: string, env: Record<string, string> = {}): Promise<Record<string, string>> {
-  if (!onPostgres || env.DATABASE_URL !== undefined || env.DATABASE_PATH !== undefined) return {}
+export async function databaseEnv(dir: string, env: Record<string, string> = {}, choice: DatabaseChoice = {}): Promise<Record<string, string>> {
+  if (!onPostgres || choice.sqlite || env.DATABASE_URL !== undefined || env.DATABASE_PATH !== undefined) return {}
   let url = folderDatabases.get(dir)
   if (!url) folderDatabases.set(dir, (url = createTestDatabase().then((database) => database.url)))
   return { DATABASE_URL: await url }
@@ -46,12 +64,12 @@ export interface RunningKiosk {
  * Starts `dist/kiosk` (serve) in `dir` (a new empty folder by default) on a free port and waits
  * until it logs that it listens. Settings come only from `env`, as on a fresh machine.
  */
-export async function startKiosk(options: { dir?: string; env?: Record<string, string>; args?: string[] } = {}): Promise<RunningKiosk> {
+export async function startKiosk(options: { dir?: string; env?: Record<string, string>; args?: string[] } & DatabaseChoice = {}): Promise<RunningKiosk> {
   await ensureExecutable()
   const dir = options.dir ?? emptyFolder()
   const child = Bun.spawn([EXECUTABLE, ...(options.args ?? ['serve'])], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...(await databaseEnv(dir, options.env)), ...options.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', ...(await databaseEnv(dir, options.env, options)), ...options.env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -111,12 +129,12 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
 }
 
 /** Runs a one-shot kiosk command in `dir` and returns its exit code and output. */
-export async function runKiosk(args: string[], options: { dir?: string; env?: Record<string, string>; stdin?: string } = {}) {
+export async function runKiosk(args: string[], options: { dir?: string; env?: Record<string, string>; stdin?: string } & DatabaseChoice = {}) {
   await ensureExecutable()
   const dir = options.dir ?? emptyFolder()
   const child = Bun.spawn([EXECUTABLE, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(await databaseEnv(dir, options.env)), ...options.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(await databaseEnv(dir, options.env, options)), ...options.env },
     stdin: options.stdin === undefined ? 'ignore' : new Blob([options.stdin]),
     stdout: 'pipe',
     stderr: 'pipe',

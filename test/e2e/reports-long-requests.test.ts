@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/client.ts'
+import { onPostgres } from '../postgres.ts'
 import { seedDataFolder } from './data-folder.ts'
+import { folderQuery } from './folder-database.ts'
 import { startKiosk, type RunningKiosk } from './harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -24,22 +26,39 @@ beforeAll(async () => {
   const seeded = await seedDataFolder({ users: [{ role: 'admin' }, { role: 'user' }], products: [{ sku: 'CSV-LINE', stock: 1 }] })
   adminToken = seeded.users[0]!.token
   const product = seeded.products[0]!
-  // The orders are a fixture written straight into the file before the server starts.
-  const database = openDatabase(join(seeded.dir, 'data', 'kiosk.db'))
-  database.sqlite.transaction(() => {
-    database.sqlite.run(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-       INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at)
-       SELECT printf('order-%06d', i), ?2, 'paid', 1000, 'USD', NULL, ?3, ?3 FROM n`,
-      [ORDERS, seeded.users[1]!.id, '2026-05-10T00:00:00.000Z'],
+  // The orders are a fixture written straight into the database before the server starts.
+  if (onPostgres) {
+    // One statement, so the orders and their lines commit together.
+    await folderQuery(
+      seeded.dir,
+      `WITH placed AS (
+         INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at)
+         SELECT 'order-' || lpad(i::text, 6, '0'), ?, 'paid', 1000, 'USD', NULL, ?, ? FROM generate_series(1, ?) AS i
+         RETURNING id)
+       INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+       SELECT id, 0, ?, ?, ?, 1000, 1, 1000 FROM placed`,
+      [seeded.users[1]!.id, '2026-05-10T00:00:00.000Z', '2026-05-10T00:00:00.000Z', ORDERS, product.id, product.sku, product.name],
     )
-    database.sqlite.run(
-      `INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-       SELECT id, 0, ?1, ?2, ?3, 1000, 1, 1000 FROM orders`,
-      [product.id, product.sku, product.name],
-    )
-  })()
-  database.close()
+    // What autovacuum does soon after a bulk load: without statistics the planner guesses a few
+    // thousand orders and hashes the lot per batch (measured: a 22 s export instead of 1.4 s).
+    await folderQuery(seeded.dir, 'ANALYZE orders, order_items')
+  } else {
+    const database = openDatabase(join(seeded.dir, 'data', 'kiosk.db'))
+    database.sqlite.transaction(() => {
+      database.sqlite.run(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO orders (id, user_id, status, total_cents, currency, note, created_at, updated_at)
+         SELECT printf('order-%06d', i), ?2, 'paid', 1000, 'USD', NULL, ?3, ?3 FROM n`,
+        [ORDERS, seeded.users[1]!.id, '2026-05-10T00:00:00.000Z'],
+      )
+      database.sqlite.run(
+        `INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+         SELECT id, 0, ?1, ?2, ?3, 1000, 1, 1000 FROM orders`,
+        [product.id, product.sku, product.name],
+      )
+    })()
+    database.close()
+  }
   kiosk = await startKiosk({ dir: seeded.dir, env: { ...seeded.env, REQUEST_TIMEOUT: '1s' } })
 }, 60_000)
 afterAll(async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { emptyFolder, runKiosk, startKiosk } from './harness.ts'
+import { onPostgres } from '../postgres.ts'
+import { folderRow } from './folder-database.ts'
+import { freshFolder, runKiosk, startKiosk } from './harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -13,13 +15,18 @@ describe('one server per port and per data folder (issue 11, item 13)', () => {
     const first = await startKiosk()
     const port = new URL(first.url).port
     try {
-      const dir = emptyFolder()
+      // PostgreSQL: an empty database, so a migration would show.
+      const dir = freshFolder()
       const second = await runKiosk(['serve'], { dir, env: { ...LOCAL, PORT: port } })
       expect(second.code).toBe(69)
       expect(second.stderr).toBe(`kiosk: cannot listen on 127.0.0.1:${port}: the address is already in use (another process listens there)\n`)
       expect(second.stdout).toBe('')
       // It stopped before opening, let alone migrating, a database.
       expect(existsSync(join(dir, 'data', 'kiosk.db'))).toBe(false)
+      if (onPostgres) {
+        const tables = await folderRow<{ n: number }>(dir, "SELECT CAST(count(*) AS INTEGER) AS n FROM pg_tables WHERE schemaname IN ('public', 'drizzle')")
+        expect(tables!.n).toBe(0)
+      }
       // The first server still answers every request (nothing was shared with the second).
       for (let i = 0; i < 5; i++) expect((await fetch(`${first.url}/health/ready`)).status).toBe(200)
     } finally {

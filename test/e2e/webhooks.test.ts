@@ -4,15 +4,48 @@ import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
 import { createJwt } from '../../src/context.ts'
 import { createOutbox } from '../../src/db/outbox.ts'
+import { openPostgres } from '../../src/db/pg/client.ts'
+import { createPgOutbox } from '../../src/db/pg/outbox.ts'
+import type { EventType } from '../../src/db/schema.ts'
 import { systemClock } from '../../src/lib/clock.ts'
 import { startReceiver } from '../modules/webhooks/receiver.ts'
 import { seedDataFolder, type SeededUser } from './data-folder.ts'
-import { emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
+import { folderQuery, folderRow } from './folder-database.ts'
+import { databaseEnv, emptyFolder, runKiosk, startKiosk, type RunningKiosk } from './harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
 
 const JWT_SECRET = 'e2e-webhooks-secret-at-least-32-bytes!!'
+
+/**
+ * Records events in the folder's database through the outbox, in one transaction, as a transaction
+ * of the running service would (on PostgreSQL, the folder's own database); returns their ids.
+ */
+async function recordEvents(dir: string, events: [EventType, unknown][]): Promise<string[]> {
+  const { DATABASE_URL } = await databaseEnv(dir)
+  if (DATABASE_URL) {
+    const database = openPostgres(DATABASE_URL, { max: 1 })
+    const outbox = createPgOutbox(systemClock)
+    try {
+      return await database.sql.begin(async (tx) => {
+        const recorded = events.map(([type, data]) => outbox.record(tx, type, data))
+        await Promise.all(recorded.map((event) => event.written))
+        return recorded.map((event) => event.id)
+      })
+    } finally {
+      await database.close()
+    }
+  }
+  const db = new Database(join(dir, 'data', 'kiosk.db'))
+  try {
+    db.exec('PRAGMA busy_timeout = 5000')
+    const outbox = createOutbox(db, systemClock)
+    return db.transaction(() => events.map(([type, data]) => outbox.record(type, data)))()
+  } finally {
+    db.close()
+  }
+}
 
 describe('webhooks on the compiled executable', () => {
   const receiver = startReceiver()
@@ -25,17 +58,15 @@ describe('webhooks on the compiled executable', () => {
   test('an event recorded in the database reaches a registered receiver, signed, and only the subscribed type', async () => {
     const dir = emptyFolder()
     expect((await runKiosk(['migrate'], { dir })).code).toBe(0)
-    const databasePath = join(dir, 'data', 'kiosk.db')
 
     // An admin seeded straight into the data folder, and a token signed with the server's secret.
     const adminId = Bun.randomUUIDv7()
     const now = new Date().toISOString()
-    const seed = new Database(databasePath)
-    seed.run(
-      "INSERT INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at) VALUES (?, 'admin@example.com', 'Admin', ?, 'admin', 1, 0, ?, ?)",
+    await folderQuery(
+      dir,
+      "INSERT INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at) VALUES (?, 'admin@example.com', 'Admin', ?, 'admin', TRUE, 0, ?, ?)",
       [adminId, await Bun.password.hash('unused password', { algorithm: 'argon2id', memoryCost: 4096, timeCost: 2 }), now, now],
     )
-    seed.close()
     const token = await createJwt(JWT_SECRET).sign({
       sub: adminId,
       role: 'admin',
@@ -53,13 +84,11 @@ describe('webhooks on the compiled executable', () => {
     expect(registered.status).toBe(201)
     const webhook = (await registered.json()) as { id: string; secret: string }
 
-    // Events written into the database file, as a transaction of the running service would.
-    const db = new Database(databasePath)
-    db.exec('PRAGMA busy_timeout = 5000')
-    const outbox = createOutbox(db, systemClock)
-    outbox.record('product.low_stock', { product_id: 'p-1', stock: 1 })
-    const eventId = outbox.record('order.created', { order_id: 'o-e2e', total_cents: 1999 })
-    db.close()
+    // Events written into the folder's database, as a transaction of the running service would.
+    const [, eventId] = await recordEvents(dir, [
+      ['product.low_stock', { product_id: 'p-1', stock: 1 }],
+      ['order.created', { order_id: 'o-e2e', total_cents: 1999 }],
+    ])
 
     await receiver.arrivals(1)
     const [request] = receiver.received
@@ -72,10 +101,8 @@ describe('webhooks on the compiled executable', () => {
     // SIGTERM waits for the attempt in flight to be recorded before the database closes.
     expect(await kiosk.stop()).toBe(0)
     expect(receiver.received).toHaveLength(1)
-    const after = new Database(databasePath, { readonly: true })
-    const rows = after.query('SELECT event_id, status, attempts, last_status_code FROM webhook_deliveries WHERE webhook_id = ?').all(webhook.id)
-    const undispatched = after.query('SELECT count(*) AS n FROM outbox WHERE dispatched_at IS NULL').get() as { n: number }
-    after.close()
+    const rows = await folderQuery(dir, 'SELECT event_id, status, attempts, last_status_code FROM webhook_deliveries WHERE webhook_id = ?', [webhook.id])
+    const undispatched = (await folderRow<{ n: number }>(dir, 'SELECT CAST(count(*) AS INTEGER) AS n FROM outbox WHERE dispatched_at IS NULL'))!
     expect(rows).toEqual([{ event_id: eventId, status: 'delivered', attempts: 1, last_status_code: 200 }])
     expect(undispatched.n).toBe(0)
   })

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { afterResponseHooks, createTestApp, expectProblem, json, sqliteOf } from '../helpers.ts'
+import { afterResponseHooks, createTestApp, expectProblem, json, onPostgres, sqliteOf } from '../helpers.ts'
+import { adminQuery, databaseUrl } from '../postgres.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -80,12 +81,18 @@ describe('GET /health', () => {
   })
 
   test('ready is 503 before migrations', async () => {
-    const fresh = await createTestApp()
-    sqliteOf(fresh).exec('DELETE FROM "__drizzle_migrations"')
-    const response = await fresh.request('/health/ready')
-    expect(response.status).toBe(503)
-    expect((await json(response)).checks.migrations).toBe('pending')
-    fresh.close()
+    // PostgreSQL: a database of its own with nothing in it (test apps get migrated ones).
+    const empty = onPostgres ? await emptyDatabase() : undefined
+    const fresh = await createTestApp({}, { databaseUrl: empty?.url })
+    try {
+      if (!empty) sqliteOf(fresh).exec('DELETE FROM "__drizzle_migrations"')
+      const response = await fresh.request('/health/ready')
+      expect(response.status).toBe(503)
+      expect((await json(response)).checks.migrations).toBe('pending')
+    } finally {
+      await fresh.close()
+      await empty?.drop()
+    }
   })
 })
 
@@ -142,3 +149,10 @@ describe('GET /metrics', () => {
     guarded.close()
   })
 })
+
+/** A new PostgreSQL database with no tables at all, as a server finds one before `kiosk migrate`. */
+async function emptyDatabase() {
+  const name = `kiosk_empty_${Bun.randomUUIDv7().replaceAll('-', '').slice(-12)}`
+  await adminQuery(`CREATE DATABASE ${name}`)
+  return { url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
+}

@@ -1,7 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { seedDataFolder } from '../e2e/data-folder.ts'
+import { folderFiles } from '../e2e/folder-database.ts'
 import { startKiosk } from '../e2e/harness.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -10,7 +9,8 @@ setDefaultTimeout(30_000)
 /*
  * kill -9 while files are being written: an image upload streaming in, and report snapshots being
  * written. After a restart no half file is served: every image a product points at is complete,
- * every listed snapshot parses, and no temp file is left to be mistaken for data.
+ * every listed snapshot parses, and no temp file is left to be mistaken for data. On PostgreSQL
+ * the files are rows of `files` (src/db/pg/files.ts), checked whole the same way.
  */
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 5)
@@ -66,9 +66,13 @@ describe('kill -9 during file writes', () => {
       expect(body.summary).toBeDefined()
     }
     expect(await kiosk.stop()).toBe(0)
-    // Start-up swept what the killed uploads left behind.
-    const images = readdirSync(join(seeded.dir, 'data', 'images'))
-    expect(images.filter((name) => !/^[0-9a-f-]{36}\.(png|jpg|webp|gif)$/.test(name))).toEqual([])
+    // Start-up swept what the killed uploads left behind; what is stored is whole.
+    const images = await folderFiles(seeded.dir, 'images')
+    expect(images.map((file) => file.name).filter((name) => !/^[0-9a-f-]{36}\.(png|jpg|webp|gif)$/.test(name))).toEqual([])
     expect(images.length).toBeLessThanOrEqual(1)
+    for (const file of images) expect(file.bytes.equals(PNG)).toBe(true)
+    const reports = await folderFiles(seeded.dir, 'reports')
+    expect(reports.map((file) => file.name).sort()).toEqual(list.items.map((item) => item.name).sort())
+    for (const file of reports) expect((JSON.parse(file.bytes.toString('utf8')) as { summary?: unknown }).summary).toBeDefined()
   }, 180_000)
 })

@@ -1,8 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { Database } from 'bun:sqlite'
-import { join } from 'node:path'
 import { seedDataFolder } from '../e2e/data-folder.ts'
+import { folderQuery, folderRow } from '../e2e/folder-database.ts'
 import { startKiosk } from '../e2e/harness.ts'
+import { onPostgres } from '../postgres.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -11,7 +11,8 @@ setDefaultTimeout(30_000)
  * Nothing acknowledged is lost: concurrent order creation against the executable, `kill -9` at
  * a random moment, restart on the same folder, repeated. Every order that got a 201 must exist
  * with its lines, stock must equal the initial stock minus what the surviving orders took, and
- * the database must pass an integrity check.
+ * the database must pass an integrity check. On PostgreSQL (the folder's own database) the same
+ * holds: an order is acknowledged only once its transaction has committed on the server.
  */
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 10)
@@ -78,21 +79,26 @@ describe('kill -9 during order creation', () => {
     }
     expect(await kiosk.stop()).toBe(0)
 
-    const sqlite = new Database(join(seeded.dir, 'data', 'kiosk.db'), { readonly: true })
-    expect(sqlite.query('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' })
-    const stock = (sku: string) => sqlite.query<{ stock: number }, [string]>('SELECT stock FROM products WHERE sku = ?').get(sku)!.stock
-    const taken = (sku: string) =>
-      sqlite
-        .query<{ taken: number }, [string]>(
-          "SELECT coalesce(sum(quantity), 0) AS taken FROM order_items JOIN orders ON orders.id = order_items.order_id WHERE sku = ? AND orders.status != 'cancelled'",
-        )
-        .get(sku)!.taken
+    if (!onPostgres) expect(await folderQuery(seeded.dir, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }])
+    const stock = async (sku: string) => (await folderRow<{ stock: number }>(seeded.dir, 'SELECT stock FROM products WHERE sku = ?', [sku]))!.stock
+    const taken = async (sku: string) =>
+      (await folderRow<{ taken: number }>(
+        seeded.dir,
+        "SELECT CAST(coalesce(sum(quantity), 0) AS INTEGER) AS taken FROM order_items JOIN orders ON orders.id = order_items.order_id WHERE sku = ? AND orders.status != 'cancelled'",
+        [sku],
+      ))!.taken
     // Stock equals the initial stock minus what every surviving order took (acknowledged or not).
-    expect(stock('CRASH-A')).toBe(INITIAL_STOCK - taken('CRASH-A'))
-    expect(stock('CRASH-B')).toBe(INITIAL_STOCK - taken('CRASH-B'))
+    expect(await stock('CRASH-A')).toBe(INITIAL_STOCK - (await taken('CRASH-A')))
+    expect(await stock('CRASH-B')).toBe(INITIAL_STOCK - (await taken('CRASH-B')))
+    // No half order: every order's total is the sum of its lines, and it has at least one.
+    const torn = await folderQuery(
+      seeded.dir,
+      `SELECT orders.id FROM orders LEFT JOIN order_items ON order_items.order_id = orders.id
+       GROUP BY orders.id, orders.total_cents HAVING count(order_items.order_id) = 0 OR orders.total_cents != sum(order_items.line_total_cents)`,
+    )
+    expect(torn).toEqual([])
     // And every acknowledged order survived.
-    const surviving = new Set(sqlite.query<{ id: string }, []>('SELECT id FROM orders').all().map((row) => row.id))
+    const surviving = new Set((await folderQuery<{ id: string }>(seeded.dir, 'SELECT id FROM orders')).map((row) => row.id))
     for (const id of acknowledged.keys()) expect(surviving.has(id)).toBe(true)
-    sqlite.close()
   }, 300_000)
 })

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
-import { createOutbox } from '../../src/db/outbox.ts'
 import { IMAGES } from '../modules/catalog/fixtures.ts'
-import { createTestApp, createUser, json, sqliteOf } from '../helpers.ts'
+import { outboxOf } from '../modules/webhooks/fixtures.ts'
+import { createTestApp, createUser, json } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -201,7 +201,7 @@ describe('every response matches the served OpenAPI document', () => {
     // Webhooks (a public documentation address: no DNS, and nothing is ever sent)
     const webhook = await json(await call('POST', '/admin/webhooks', { ...A, json: { url: 'https://198.51.100.7/kiosk', events: ['order.created'] } }))
     await call('POST', '/admin/webhooks', { ...A, json: { url: 'http://[::ffff:0:7f00:1]/', events: ['order.created'] } }) // 422
-    createOutbox(sqliteOf(t), t.clock).record('order.created', { order_id: order.id })
+    await outboxOf(t).record('order.created', { order_id: order.id })
     await t.services.webhookWorker.dispatch()
     await call('GET', '/admin/webhooks', A)
     await call('GET', `/admin/webhooks/${webhook.id}`, A)

@@ -74,7 +74,11 @@ export function createPgReportsStore(sql: SQL): ReportsStore {
     readSummary<T>(read: (queries: SummaryQueries) => Promise<T>) {
       return sql.begin(SNAPSHOT, (tx) => read(summaryQueries(tx))) as Promise<T>
     },
-    // Keyset pages as on SQLite: each batch is one short statement, no transaction held open.
+    // Keyset pages as on SQLite: each batch is one short statement, no transaction held open. The
+    // seek is (created_at, id) >= on orders (an Index Cond on orders_created_idx) plus the line
+    // position within the last order (ids are unique, so this is the 3-column row comparison): the
+    // planner misjudges a 3-column comparison across the join and hashed all orders per batch
+    // (215 ms a batch, a 60k-line export took 26 s; now ~5 ms a batch).
     async orderLines(range, limit, after) {
       if (!after) {
         return await sql<OrderLineRow[]>`${sql.unsafe(SELECT_LINES)}
@@ -82,8 +86,8 @@ export function createPgReportsStore(sql: SQL): ReportsStore {
           ORDER BY o.created_at, o.id, i.position LIMIT ${limit}`
       }
       return await sql<OrderLineRow[]>`${sql.unsafe(SELECT_LINES)}
-        WHERE o.created_at < ${range.end} AND o.created_at >= ${after.order_created_at}
-          AND (o.created_at, o.id, i.position) > (${after.order_created_at}, ${after.order_id}, ${after.line - 1})
+        WHERE o.created_at < ${range.end} AND (o.created_at, o.id) >= (${after.order_created_at}, ${after.order_id})
+          AND (o.id <> ${after.order_id} OR i.position > ${after.line - 1})
         ORDER BY o.created_at, o.id, i.position LIMIT ${limit}`
     },
   }
