@@ -54,7 +54,10 @@ async function serveProcess(
   // on the database each job runs once per tick.
   const leader = createLeaderElection({ store: services.stores.leases, name: 'scheduler', ttlMs: config.LEADER_LEASE, logger })
   await leader.start()
-  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), { shouldRun: leader.isLeader })
+  const scheduler = startScheduler(ctx, scheduledJobs(ctx, services), {
+    shouldRun: leader.isLeader,
+    claimTick: (job, tick) => services.stores.leases.claimTick(job, tick.toISOString(), leader.holder, Date.now()),
+  })
   // Followed before the first request (PostgreSQL: LISTEN acknowledged), so no write is missed.
   await services.coherence.ready
   const app = createApp(ctx, services)

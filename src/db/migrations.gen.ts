@@ -31,5 +31,10 @@ export const migrations: EmbeddedMigration[] = [
     "tag": "0005_cache_change_triggers",
     "when": 1796165700809,
     "sql": "-- Cache keys made stale by a commit, logged in the same transaction by triggers, so every writer\n-- (any worker process, kiosk create-admin) tells the other processes which entries to drop.\n-- The key spellings are src/lib/cache.ts's cacheKeys. Hand-written (drizzle-kit generate --custom).\nCREATE TRIGGER `cache_changes_product_update` AFTER UPDATE ON `products` BEGIN\n\tINSERT INTO `cache_changes`(`key`, `at`) VALUES ('product:' || old.`id`, CAST(unixepoch('subsec') * 1000 AS INTEGER));\nEND;\n--> statement-breakpoint\nCREATE TRIGGER `cache_changes_product_delete` AFTER DELETE ON `products` BEGIN\n\tINSERT INTO `cache_changes`(`key`, `at`) VALUES ('product:' || old.`id`, CAST(unixepoch('subsec') * 1000 AS INTEGER));\nEND;\n--> statement-breakpoint\nCREATE TRIGGER `cache_changes_user_update` AFTER UPDATE ON `users` BEGIN\n\tINSERT INTO `cache_changes`(`key`, `at`) VALUES ('user-auth:' || old.`id`, CAST(unixepoch('subsec') * 1000 AS INTEGER));\nEND;\n--> statement-breakpoint\nCREATE TRIGGER `cache_changes_user_delete` AFTER DELETE ON `users` BEGIN\n\tINSERT INTO `cache_changes`(`key`, `at`) VALUES ('user-auth:' || old.`id`, CAST(unixepoch('subsec') * 1000 AS INTEGER));\nEND;\n"
+  },
+  {
+    "tag": "0006_job_ticks",
+    "when": 1796176237116,
+    "sql": "CREATE TABLE `job_ticks` (\n\t`job` text NOT NULL,\n\t`tick` text NOT NULL,\n\t`holder` text NOT NULL,\n\t`at` integer NOT NULL,\n\tPRIMARY KEY(`job`, `tick`)\n);\n--> statement-breakpoint\nCREATE INDEX `job_ticks_at_idx` ON `job_ticks` (`at`);"
   }
 ]

@@ -307,6 +307,17 @@ export const leases = pgTable('leases', {
   expiresAt: epochMs('expires_at').notNull(),
 })
 
+export const jobTicks = pgTable(
+  'job_ticks',
+  {
+    job: text('job').notNull(),
+    tick: text('tick').notNull(),
+    holder: text('holder').notNull(),
+    at: epochMs('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.tick] }), index('job_ticks_at_idx').on(t.at)],
+)
+
 /** PostgreSQL only: product images and report snapshots, by key ("images/…", "reports/…"). */
 export const files = pgTable(
   'files',

@@ -331,6 +331,22 @@ export const leases = sqliteTable('leases', {
 })
 
 /**
+ * Scheduled ticks already run: one row per (job, scheduled time), claimed by the process that runs
+ * it, so a tick runs once even while leadership changes hands (the old leader's last tick and the
+ * new one's first can't both run it). `at` (epoch ms) is for pruning.
+ */
+export const jobTicks = sqliteTable(
+  'job_ticks',
+  {
+    job: text('job').notNull(),
+    tick: text('tick').notNull(),
+    holder: text('holder').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.tick] }), index('job_ticks_at_idx').on(t.at)],
+)
+
+/**
  * Cache keys made stale by a commit, written by triggers in the committing transaction (so every
  * writer, `kiosk create-admin` included, logs them). Other processes drop these keys from their
  * cache when PRAGMA data_version says another connection committed. AUTOINCREMENT: a sequence

@@ -35,13 +35,16 @@ export interface JobRun {
   error?: unknown
 }
 
+/** How long claimed ticks are kept: far longer than any clock skew or lease between processes. */
+export const JOB_TICK_RETENTION_MS = 86_400_000
+
 /**
  * The one place jobs are registered. Other features add theirs to this list (the orders'
  * idempotency-key sweep, the webhooks' housekeeping), each a small function of the context.
  */
 export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders' | 'reports' | 'stores'>): JobDefinition[] {
   const { reports } = services
-  const { limits, cacheChanges } = services.stores
+  const { limits, cacheChanges, leases } = services.stores
   return [
     // Idempotency keys live 24 h; lookups already ignore expired ones, this keeps the table small.
     { name: 'idempotency-sweep', pattern: '15 * * * *', run: () => services.orders.sweepIdempotencyKeys() },
@@ -55,6 +58,7 @@ export function scheduledJobs(ctx: AppContext, services: Pick<Services, 'orders'
       run: async () => ({
         ...(await limits.prune(ctx.clock.now().getTime())),
         cacheChanges: await cacheChanges.prune(Date.now() - CACHE_CHANGE_RETENTION_MS),
+        jobTicks: await leases.pruneTicks(Date.now() - JOB_TICK_RETENTION_MS),
       }),
     },
     { name: 'report-snapshot', pattern: ctx.config.REPORT_CRON, run: () => reports.takeSnapshot(), stop: () => reports.close() },
@@ -87,10 +91,17 @@ export interface SchedulerOptions {
    * the holder of the leader lease (src/jobs/leader.ts) runs jobs; every process keeps the timers.
    */
   shouldRun?: () => boolean
+  /**
+   * Claims a scheduled run (job, scheduled time) before it starts; false means another process
+   * ran it. The lease picks who runs, the claim makes each tick run once even while the lease
+   * changes hands (an old leader late on its last tick and the new one on its first).
+   */
+  claimTick?: (job: string, tick: Date) => Promise<boolean>
 }
 
 export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: SchedulerOptions = {}): Scheduler {
   const shouldRun = options.shouldRun ?? (() => true)
+  const { claimTick } = options
   const { logger, metrics } = ctx
   const listeners = new Set<(run: JobRun) => void>()
   const inFlight = new Map<string, Promise<void>>()
@@ -147,7 +158,15 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: 
         // trigger() never rejects; `catch` is the last guard that keeps a timer callback from
         // ever becoming an unhandled rejection.
         catch: (error: unknown) => logger.error({ err: error, job: job.name }, 'job runner failed'),
-        run: () => (shouldRun() ? trigger(job) : undefined),
+        // @elysiajs/cron hands run() the app's store, not the Cron: the tick's scheduled time comes from crons below.
+        run: () => {
+          if (!shouldRun()) return undefined
+          if (!claimTick) return trigger(job)
+          return claimTick(job.name, crons[job.name]?.currentRun() ?? new Date()).then(
+            (mine) => (mine ? trigger(job) : undefined),
+            (error: unknown) => logger.warn({ err: error, job: job.name }, 'job tick not claimed (the database did not answer): skipped'),
+          )
+        },
       }),
     ) as unknown as Elysia
   const cronsOf = (app: Elysia) => (app.store as { cron?: Record<string, Cron> }).cron ?? {}
@@ -161,7 +180,7 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: 
       throw new Error(`job ${job.name}: cannot schedule "${job.pattern}": ${error instanceof Error ? error.message : String(error)}`)
     }
   }
-  const crons = cronsOf(scheduler)
+  const crons: Record<string, Cron> = cronsOf(scheduler)
   logger.info(
     { jobs: jobs.map((job) => ({ name: job.name, pattern: job.pattern, next_run: crons[job.name]?.nextRun()?.toISOString() })) },
     'scheduler started',

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { scheduledJobs, startScheduler, type JobRun, type Scheduler } from '../../src/jobs/scheduler.ts'
 import { SNAPSHOT_NAME } from '../../src/modules/reports/snapshots.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { sql } from 'drizzle-orm'
 import { createTestApp, createUser, json, onPostgres, type TestApp } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -205,5 +206,35 @@ describe('the scheduler behind a leader lease', () => {
     } finally {
       await scheduler.stop()
     }
+  })
+
+  test('two processes that both believe they lead (a lease changing hands) run each tick once: the tick is claimed in the database', async () => {
+    const t = await app()
+    const ticks: { by: string; at: string }[] = []
+    const claim = (holder: string) => (job: string, tick: Date) => t.services.stores.leases.claimTick(job, tick.toISOString(), holder, Date.now())
+    const start = (holder: string) =>
+      startScheduler(t.ctx, [{ name: 'claimed', pattern: '* * * * * *', run: () => void ticks.push({ by: holder, at: new Date().toISOString() }) }], {
+        shouldRun: () => true,
+        claimTick: claim(holder),
+      })
+    const [first, second] = [start('first'), start('second')]
+    try {
+      // Three runs, whichever process wins each tick.
+      let runs = 0
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('fewer than 3 runs before the deadline')), DEADLINE_MS)
+        for (const scheduler of [first, second]) scheduler.onRun(() => ++runs === 3 && (clearTimeout(timer), resolve()))
+      })
+    } finally {
+      await first.stop()
+      await second.stop()
+    }
+    const claimed = await t.sql<{ tick: string; holder: string }>(sql`SELECT tick, holder FROM job_ticks WHERE job = 'claimed' ORDER BY tick`)
+    // Every run has its own claimed tick (its scheduled second, the same in every process), and no tick has two runs.
+    expect(claimed.every((row) => row.tick.endsWith('.000Z'))).toBe(true)
+    expect(claimed.length).toBe(ticks.length)
+    expect(new Set(claimed.map((row) => row.tick)).size).toBe(claimed.length)
+    expect(claimed.map((row) => row.holder).sort()).toEqual(ticks.map((run) => run.by).sort())
+    expect(await t.services.stores.leases.claimTick('claimed', claimed[0]!.tick, 'third', Date.now())).toBe(false)
   })
 })

@@ -19,5 +19,13 @@ export function createPgLeaseStore(sql: SQL): LeaseStore {
       const [row] = await sql`SELECT holder, expires_at FROM leases WHERE name = ${name}`
       return row ? { holder: row.holder as string, expiresAt: Number(row.expires_at) } : undefined
     },
+    async claimTick(job, tick, holder, now) {
+      const rows = await sql`INSERT INTO job_ticks (job, tick, holder, at) VALUES (${job}, ${tick}, ${holder}, ${now}) ON CONFLICT (job, tick) DO NOTHING RETURNING job`
+      return rows.length === 1
+    },
+    async pruneTicks(before) {
+      const rows = await sql`DELETE FROM job_ticks WHERE at < ${before} RETURNING job`
+      return rows.length
+    },
   }
 }

@@ -11,5 +11,10 @@ export const migrations: EmbeddedMigration[] = [
     "tag": "0001_cache_notify",
     "when": 1796174182186,
     "sql": "-- Cache keys made stale by a commit, sent on the kiosk_cache channel by triggers in the committing\n-- transaction: PostgreSQL delivers a NOTIFY at COMMIT only, to every listening connection (every\n-- process and replica, kiosk create-admin's writes included). The key spellings are\n-- src/lib/cache.ts's cacheKeys. Hand-written (drizzle-kit generate --custom).\nCREATE FUNCTION kiosk_notify_product_change() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\tPERFORM pg_notify('kiosk_cache', 'product:' || OLD.id);\n\tRETURN NULL;\nEND $$;\n--> statement-breakpoint\nCREATE FUNCTION kiosk_notify_user_change() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n\tPERFORM pg_notify('kiosk_cache', 'user-auth:' || OLD.id);\n\tRETURN NULL;\nEND $$;\n--> statement-breakpoint\nCREATE TRIGGER cache_changes_product AFTER UPDATE OR DELETE ON products FOR EACH ROW EXECUTE FUNCTION kiosk_notify_product_change();\n--> statement-breakpoint\nCREATE TRIGGER cache_changes_user AFTER UPDATE OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION kiosk_notify_user_change();\n"
+  },
+  {
+    "tag": "0002_job_ticks",
+    "when": 1796176240268,
+    "sql": "CREATE TABLE \"job_ticks\" (\n\t\"job\" text COLLATE \"C\" NOT NULL,\n\t\"tick\" text COLLATE \"C\" NOT NULL,\n\t\"holder\" text COLLATE \"C\" NOT NULL,\n\t\"at\" bigint NOT NULL,\n\tCONSTRAINT \"job_ticks_job_tick_pk\" PRIMARY KEY(\"job\",\"tick\")\n);\n--> statement-breakpoint\nCREATE INDEX \"job_ticks_at_idx\" ON \"job_ticks\" USING btree (\"at\");"
   }
 ]
