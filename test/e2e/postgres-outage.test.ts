@@ -67,7 +67,7 @@ describe.skipIf(!onPostgres)('PostgreSQL unreachable, then back', () => {
       expect(response.status).toBe(503)
       expect(response.headers.get('content-type')).toStartWith('application/problem+json')
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
-      expect(await response.json()).toMatchObject({ status: 503, detail: 'The database is unavailable; try again shortly.' })
+      expect(await response.json()).toMatchObject({ status: 503, detail: 'A service Kiosk depends on is unavailable; try again shortly.' })
     }
     const { response, ms } = await timed('/health/ready')
     expect(ms).toBeLessThan(ANSWER_WITHIN_MS)
@@ -75,7 +75,7 @@ describe.skipIf(!onPostgres)('PostgreSQL unreachable, then back', () => {
     expect(await response.json()).toEqual({ status: 'unavailable', checks: { database: 'unavailable', migrations: 'unknown' } })
     expect((await timed('/health/live')).response.status).toBe(200)
     // A warning for the outage, never an unhandled error.
-    await kiosk.waitForLog((line) => line.includes('database unavailable: answering 503'))
+    await kiosk.waitForLog((line) => line.includes('database or Redis unavailable: answering 503'))
     expect(kiosk.logs.filter((line) => line.includes('"msg":"unhandled error"'))).toEqual([])
   })
 

@@ -87,8 +87,14 @@ export async function storedSnapshots(database: SharedDatabase): Promise<string[
   return rows.map((row: { key: string }) => row.key.slice('reports/'.length))
 }
 
-/** A snapshot name's second (`summary-2026-12-02T01-02-03`): the cron tick that took it. */
-export const tickOf = (name: string) => name.slice(0, 'summary-2026-12-02T01-02-03'.length)
+/**
+ * The ticks of the report-snapshot job claimed in job_ticks (job, scheduled time), with who ran each.
+ * A snapshot's name is the time its run started, which a late timer can push into the next second:
+ * the claimed tick, not the name, is which tick a run was.
+ */
+export async function claimedTicks(database: SharedDatabase): Promise<{ tick: string; holder: string }[]> {
+  return database.sql`SELECT tick, holder FROM job_ticks WHERE job = 'report-snapshot' ORDER BY tick`
+}
 
 /** Every file under a folder, relative to it (a replica's DATA_DIR should hold only its lock). */
 export const filesUnder = (dir: string): string[] =>
