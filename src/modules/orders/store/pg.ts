@@ -1,4 +1,5 @@
 import type { SQL } from 'bun'
+import { hasNul, refuseNulText } from '../../../db/pg/nul.ts'
 import { createPgOutbox } from '../../../db/pg/outbox.ts'
 import type { OrderStatus } from '../../../db/schema.ts'
 import type { Clock } from '../../../lib/clock.ts'
@@ -52,6 +53,8 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
 
   async function place(tx: SQL, { user, items, note, idempotency: idempotent, currency, lowStockThreshold }: PlaceOrder): Promise<PlacedOrder> {
     const touched: string[] = []
+    // PostgreSQL can't store a NUL (src/db/pg/nul.ts): refused before anything is claimed or locked.
+    refuseNulText({ '/note': note })
     if (idempotent) {
       const claim = await idempotency.claim(tx, user.id, idempotent.key, idempotent.hash)
       if (!claim.claimed) {
@@ -66,8 +69,9 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
 
     // Locked in ascending id order (the sort runs below the row locks), read as committed after each lock.
     const ids = items.map((line) => line.product_id)
+    // An id with a NUL names no product (and PostgreSQL could not bind it): that line is invalid below.
     const rows = await tx<ProductRow[]>`
-      SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`
+      SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY(${ids.filter((id) => !hasNul(id))}::text[]) ORDER BY id FOR UPDATE`
     const byId = new Map(rows.map((row) => [row.id, row]))
 
     const seen = new Map<string, number>()
@@ -185,10 +189,14 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
   }
 
   return {
-    findOrder: (id) => reader.one(sql, id),
+    // An id with a NUL names no order (src/db/pg/nul.ts).
+    findOrder: async (id) => (hasNul(id) ? undefined : reader.one(sql, id)),
     listOrders: (filter) => reader.list(sql, filter),
     placeOrder: (input) => sql.begin((tx) => place(tx, input)),
-    transitionOrder: (user, id, to, options) => sql.begin((tx) => transition(tx, user, id, to, options)),
+    transitionOrder: async (user, id, to, options) => {
+      if (hasNul(id)) throw new NotFoundError('No such order.')
+      return sql.begin((tx) => transition(tx, user, id, to, options))
+    },
     sweepIdempotencyKeys: () => idempotency.sweep(sql),
   }
 }
