@@ -1,5 +1,12 @@
 import type { SQL } from 'bun'
 import type { LimitStore, RateLimiter, RecentPairs } from '../../lib/rate-limit.ts'
+import { hasNul } from './nul.ts'
+
+/**
+ * PostgreSQL text can't hold a NUL (src/db/pg/nul.ts), and a key may be a login name a client made
+ * up: such a key is stored as its SHA-256, still one count per distinct key, as on SQLite.
+ */
+const storable = (key: string) => (hasNul(key) ? `sha256:${new Bun.CryptoHasher('sha256').update(key).digest('hex')}` : key)
 
 /*
  * Rate-limit state on PostgreSQL, the twin of src/db/rate-limits.ts: a sliding window is the rows
@@ -19,7 +26,8 @@ export function createPgRateLimiter(sql: SQL, options: { name: string; limit: nu
     return rows.length < limit ? 0 : Math.max(1, Math.ceil((Number(rows[limit - 1].at) + windowMs - now) / 1000))
   }
   return {
-    async take(key, now) {
+    async take(given, now) {
+      const key = storable(given)
       return sql.begin(async (tx) => {
         // Its own statement, before the count: the count's snapshot then includes every take that held the lock before.
         await tx`SELECT pg_advisory_xact_lock(hashtext(${name}), hashtext(${key}))`
@@ -29,16 +37,17 @@ export function createPgRateLimiter(sql: SQL, options: { name: string; limit: nu
       })
     },
     async retryAfter(key, now) {
-      return wait(sql, key, now)
+      return wait(sql, storable(key), now)
     },
-    async refund(key, at) {
+    async refund(given, at) {
+      const key = storable(given)
       // One event (the table has no key: its physical row id); SKIP LOCKED, so two refunds take back two.
       await sql`
         DELETE FROM rate_limit_events WHERE ctid = (
           SELECT ctid FROM rate_limit_events WHERE name = ${name} AND key = ${key} AND at = ${at} LIMIT 1 FOR UPDATE SKIP LOCKED)`
     },
     async reset(key) {
-      await sql`DELETE FROM rate_limit_events WHERE name = ${name} AND key = ${key}`
+      await sql`DELETE FROM rate_limit_events WHERE name = ${name} AND key = ${storable(key)}`
     },
   }
 }
@@ -47,12 +56,12 @@ export function createPgRecentPairs(sql: SQL, options: { name: string; ttlMs: nu
   const { name, ttlMs } = options
   return {
     async has(key, now) {
-      const [row] = await sql`SELECT at FROM recent_pairs WHERE name = ${name} AND key = ${key}`
+      const [row] = await sql`SELECT at FROM recent_pairs WHERE name = ${name} AND key = ${storable(key)}`
       return row !== undefined && now - Number(row.at) < ttlMs
     },
     async add(key, now) {
       await sql`
-        INSERT INTO recent_pairs (name, key, at, expires_at) VALUES (${name}, ${key}, ${now}, ${now + ttlMs})
+        INSERT INTO recent_pairs (name, key, at, expires_at) VALUES (${name}, ${storable(key)}, ${now}, ${now + ttlMs})
         ON CONFLICT (name, key) DO UPDATE SET at = excluded.at, expires_at = excluded.expires_at`
     },
   }

@@ -1,6 +1,7 @@
 import type { SQL, TransactionSQL } from 'bun'
 import { isUniqueViolation } from '../../db/pg/client.ts'
 import { withDeferredWrites } from '../../db/pg/deferred-writes.ts'
+import { checkCursorKey, hasNul, refuseNulText } from '../../db/pg/nul.ts'
 import type { Role } from '../../db/schema.ts'
 import { UniqueViolationError } from '../../db/unique.ts'
 import type { NewRefreshToken, Rotation, UserAuthFacts, UserRow, UserStore } from './store.ts'
@@ -37,7 +38,9 @@ export function createPgUserStore(sql: SQL): UserStore {
 
   return {
     // Every authenticated /users/me call and every login reads a user: static statements, prepared per connection.
+    // A key or filter with a NUL names no row, text to store with one is a 422 (src/db/pg/nul.ts).
     async findUser(id) {
+      if (hasNul(id)) return undefined
       const [row] = (await sql`
         SELECT id, email, name, password_hash AS "passwordHash", role, active, token_version AS "tokenVersion",
           email_verified_at AS "emailVerifiedAt", created_at AS "createdAt", updated_at AS "updatedAt"
@@ -45,6 +48,7 @@ export function createPgUserStore(sql: SQL): UserStore {
       return row
     },
     async findUserByEmail(email) {
+      if (hasNul(email)) return undefined
       const [row] = (await sql`
         SELECT id, email, name, password_hash AS "passwordHash", role, active, token_version AS "tokenVersion",
           email_verified_at AS "emailVerifiedAt", created_at AS "createdAt", updated_at AS "updatedAt"
@@ -52,10 +56,12 @@ export function createPgUserStore(sql: SQL): UserStore {
       return row
     },
     async authFacts(id) {
+      if (hasNul(id)) return undefined
       const [row] = (await sql`SELECT id, role, active, token_version FROM users WHERE id = ${id}`) as FactsSql[]
       return row ? toFacts(row) : undefined
     },
     async insertUser(row, alsoInTransaction) {
+      refuseNulText({ '/name': row.name, '/email': row.email })
       try {
         await sql.begin(async (tx) => {
           await tx`
@@ -70,12 +76,16 @@ export function createPgUserStore(sql: SQL): UserStore {
       }
     },
     async listUsers(filter) {
+      if (filter.before) checkCursorKey(filter.before)
       // One statement per combination of filters (a fixed set of shapes); the order is the SQLite store's.
       const where = [sql`TRUE`]
       if (filter.q) {
         // SQLite's LIKE ignores ASCII case only: lower() of "C"-collated text lowers ASCII only, too.
         const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-        where.push(sql`AND (lower(email) LIKE ${pattern} ESCAPE '\\' OR lower(name) LIKE ${pattern} ESCAPE '\\')`)
+        // SQLite's LIKE reads its pattern up to a NUL (PostgreSQL can't bind one): the same cut here.
+        const cut = pattern.indexOf('\u0000')
+        const like = cut < 0 ? pattern : pattern.slice(0, cut)
+        where.push(sql`AND (lower(email) LIKE ${like} ESCAPE '\\' OR lower(name) LIKE ${like} ESCAPE '\\')`)
       }
       if (filter.role) where.push(sql`AND role = ${filter.role}`)
       if (filter.active !== undefined) where.push(sql`AND active = ${filter.active}`)
@@ -95,6 +105,8 @@ export function createPgUserStore(sql: SQL): UserStore {
       return row.n as number
     },
     async updateUser(id, changes, revoke) {
+      refuseNulText({ '/name': changes.name, '/email': changes.email })
+      if (hasNul(id)) return
       try {
         await sql.begin(async (tx) => {
           await tx`

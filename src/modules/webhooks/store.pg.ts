@@ -1,4 +1,5 @@
 import type { SQL } from 'bun'
+import { checkCursorKey, hasNul } from '../../db/pg/nul.ts'
 import type { EventType } from '../../db/schema.ts'
 import type { Claimed, DeliveryRow, DueDelivery, WebhookRow, WebhookStore } from './store.ts'
 
@@ -80,11 +81,14 @@ export function createPgWebhookStore(sql: SQL): WebhookStore {
         INSERT INTO webhooks (id, url, events, secret, active, created_at, updated_at)
         VALUES (${id}, ${url}, ${JSON.stringify(events)}, ${secret}, true, ${at}, ${at})`
     },
+    // An id with a NUL names no webhook, a cursor with one is invalid (src/db/pg/nul.ts).
     async findWebhook(id) {
+      if (hasNul(id)) return undefined
       const [row] = await sql`SELECT id, url, events, active::int AS active, created_at FROM webhooks WHERE id = ${id}`
       return row as WebhookRow | undefined
     },
     async listWebhooks(limit, before: Before) {
+      if (before) checkCursorKey(before)
       const rows = before
         ? await sql`
             SELECT id, url, events, active::int AS active, created_at FROM webhooks
@@ -93,9 +97,12 @@ export function createPgWebhookStore(sql: SQL): WebhookStore {
       return rows as WebhookRow[]
     },
     async deleteWebhook(id) {
+      if (hasNul(id)) return
       await sql`DELETE FROM webhooks WHERE id = ${id}`
     },
     async listDeliveries(webhookId, limit, before: Before) {
+      if (before) checkCursorKey(before)
+      if (hasNul(webhookId)) return []
       const rows = before
         ? await sql`
             SELECT id, event_id, event_type, status, attempts, last_status_code, last_error, next_attempt_at, delivered_at, created_at

@@ -1,4 +1,5 @@
 import type { SQL } from 'bun'
+import { hasNul, refuseNulText } from '../../../db/pg/nul.ts'
 import { createPgOutbox } from '../../../db/pg/outbox.ts'
 import type { OrderStatus } from '../../../db/schema.ts'
 import type { Clock } from '../../../lib/clock.ts'
@@ -44,6 +45,8 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
 
   async function place(tx: SQL, input: PlaceOrder): Promise<PlacedOrder> {
     const { user, items, note, idempotency: idempotent, currency } = input
+    // PostgreSQL can't store a NUL (src/db/pg/nul.ts): refused before anything is claimed or locked.
+    refuseNulText({ '/note': note })
     if (idempotent) {
       const claim = await idempotency.claim(tx, user.id, idempotent.key, idempotent.hash)
       if (!claim.claimed) return replayEarlier(claim, idempotent.hash)
@@ -51,8 +54,9 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
 
     // Locked in ascending id order (the sort runs below the row locks), read as committed after each lock.
     const ids = items.map((line) => line.product_id)
+    // An id with a NUL names no product (and PostgreSQL could not bind it): that line is invalid below.
     const rows = await tx<OrderableProduct[]>`
-      SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`
+      SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY(${ids.filter((id) => !hasNul(id))}::text[]) ORDER BY id FOR UPDATE`
     const byId = new Map(rows.map((row) => [row.id, row]))
     const products = checkLines(items, (id) => byId.get(id))
     const now = clock.now().toISOString()
@@ -112,10 +116,14 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
   }
 
   return {
-    findOrder: (id) => reader.one(sql, id),
+    // An id with a NUL names no order (src/db/pg/nul.ts).
+    findOrder: async (id) => (hasNul(id) ? undefined : reader.one(sql, id)),
     listOrders: (filter) => reader.list(sql, filter),
     placeOrder: (input) => sql.begin((tx) => place(tx, input)),
-    transitionOrder: (user, id, to, options) => sql.begin((tx) => transition(tx, user, id, to, options)),
+    transitionOrder: async (user, id, to, options) => {
+      if (hasNul(id)) throw new NotFoundError('No such order.')
+      return sql.begin((tx) => transition(tx, user, id, to, options))
+    },
     sweepIdempotencyKeys: () => idempotency.sweep(sql),
   }
 }

@@ -1,4 +1,5 @@
 import type { SQL } from 'bun'
+import { checkCursorKey, hasNul } from '../../../db/pg/nul.ts'
 import type { OrderStatus } from '../../../db/schema.ts'
 import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
 import type { OrderView } from '../model.ts'
@@ -59,7 +60,10 @@ export function createPgOrderReader() {
   }
 
   async function list(sql: SQL, filter: OrderFilter) {
+    // Decodes (and checks) the cursor first: a forged one is a 422 whatever the filters.
     const { text, params } = pgOrderListQuery(filter)
+    // A user_id with a NUL matches no order (src/db/pg/nul.ts).
+    if (hasNul(filter.userId)) return { items: [], next_cursor: null }
     const rows = await sql.unsafe<OrderViewRow[]>(text, params)
     const page = rows.slice(0, filter.limit)
     const last = page.at(-1)
@@ -87,6 +91,7 @@ export function pgOrderListQuery(filter: OrderFilter, columns = VIEW_COLUMNS): {
   if (filter.to) where.push(`o.created_at <= ${bind(filter.to)}`)
   if (filter.cursor) {
     const [createdAt, id] = decodeCursor(filter.cursor, ['string', 'string']) as [string, string]
+    checkCursorKey([createdAt, id])
     // The keyset of orderListQuery's `created_at < ? OR (created_at = ? AND id < ?)` (both NOT NULL) as a
     // row comparison, which PostgreSQL makes an index condition: a deep page starts at its cursor.
     where.push(`(o.created_at, o.id) < (${bind(createdAt)}, ${bind(id)})`)
