@@ -81,7 +81,7 @@ export function requestPlugin(ctx: AppContext) {
       metrics.httpRequests.inc({ method, route: template, status })
       metrics.httpDuration.observe({ method, route: template }, durationMs / 1000)
       if (!logger.isLevelEnabled('info')) return
-      accessLog.write({ requestId: state.requestId, method, route: template, path: pathOf(request.url), status, durationMs, userId: state.userId })
+      accessLog.write(state.requestId, method, template, pathOf(request.url), status, durationMs, state.userId)
     })
   // CORS only for the configured origins; with none configured no CORS header is ever sent.
   return config.CORS_ORIGINS.length
