@@ -5,8 +5,8 @@ import type { AppContext } from '../context.ts'
 import { checkDeclaredLength } from './body-limit.ts'
 import { checkRequestHead } from './head-limits.ts'
 import { createAccessLog } from '../lib/access-log.ts'
-import { beginRequest, requestState, serverTiming } from './request-state.ts'
-import { addSecurityHeaderFields, addSecurityHeaders } from './response-headers.ts'
+import { beginRequest, requestState, serverTimingOf } from './request-state.ts'
+import { addSecurityHeaderFields, addSecurityHeaders, isPrebuiltResponse } from './response-headers.ts'
 
 
 /** The one route that takes bodies larger than BODY_LIMIT (it enforces IMAGE_MAX_BYTES itself, while reading). */
@@ -59,9 +59,15 @@ export function requestPlugin(ctx: AppContext) {
             if (!target.has(name)) target.set(name, String(set.headers[name]))
           }
           if (fields) set.headers = {}
+          else if (isPrebuiltResponse(responseValue)) {
+            // It has the static set and neither of these (response-headers.ts): no lookups needed.
+            target.set('x-request-id', state.requestId)
+            target.set('server-timing', serverTimingOf(state))
+            return
+          }
           addSecurityHeaders(target)
           if (!target.has('x-request-id')) target.set('x-request-id', state.requestId)
-          if (!target.has('server-timing')) target.set('server-timing', serverTiming(request))
+          if (!target.has('server-timing')) target.set('server-timing', serverTimingOf(state))
           return
         } catch {
           // immutable headers: fall through to set.headers
@@ -70,7 +76,7 @@ export function requestPlugin(ctx: AppContext) {
       const fields = set.headers as Record<string, unknown>
       addSecurityHeaderFields(fields)
       if (!('x-request-id' in fields)) fields['x-request-id'] = state.requestId
-      fields['server-timing'] = serverTiming(request)
+      fields['server-timing'] = serverTimingOf(state)
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
       const state = requestState(request)
