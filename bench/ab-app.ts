@@ -5,9 +5,10 @@
  * each (user + system, so a busy machine's waiting for a core is not counted) and their ratio, per
  * scenario. In process (app.handle, no sockets): it measures what the app itself costs.
  *
- * --burst N sends N requests per event-loop turn (a server under wrk -c50 sees ~30), so per-turn work
- * (the access log's one write) is shared as it is there; --level info (the default) writes the access
- * line to /dev/null through pino's own destination, as the executable does; --level silent leaves it out.
+ * --burst N sends N requests per event-loop turn (a server under wrk -c50 sees ~30), so per-turn
+ * work (the access log's one write) is shared as it is there; --level info (the default) writes the
+ * access line to /dev/null through pino's own destination, as the executable does; --level silent
+ * leaves it out. --only NAME runs the scenarios whose name starts with NAME.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -89,7 +90,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 let counter = 0
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 for (const [name, request] of scenarios) {
-  if (values.only && !name.includes(values.only)) continue
+  if (values.only && !name.startsWith(values.only)) continue
   const perRequest: number[][] = [[], []]
   for (let round = 0; round < rounds + 1; round++) {
     for (const which of round % 2 ? [1, 0] : [0, 1]) {

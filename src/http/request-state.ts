@@ -11,7 +11,17 @@ export interface RequestState {
   userId: string | undefined
   /** Server-Timing entries added by handlers, e.g. the report's parts (none on most requests: made on the first). */
   timings: string[] | undefined
+  /** Counted and logged (src/http/request.ts): once, whichever hook gets there first. */
+  finished: boolean
 }
+
+/**
+ * Counts and logs a request whose answer is decided. The request plugin puts it in Elysia's store
+ * under this key; the problem plugin calls it for answers given outside any route (no route matched,
+ * a refused request head), which never reach the request plugin's own hook.
+ */
+export type FinishRequest = (request: Request, route: string, status: number) => void
+export const FINISH_REQUEST = 'kiosk:finishRequest'
 
 const states = new WeakMap<Request, RequestState>()
 
@@ -24,6 +34,7 @@ export function beginRequest(request: Request): RequestState {
     startedAt: performance.now(),
     userId: undefined,
     timings: undefined,
+    finished: false,
   }
   states.set(request, state)
   return state

@@ -4,9 +4,11 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
+import { HEADERS_MAX } from '../../src/http/head-limits.ts'
 import { pathOf } from '../../src/http/request.ts'
 import { accessLine, createAccessLog, isoTime, jsonString } from '../../src/lib/access-log.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { afterResponseHooks, createTestApp } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -137,6 +139,38 @@ describe('the request log line', () => {
       closeSync(reader)
       closeSync(writer)
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('every request is counted and logged once: a route\'s answer and error, an unmatched path, a refused request head', async () => {
+    const lines: Record<string, any>[] = []
+    const logger = createLogger('info', { write: (text: string) => void lines.push(...text.split('\n').filter(Boolean).map((line) => JSON.parse(line))) })
+    const t = await createTestApp({}, { logger })
+    try {
+      const answers = [
+        await t.request('/health/live'),
+        await t.request(`/products/${Bun.randomUUIDv7()}`),
+        await t.request('/no/such/route'),
+        await t.request('/health/live', { headers: { 'x-padding': 'x'.repeat(HEADERS_MAX) } }),
+        await t.request('/products', { method: 'POST', json: {} }),
+      ]
+      expect(answers.map((response) => response.status)).toEqual([200, 404, 404, 431, 401])
+      await afterResponseHooks()
+      const logged = lines.filter((line) => line.msg === 'request')
+      expect(logged.map((line) => [line.request_id, line.route, line.status])).toEqual([
+        [answers[0]!.headers.get('x-request-id'), '/health/live', 200],
+        [answers[1]!.headers.get('x-request-id'), '/products/:id', 404],
+        [answers[2]!.headers.get('x-request-id'), 'unmatched', 404],
+        [answers[3]!.headers.get('x-request-id'), 'unmatched', 431],
+        [answers[4]!.headers.get('x-request-id'), '/products', 401],
+      ])
+      for (const line of logged) expect(line.duration_ms).toBeGreaterThanOrEqual(0)
+      const text = await (await t.request('/metrics')).text()
+      for (const [route, status] of [['/health/live', 200], ['/products/:id', 404], ['unmatched', 404], ['unmatched', 431], ['/products', 401]]) {
+        expect(text).toContain(`http_requests_total{method="${route === '/products' ? 'POST' : 'GET'}",route="${route}",status="${status}"} 1\n`)
+      }
+    } finally {
+      await t.close()
     }
   })
 
