@@ -43,6 +43,9 @@ export const REQUIRED_ROLE = 'x-required-role'
 /** OpenAPI security requirement of every protected route: a bearer token from the password flow. */
 export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { oauth2: [] }]
 
+/** The OpenAPI security of a route with an optional token, as the `optionalAuth` macro documents it. */
+export const OPTIONALLY_SECURED: Record<string, string[]>[] = [...SECURED, {}]
+
 export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSessionLive'>, ctx: Pick<AppContext, 'cache' | 'clock' | 'metrics' | 'config'>) {
   const { cache, clock, metrics } = ctx
   // Synchronous HS256 verification instead of jose's async one: see src/lib/hs256.ts.
@@ -116,7 +119,7 @@ export type Authenticator = ReturnType<typeof createAuthenticator>
  */
 export function authPlugin(authenticator: Authenticator) {
   const { authenticate, authorize } = authenticator
-  return new Elysia({ name: 'kiosk/auth' }).macro({
+  const plugin = new Elysia({ name: 'kiosk/auth' }).macro({
     auth: (need: Role) => ({
       detail: { security: SECURED, [REQUIRED_ROLE]: need },
       async parse({ request }) {
@@ -131,7 +134,7 @@ export function authPlugin(authenticator: Authenticator) {
     }),
     /** Anonymous is fine; a token that is sent must be valid. */
     optionalAuth: {
-      detail: { security: [...SECURED, {}] },
+      detail: { security: OPTIONALLY_SECURED },
       async transform({ request }) {
         if (request.headers.has('authorization')) await authenticate(request)
       },
@@ -140,4 +143,17 @@ export function authPlugin(authenticator: Authenticator) {
       },
     },
   })
+  // For a hot route that checks an optional token in its handler instead (see optionalUser).
+  return Object.assign(plugin, { authenticator })
+}
+
+/**
+ * What `optionalAuth` gives a handler (the caller, or null when no token was sent; a token that is
+ * sent must be valid), for a handler to call itself: an anonymous request then awaits nothing for it,
+ * where the macro's transform and resolve are two async hooks that Elysia awaits on every request
+ * (~0.6 µs of the cached product read). Only for routes whose other inputs can't fail validation
+ * first (the macro's transform answers 401 before validation does).
+ */
+export function optionalUser(authenticator: Authenticator, request: Request): Promise<CurrentUser> | null {
+  return request.headers.has('authorization') ? authenticator.authenticate(request) : null
 }

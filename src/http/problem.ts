@@ -18,7 +18,7 @@ import {
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { createLogSampler } from '../lib/security-log.ts'
 import { BodyTooLargeError } from './body-limit.ts'
-import { requestState, serverTiming } from './request-state.ts'
+import { FINISH_REQUEST, requestState, serverTiming, type FinishRequest } from './request-state.ts'
 import { SECURITY_HEADERS } from './response-headers.ts'
 
 /** RFC 9457 problem details, as every error response carries them. */
@@ -212,8 +212,8 @@ const isMalformedBody = (code: string | number, error: unknown) =>
  * a protocol: a ProtocolError is answered with its own body, and on `protocolRoutes` (the OAuth
  * token endpoints) a body that does not parse or validate becomes `malformed()`.
  */
-export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[]; malformed?: () => ProtocolError } = {}) =>
-  new Elysia({ name: 'kiosk/problem' }).onError({ as: 'global' }, ({ request, code, error, set, route }) => {
+export function problemPlugin(log: Logger, options: { protocolRoutes?: string[]; malformed?: () => ProtocolError } = {}) {
+  function answer(request: Request, code: string | number, error: unknown, set: { status?: unknown; headers: unknown }, route: string): Response {
     const protocolError =
       error instanceof ProtocolError
         ? error
@@ -242,7 +242,15 @@ export const problemPlugin = (log: Logger, options: { protocolRoutes?: string[];
       ...requestHeaders,
       ...headers,
     })
+  }
+  return new Elysia({ name: 'kiosk/problem' }).onError({ as: 'global' }, ({ request, code, error, set, route, store }) => {
+    const response = answer(request, code, error, set, route)
+    // Outside any route (no route matched, a refused request head) no mapResponse hook follows: the
+    // request plugin counts and logs the request here (FINISH_REQUEST in request-state.ts).
+    if (!route) (store as Record<string, FinishRequest | undefined>)[FINISH_REQUEST]?.(request, 'unmatched', response.status)
+    return response
   })
+}
 
 /** OpenAPI responses for the given problem statuses, each with a description. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {

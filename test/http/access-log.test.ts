@@ -1,7 +1,14 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { once } from 'node:events'
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { HEADERS_MAX } from '../../src/http/head-limits.ts'
 import { pathOf } from '../../src/http/request.ts'
 import { accessLine, createAccessLog, isoTime, jsonString } from '../../src/lib/access-log.ts'
 import { createLogger } from '../../src/lib/logger.ts'
+import { afterResponseHooks, createTestApp } from '../helpers.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -49,18 +56,122 @@ describe('the request log line', () => {
   test('the lines of one event-loop turn leave in one write, in order', async () => {
     const writes: string[] = []
     const log = createAccessLog({ write: (text: string) => void writes.push(text) })
-    const entry = (requestId: string) => ({ requestId, method: 'GET', route: '/x', path: '/x', status: 200, durationMs: 1, userId: undefined })
-    log.write(entry('a'))
-    log.write(entry('b'))
-    log.write(entry('c'))
+    const entry = (requestId: string) => log.write(requestId, 'GET', '/x', '/x', 200, 1, undefined)
+    entry('a')
+    entry('b')
+    entry('c')
     expect(writes).toEqual([])
     await new Promise<void>((resolve) => setImmediate(resolve))
     expect(writes.length).toBe(1)
     expect(writes[0]!.split('\n').filter(Boolean).map((line) => JSON.parse(line).request_id)).toEqual(['a', 'b', 'c'])
-    log.write(entry('d'))
+    entry('d')
     await new Promise<void>((resolve) => setImmediate(resolve))
     expect(writes.length).toBe(2)
     expect(JSON.parse(writes[1]!).request_id).toBe('d')
+  })
+
+  test('to a file, lines go out with the logger\'s own lines, in order, without passing through SonicBoom when it is idle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-access-'))
+    try {
+      const file = join(dir, 'log.jsonl')
+      const destination = pino.destination({ dest: file, sync: false })
+      await once(destination, 'ready')
+      const logger = createLogger('info', destination)
+      const viaSonicBoom: string[] = []
+      const write = destination.write.bind(destination)
+      destination.write = (text: string) => (viaSonicBoom.push(text), write(text))
+      const log = createAccessLog(destination)
+      const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
+      for (let i = 0; i < 3; i++) log.write(`a${i}`, 'GET', '/x', '/x', 200, 1, undefined)
+      await turn()
+      expect(viaSonicBoom).toEqual([]) // SonicBoom had nothing queued: written directly
+      logger.info('between')
+      log.write('b0', 'GET', '/x', '/x', 200, 1, undefined)
+      await turn()
+      await new Promise<void>((resolve) => destination.flush(() => resolve()))
+      log.write('c0', 'GET', '/x', '/x', 200, 1, undefined)
+      await turn()
+      destination.flushSync()
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      expect(lines.map((line) => line.request_id ?? line.msg)).toEqual(['a0', 'a1', 'a2', 'between', 'b0', 'c0'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('to a pipe that fills up, what cannot be written goes to SonicBoom from a line boundary, in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-access-'))
+    const fifo = join(dir, 'pipe')
+    expect(Bun.spawnSync(['mkfifo', fifo]).exitCode).toBe(0)
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)
+    try {
+      // Fill the pipe but for 8 KiB: the turn's ~25 KB go out partly directly, then meet EAGAIN.
+      const filler = Buffer.alloc(4096, 'x')
+      for (;;) {
+        try {
+          writeSync(writer, filler)
+        } catch {
+          break
+        }
+      }
+      readSync(reader, Buffer.alloc(8192))
+      const destination = pino.destination({ fd: writer, sync: false })
+      const log = createAccessLog(destination)
+      for (let i = 0; i < 100; i++) log.write(`r${i}`, 'GET', '/x', `/x/${'é'.repeat(i % 7)}`, 200, 1, undefined)
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      // Drain the pipe until all 100 lines arrived.
+      let text = ''
+      const chunk = Buffer.alloc(65536)
+      const deadline = Date.now() + 10_000
+      while (text.split('"msg":"request"').length <= 100 && Date.now() < deadline) {
+        try {
+          const n = readSync(reader, chunk)
+          text += chunk.subarray(0, n).toString('latin1')
+        } catch {
+          await Bun.sleep(20)
+        }
+      }
+      const lines = Buffer.from(text.replace(/^x+/, ''), 'latin1').toString('utf8').split('\n').filter(Boolean)
+      expect(lines.map((line) => JSON.parse(line).request_id)).toEqual(Array.from({ length: 100 }, (_, i) => `r${i}`))
+      expect(lines.map((line) => JSON.parse(line).path)).toEqual(Array.from({ length: 100 }, (_, i) => `/x/${'é'.repeat(i % 7)}`))
+    } finally {
+      closeSync(reader)
+      closeSync(writer)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('every request is counted and logged once: a route\'s answer and error, an unmatched path, a refused request head', async () => {
+    const lines: Record<string, any>[] = []
+    const logger = createLogger('info', { write: (text: string) => void lines.push(...text.split('\n').filter(Boolean).map((line) => JSON.parse(line))) })
+    const t = await createTestApp({}, { logger })
+    try {
+      const answers = [
+        await t.request('/health/live'),
+        await t.request(`/products/${Bun.randomUUIDv7()}`),
+        await t.request('/no/such/route'),
+        await t.request('/health/live', { headers: { 'x-padding': 'x'.repeat(HEADERS_MAX) } }),
+        await t.request('/products', { method: 'POST', json: {} }),
+      ]
+      expect(answers.map((response) => response.status)).toEqual([200, 404, 404, 431, 401])
+      await afterResponseHooks()
+      const logged = lines.filter((line) => line.msg === 'request')
+      expect(logged.map((line) => [line.request_id, line.route, line.status])).toEqual([
+        [answers[0]!.headers.get('x-request-id'), '/health/live', 200],
+        [answers[1]!.headers.get('x-request-id'), '/products/:id', 404],
+        [answers[2]!.headers.get('x-request-id'), 'unmatched', 404],
+        [answers[3]!.headers.get('x-request-id'), 'unmatched', 431],
+        [answers[4]!.headers.get('x-request-id'), '/products', 401],
+      ])
+      for (const line of logged) expect(line.duration_ms).toBeGreaterThanOrEqual(0)
+      const text = await (await t.request('/metrics')).text()
+      for (const [route, status] of [['/health/live', 200], ['/products/:id', 404], ['unmatched', 404], ['unmatched', 431], ['/products', 401]]) {
+        expect(text).toContain(`http_requests_total{method="${route === '/products' ? 'POST' : 'GET'}",route="${route}",status="${status}"} 1\n`)
+      }
+    } finally {
+      await t.close()
+    }
   })
 
   test('pathOf drops scheme, host and query', () => {
