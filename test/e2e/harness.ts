@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { adminQuery, createTestDatabase, databaseUrl, onPostgres } from '../postgres.ts'
+import { createTestDatabase, onPostgres } from '../postgres.ts'
 
 /** The compiled executable under test. Built once per test run, from the current sources. */
 export const EXECUTABLE = resolve(import.meta.dir, '../../dist/kiosk')
@@ -28,10 +28,7 @@ const folderDatabases = new Map<string, Promise<string>>()
  */
 export function freshFolder(prefix?: string): string {
   const dir = emptyFolder(prefix)
-  if (onPostgres) {
-    const name = `kiosk_test_${Bun.randomUUIDv7().replaceAll('-', '').slice(-16)}`
-    folderDatabases.set(dir, adminQuery(`CREATE DATABASE ${name}`).then(() => databaseUrl(name)))
-  }
+  if (onPostgres) folderDatabases.set(dir, createTestDatabase({ empty: true }).then((database) => database.url))
   return dir
 }
 
