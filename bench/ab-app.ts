@@ -72,6 +72,7 @@ async function build(root: string) {
 type Built = Awaited<ReturnType<typeof build>>
 const scenarios: [string, (b: Built, i: number) => Request][] = [
   ['cached product read', (b) => new Request(`http://kiosk.test/products/${b.ids[PRODUCTS / 2]}`)],
+  ['cached product read with a token', (b) => new Request(`http://kiosk.test/products/${b.ids[PRODUCTS / 2]}`, { headers: { authorization: `Bearer ${b.token}` } })],
   ['uncached product read', (b, i) => new Request(`http://kiosk.test/products/${b.ids[(i * 7919) % PRODUCTS]}`)],
   ['product list', () => new Request(`http://kiosk.test${LIST_PATH}`)],
   [

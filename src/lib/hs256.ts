@@ -28,7 +28,7 @@ export type TokenFailure =
   /** `iat` later than now plus the allowed clock skew. */
   | 'issued_in_future'
 
-export type VerifyResult = { ok: true; claims: Record<string, unknown> } | { ok: false; failure: TokenFailure }
+export type VerifyResult = { ok: true; claims: Readonly<Record<string, unknown>> } | { ok: false; failure: TokenFailure }
 
 export interface VerifyClock {
   /** Judges `exp` and `nbf` (seconds are compared, as jose does: `exp <= now` is expired). */
@@ -72,11 +72,22 @@ function headerFailure(segment: string): TokenFailure | null {
 
 /** Verdicts on header segments already seen (every token Kiosk mints has the same header); bounded. */
 const HEADER_VERDICTS_MAX = 64
+/**
+ * Decoded payloads of tokens whose signature was just verified: a client sends one access token on
+ * every request until it expires, and decoding (base64url, UTF-8, JSON.parse) cost ~1.7 µs of the
+ * ~6. Looked up only after the signature matched, so it tells nothing about forged tokens; the
+ * claims (frozen, shared) are still judged against the clock every time. Bounded: cleared when full.
+ */
+const PAYLOADS_MAX = 4096
 
 /** A verifier bound to one secret. `verify` never throws. */
 export function createHs256Verifier(secret: string) {
-  const key = Buffer.from(secret, 'utf8')
+  // The HMAC keyed once; each verification copies it, which skips hashing the padded key twice
+  // (a copy costs about half a fresh keyed hasher, ~1.5 µs less per token here).
+  const keyed = new Bun.CryptoHasher('sha256', Buffer.from(secret, 'utf8'))
   const headerVerdicts = new Map<string, TokenFailure | null>()
+  const payloads = new Map<string, Readonly<Record<string, unknown>> | undefined>()
+  const signature = Buffer.alloc(32)
 
   function verify(token: string, clock: VerifyClock): VerifyResult {
     const first = token.indexOf('.')
@@ -97,10 +108,17 @@ export function createHs256Verifier(secret: string) {
     // The signature must be in its one canonical encoding (unused bits zero), so the same bytes
     // spelled another way are refused too; then the bytes are compared in constant time.
     if (signaturePart.length !== SIGNATURE_LENGTH || BASE64URL.indexOf(signaturePart[SIGNATURE_LENGTH - 1]!) % 4 !== 0) return fail('signature')
-    const expected = new Bun.CryptoHasher('sha256', key).update(token.slice(0, second)).digest()
-    if (!timingSafeEqual(Buffer.from(signaturePart, 'base64url'), expected)) return fail('signature')
+    const expected = keyed.copy().update(token.slice(0, second)).digest()
+    // Decoded into one buffer of the verifier (no allocation per token); 43 canonical characters are 32 bytes.
+    if (signature.write(signaturePart, 'base64url') !== 32 || !timingSafeEqual(signature, expected)) return fail('signature')
 
-    const claims = decodeJsonObject(payloadPart)
+    let claims = payloads.get(payloadPart)
+    if (claims === undefined && !payloads.has(payloadPart)) {
+      const decoded = decodeJsonObject(payloadPart)
+      claims = decoded && Object.freeze(decoded)
+      if (payloads.size >= PAYLOADS_MAX) payloads.clear()
+      payloads.set(payloadPart, claims)
+    }
     if (!claims) return fail('malformed')
     const { exp, nbf, iat, sub, jti } = claims
     if (!isNumericDate(exp) || !isNumericDate(iat) || (nbf !== undefined && !isNumericDate(nbf))) return fail('claims')

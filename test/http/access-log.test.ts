@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { HEADERS_MAX } from '../../src/http/head-limits.ts'
 import { pathOf } from '../../src/http/request.ts'
-import { accessLine, createAccessLog, isoTime, jsonString } from '../../src/lib/access-log.ts'
+import { accessLine, createAccessLog, formatAccessLine, isoTime, jsonString } from '../../src/lib/access-log.ts'
 import { createLogger } from '../../src/lib/logger.ts'
 import { afterResponseHooks, createTestApp } from '../helpers.ts'
 
@@ -46,6 +46,16 @@ describe('the request log line', () => {
     const expected = pinoLine({ request_id: entry.requestId, method: entry.method, route: entry.route, path: entry.path, status: 200, duration_ms: Math.round(entry.durationMs * 100) / 100, user_id: entry.userId })
     expect(accessLine(entry, new Date(JSON.parse(expected).time).getTime())).toBe(expected)
     for (const value of ['', 'plain', 'a"b', 'a\\b', '\u0000', '\u007f', 'é', '\ud800']) expect(jsonString(value)).toBe(JSON.stringify(value))
+  })
+
+  test('durations and statuses are written as pino writes them', () => {
+    const durations = [0, 0.004, 0.005, 0.015, 0.1, 0.125, 1, 1.1, 9.995, 10, 99.99, 100.5, 1234.567, 65536.01]
+    for (let i = 0; i < 200; i++) durations.push(Math.random() * (i % 2 ? 20 : 20_000))
+    for (const [i, durationMs] of durations.entries()) {
+      const status = [200, 201, 304, 404, 503][i % 5]!
+      const expected = pinoLine({ request_id: 'r', method: 'GET', route: '/x', path: '/x', status, duration_ms: Math.round(durationMs * 100) / 100, user_id: undefined })
+      expect(formatAccessLine(new Date(JSON.parse(expected).time).getTime(), 'r', 'GET', '/x', '/x', status, durationMs, undefined)).toBe(expected)
+    }
   })
 
   test('the time string is the millisecond\'s ISO time, also when it is reused and when the millisecond moves on', () => {

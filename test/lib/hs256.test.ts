@@ -36,6 +36,19 @@ describe('HS256 access-token verification', () => {
     expect(result).toEqual({ ok: true, claims: { ...claims, iat: nowSeconds, exp: nowSeconds + 900 } })
   })
 
+  test('a token verified again is judged against the clock again, and its payload must still carry its signature', async () => {
+    const token = await minted({}, nowSeconds, nowSeconds + 60)
+    expect(failure(token)).toBe('ok')
+    expect(failure(token)).toBe('ok')
+    const later = new Date(NOW.getTime() + 61_000)
+    expect(failure(token, { now: later, wallNowMs: later.getTime(), iatSkewMs: 60_000 })).toBe('expired')
+    // The same (already decoded) payload under another signature is still refused.
+    const [header, payload] = token.split('.')
+    expect(failure(`${header}.${payload}.${hmac(`${header}.${payload}`, 'another-secret-that-is-at-least-32-bytes')}`)).toBe('signature')
+    const result = verify(token, clock)
+    expect(result.ok && Object.isFrozen(result.claims)).toBe(true)
+  })
+
   test('accepts a header without typ, and typ "JWT" in any case', () => {
     const payload = { ...claims, iat: nowSeconds, exp: nowSeconds + 60 }
     expect(failure(handMade({ alg: 'HS256' }, payload))).toBe('ok')
