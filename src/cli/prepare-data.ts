@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.ts'
 import { migrateDatabase } from '../db/database.ts'
 import { sweepOrphanImages } from '../modules/catalog/images.ts'
+import { SNAPSHOT_FOLDER } from '../modules/reports/snapshots.ts'
 import { createServices, type Services } from '../services.ts'
 
 /**
@@ -13,5 +14,8 @@ export async function prepareData(ctx: AppContext): Promise<Services> {
   // Built after migrating: stores prepare their statements on the tables.
   const services = createServices(ctx)
   await sweepOrphanImages(ctx, services.stores.catalog, services.stores.files)
+  // A snapshot write a crash cut off leaves its temp file (never listed nor served): removed too.
+  const snapshots = await services.stores.files.sweepPartial(SNAPSHOT_FOLDER)
+  if (snapshots) ctx.logger.info({ removed: snapshots }, 'interrupted snapshot writes removed')
   return services
 }

@@ -27,7 +27,9 @@ function parseName(name: string): ParsedName | undefined {
   return { createdAt, sequence: Number(match[6] ?? 0) }
 }
 
-const FOLDER = 'reports/'
+/** Where snapshots live in the FileStore (exported for the start-up sweep of interrupted writes). */
+export const SNAPSHOT_FOLDER = 'reports/'
+const FOLDER = SNAPSHOT_FOLDER
 const keyOf = (name: string) => `${FOLDER}${name}`
 const encoder = new TextEncoder()
 
