@@ -183,7 +183,10 @@ describe('spec-driven fuzzing of dist/kiosk', () => {
       const key = `${operation.method} ${operation.path}`
       if (!seen.has(key)) seen.set(key, new Set())
       seen.get(key)!.add(response.status)
-      if (response.status >= 500) return failures.push(`${response.status} for ${where}: ${text.slice(0, 200)}`)
+      // Readiness answering its declared 503 is the probe working (a database busy past its 2 s bound on a
+      // loaded machine): judged like any declared answer below, not as a server error.
+      const readiness503 = response.status === 503 && operation.path === '/health/ready'
+      if (response.status >= 500 && !readiness503) return failures.push(`${response.status} for ${where}: ${text.slice(0, 200)}`)
       // Bun itself refuses request lines and headers over its limits (431), before the app sees them.
       if (response.status === 431 && url.length > 8000) return
       if (escaped) {
@@ -194,13 +197,13 @@ describe('spec-driven fuzzing of dist/kiosk', () => {
       }
       const declared = declaredResponse(operation, response.status)
       if (!declared) return failures.push(`undeclared ${response.status} for ${where}: ${text.slice(0, 200)}`)
-      if (response.status >= 400 && !OAUTH_ROUTES.has(operation.path)) {
+      if (response.status >= 400 && !OAUTH_ROUTES.has(operation.path) && !readiness503) {
         if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
           return failures.push(`non-problem ${response.status} for ${where}`)
         }
       }
       const contentType = response.headers.get('content-type') ?? ''
-      if (response.status < 300 && contentType.startsWith('application/json')) {
+      if ((response.status < 300 || readiness503) && contentType.startsWith('application/json')) {
         const schema = resolveRef(doc, declared.content?.['application/json']?.schema)
         const body = JSON.parse(text)
         collectIds(body)
