@@ -6,6 +6,7 @@ import { createCache, invalidate, type Cache } from '../../src/lib/cache.ts'
 import type { CacheCoherence } from '../../src/lib/cache-coherence.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from '../redis.ts'
+import { within } from '../within.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -15,15 +16,6 @@ setDefaultTimeout(30_000)
  * which the tests stop and start. Messages arrive asynchronously, so each test waits for what it
  * expects with a bounded poll. Independent of the database dialect: runs in both passes.
  */
-
-async function within(ms: number, condition: () => boolean | Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + ms
-  for (;;) {
-    if (await condition()) return true
-    if (performance.now() > deadline) return false
-    await Bun.sleep(5)
-  }
-}
 
 const WAIT_MS = 8_000
 const newCache = () => createCache({ max: 100, ttlMs: 60_000, clock: new ManualClock(new Date()) })

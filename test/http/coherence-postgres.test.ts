@@ -6,6 +6,7 @@ import { cacheKeys, createCache } from '../../src/lib/cache.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { createTestApp, createUser, insertProduct, json, onPostgres, type TestApp } from '../helpers.ts'
 import { createTestDatabase, databaseUrl, TEST_POSTGRES_URL } from '../postgres.ts'
+import { within } from '../within.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -18,16 +19,6 @@ setDefaultTimeout(30_000)
  * PostgreSQL only: on SQLite the same behaviour is PRAGMA data_version and the cache_changes
  * table, tested in test/http/coherence.test.ts.
  */
-
-/** Polls `condition` until it holds or `ms` passed; returns whether it held. */
-async function within(ms: number, condition: () => boolean | Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + ms
-  for (;;) {
-    if (await condition()) return true
-    if (performance.now() > deadline) return false
-    await Bun.sleep(5)
-  }
-}
 
 const WAIT_MS = 5_000
 

@@ -7,6 +7,7 @@ import { cacheKeys } from '../../src/lib/cache.ts'
 import { createTestApp, createUser, insertProduct, json, onPostgres, type TestApp } from '../helpers.ts'
 import { createTestDatabase } from '../postgres.ts'
 import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from '../redis.ts'
+import { within } from '../within.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
 setDefaultTimeout(30_000)
@@ -17,15 +18,6 @@ setDefaultTimeout(30_000)
  * LISTEN kiosk_cache. Messages arrive asynchronously: each test waits with a bounded poll.
  * The twin of test/http/coherence-postgres.test.ts; PostgreSQL only (REDIS_URL is refused with SQLite).
  */
-
-async function within(ms: number, condition: () => boolean | Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + ms
-  for (;;) {
-    if (await condition()) return true
-    if (performance.now() > deadline) return false
-    await Bun.sleep(5)
-  }
-}
 
 const WAIT_MS = 8_000
 const root = resolve(import.meta.dir, '../..')
