@@ -98,10 +98,14 @@ describe('the request log line', () => {
       logger.info('between')
       log.write('b0', 'GET', '/x', '/x', 200, 1, undefined)
       await turn()
-      await new Promise<void>((resolve) => destination.flush(() => resolve()))
+      // SonicBoom's asynchronous write of 'between' (and maybe b0) done: idle again.
+      const idle = async () => {
+        while ((destination as unknown as { _writing: boolean })._writing) await Bun.sleep(1)
+      }
+      await idle()
       log.write('c0', 'GET', '/x', '/x', 200, 1, undefined)
       await turn()
-      destination.flushSync()
+      await idle()
       const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
       expect(lines.map((line) => line.request_id ?? line.msg)).toEqual(['a0', 'a1', 'a2', 'between', 'b0', 'c0'])
     } finally {
