@@ -56,26 +56,15 @@ function ensureTemplate(): Promise<void> {
   return template
 }
 
-// Every database made here and not dropped yet: test/preload.ts drops what is left after the run.
-const created = new Set<string>()
-
 /** A new database of its own (migrated: a copy of the template; `empty`: as a fresh install finds it); its URL and a function that drops it. */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   if (!options.empty) await ensureTemplate()
   const name = `kiosk_test_${Bun.randomUUIDv7().replaceAll('-', '').slice(-16)}`
   await adminConnection().unsafe(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`)
-  created.add(name)
   const drop = async () => {
     await adminConnection().unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    created.delete(name)
   }
   return { url: databaseUrl(name), drop }
-}
-
-/** Drops every database this process made and did not drop (e2e folders keep theirs until the run ends). */
-export async function dropCreatedDatabases(): Promise<void> {
-  for (const name of created) await adminConnection().unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-  created.clear()
 }
 
 /** Runs one statement on the test server's administrative connection (CREATE/DROP DATABASE). */

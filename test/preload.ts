@@ -6,10 +6,3 @@ process.env.NODE_ENV = 'test'
 // of one 6 s test each, the second and third timed out at 5 s), so every test file sets its own 30 s,
 // room for tests that start processes on a 2-core machine.
 
-// The PostgreSQL pass: databases still there when the run ends (e2e data folders keep theirs while
-// their servers may run) are dropped once, after every file.
-if (process.env.KIOSK_TEST_DATABASE === 'postgres') {
-  const { afterAll } = await import('bun:test')
-  const { dropCreatedDatabases } = await import('./postgres.ts')
-  afterAll(dropCreatedDatabases)
-}
