@@ -25,15 +25,17 @@ export function searchCte(p: Params, search: PgSearch, tokens: boolean): string 
     `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
     ` ${lexemes(single.filter((token) => !token.prefix))} AS terms, ${lexemes(single.filter((token) => token.prefix))} AS prefixes)`
   if (tokens) {
-    const column = <K extends keyof SearchToken>(key: K) => p.add(search.tokens.map((token) => token[key]))
-    const phrase = <K extends keyof PgSearch['phrases'][number]>(key: K) => p.add(search.phrases.map((entry) => entry[key]))
+    // Booleans travel as text ('true'/'false', cast back in SQL): postgres.js, the fallback driver, binds a boolean array as one boolean.
+    const asText = (value: unknown) => (typeof value === 'boolean' ? String(value) : value)
+    const column = <K extends keyof SearchToken>(key: K) => p.add(search.tokens.map((token) => asText(token[key])))
+    const phrase = <K extends keyof PgSearch['phrases'][number]>(key: K) => p.add(search.phrases.map((entry) => asText(entry[key])))
     text +=
       `, query_tokens AS MATERIALIZED (` +
       `SELECT t.word, 0 AS reading, t.place, t.length, (ts_lexize('simple', t.spelling))[1] AS lexeme, t.prefix, true AS atomic, t.length > 1 AS phrase` +
-      ` FROM unnest(${column('word')}::int[], ${column('offset')}::int[], ${column('length')}::int[], ${column('spelling')}::text[], ${column('prefix')}::bool[])` +
+      ` FROM unnest(${column('word')}::int[], ${column('offset')}::int[], ${column('length')}::int[], ${column('spelling')}::text[], ${column('prefix')}::text[]::bool[])` +
       ` AS t(word, place, length, spelling, prefix)` +
       ` UNION ALL SELECT w.word, w.reading, at.pos - 1, max(at.pos) OVER (PARTITION BY w.reading), l.lexeme, w.prefix, false, true` +
-      ` FROM unnest(${phrase('word')}::int[], ${phrase('text')}::text[], ${phrase('prefix')}::bool[]) WITH ORDINALITY AS w(word, text, prefix, reading),` +
+      ` FROM unnest(${phrase('word')}::int[], ${phrase('text')}::text[], ${phrase('prefix')}::text[]::bool[]) WITH ORDINALITY AS w(word, text, prefix, reading),` +
       ` unnest(to_tsvector('simple', ${SEARCH_TEXT_SQL('w.text')})) l, unnest(l.positions) at(pos))`
   }
   return `${text} `
