@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts'
 import { openDatabase as openSqlite, type SqliteHandle } from './client.ts'
-import { isMigrated as isSqliteMigrated, migrate as migrateSqlite } from './migrate.ts'
+import { migrate as migrateSqlite } from './migrate.ts'
 import { openPostgres, type PostgresHandle } from './pg/client.ts'
-import { migratePostgres, pendingPostgresMigrations } from './pg/migrate.ts'
+import { migratePostgres } from './pg/migrate.ts'
 import { openRedis, type RedisHandle } from './redis/client.ts'
 
 /**
@@ -11,7 +11,6 @@ import { openRedis, type RedisHandle } from './redis/client.ts'
  * only the stores' async interfaces.
  */
 export type DatabaseHandle = SqliteHandle | PostgresDatabase
-export type Dialect = DatabaseHandle['dialect']
 
 /** PostgreSQL, with the Redis its processes coordinate through when REDIS_URL is set (closed with it). */
 export interface PostgresDatabase extends PostgresHandle {
@@ -49,12 +48,6 @@ export function databaseName(url: string): string {
 /** Applies pending migrations; returns the tags applied. */
 export async function migrateDatabase(database: DatabaseHandle): Promise<string[]> {
   return database.dialect === 'postgres' ? migratePostgres(database.sql) : migrateSqlite(database.sqlite)
-}
-
-export async function isDatabaseMigrated(database: DatabaseHandle): Promise<boolean> {
-  return database.dialect === 'postgres'
-    ? (await pendingPostgresMigrations(database.sql)).length === 0
-    : isSqliteMigrated(database.sqlite)
 }
 
 /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL server without its password. */
