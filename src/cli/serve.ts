@@ -10,6 +10,7 @@ import { createLeaderElection } from '../jobs/leader.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
 import { ownDataDir } from './own-data-dir.ts'
 import { listenError, reservePort } from './listen-address.ts'
+import { flushLogger } from '../lib/logger.ts'
 
 /**
  * Start-up order: the data folder is usable, this process owns it (the DATA_DIR lock), the port
@@ -115,7 +116,7 @@ async function serveProcess(
   await leader.stop()
   await ctx.close()
   logger.info('stopped')
-  await new Promise<void>((resolve) => logger.flush(() => resolve()))
+  await flushLogger(logger)
   return 0
 }
 

@@ -5,6 +5,7 @@ import { ownDataDir } from './own-data-dir.ts'
 import { EXIT } from './exit.ts'
 import { reservePort } from './listen-address.ts'
 import { prepareData } from './prepare-data.ts'
+import { flushLogger } from '../lib/logger.ts'
 
 /** A worker that lived this long before dying is restarted at once; sooner, the delay doubles up to the ceiling. */
 const STABLE_AFTER_MS = 30_000
@@ -98,7 +99,7 @@ async function superviseWithLock(config: Config): Promise<number> {
   const drained = stoppedCodes.every((code) => code === 0)
   if (drained) logger.info('stopped')
   else logger.error({ codes: stoppedCodes }, 'stopped: a worker did not drain cleanly')
-  await new Promise<void>((resolve) => logger.flush(() => resolve()))
+  await flushLogger(logger)
   return drained ? EXIT.OK : EXIT.FAILURE
 }
 

@@ -73,9 +73,12 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
   })
   const logs: string[] = []
   const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>()
+  // Read to the end of stdout: stop() waits for it too, since the exit can be seen before the
+  // last lines ("stopped") are read.
+  let outputRead!: Promise<void>
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`kiosk did not start:\n${logs.join('\n')}`)), 15_000)
-    void (async () => {
+    outputRead = (async () => {
       const decoder = new TextDecoder()
       let buffered = ''
       for await (const chunk of child.stdout) {
@@ -93,9 +96,11 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
           }
         }
       }
+    })()
+    void outputRead.then(async () => {
       clearTimeout(timer)
       reject(new Error(`kiosk exited before listening (code ${await child.exited}):\n${logs.join('\n')}\n${await new Response(child.stderr).text()}`))
-    })()
+    })
   })
   return {
     url,
@@ -120,7 +125,8 @@ export async function startKiosk(options: { dir?: string; env?: Record<string, s
     },
     async stop(signal = 'SIGTERM') {
       child.kill(signal)
-      return child.exited
+      const [code] = await Promise.all([child.exited, outputRead])
+      return code
     },
   }
 }
