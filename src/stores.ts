@@ -16,7 +16,7 @@ import { createOrderStore, type OrderStore } from './modules/orders/store/index.
 import { createReportsStore, type ReportsStore } from './modules/reports/store.ts'
 import { createUserStore, type UserStore } from './modules/users/store.ts'
 import { createWebhookStore, type WebhookStore } from './modules/webhooks/store.ts'
-import { createPostgresStores } from './stores.pg.ts'
+import { postgresStores } from './db/pg/load.ts'
 
 /**
  * Every store of a process, one per module plus the state processes share (limits, leases, the
@@ -41,7 +41,7 @@ export interface Stores {
 
 export function createStores(ctx: Pick<AppContext, 'database' | 'clock' | 'config'>): Stores {
   const { database, clock, config } = ctx
-  return database.dialect === 'postgres' ? createPostgresStores(database, clock) : createSqliteStores(database, clock, config.DATA_DIR)
+  return database.dialect === 'postgres' ? postgresStores().createPostgresStores(database, clock) : createSqliteStores(database, clock, config.DATA_DIR)
 }
 
 function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock, dataDir: string): Stores {

@@ -3,8 +3,7 @@ import type { Config } from '../config.ts'
 import { describeDatabase, migrateDatabase, openConfiguredDatabase } from '../db/database.ts'
 import { migrationStatusOfFile, type MigrationStatus } from '../db/migration-status.ts'
 import { migrations as embedded } from '../db/migrations.gen.ts'
-import { openPostgres } from '../db/pg/client.ts'
-import { postgresMigrationStatus } from '../db/pg/migrate.ts'
+import { postgresClient, postgresMigrations } from '../db/pg/load.ts'
 
 export async function migrateCommand(config: Config): Promise<number> {
   const database = openConfiguredDatabase(config)
@@ -20,9 +19,9 @@ export async function migrateCommand(config: Config): Promise<number> {
 /** `kiosk migrate --status`: applied and pending migrations, changing nothing (not even creating the SQLite file). */
 export async function migrationStatusCommand(config: Config): Promise<number> {
   if (config.DATABASE_URL !== undefined) {
-    const database = openPostgres(config.DATABASE_URL, { max: 1 })
+    const database = postgresClient().openPostgres(config.DATABASE_URL, { max: 1 })
     try {
-      printStatus(describeDatabase(config), await postgresMigrationStatus(database.sql))
+      printStatus(describeDatabase(config), await postgresMigrations().postgresMigrationStatus(database.sql))
     } finally {
       await database.close()
     }

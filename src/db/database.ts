@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts'
 import { openDatabase as openSqlite, type SqliteHandle } from './client.ts'
 import { migrate as migrateSqlite } from './migrate.ts'
-import { openPostgres, type PostgresHandle } from './pg/client.ts'
-import { migratePostgres } from './pg/migrate.ts'
+import type { PostgresHandle } from './pg/client.ts'
+import { postgresClient, postgresMigrations } from './pg/load.ts'
 import { openRedis, type RedisHandle } from './redis/client.ts'
 
 /**
@@ -23,7 +23,7 @@ export function openConfiguredDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'DATABASE_PATH' | 'DATABASE_POOL_MAX' | 'DATABASE_DRIVER' | 'REDIS_URL'>,
 ): DatabaseHandle {
   if (config.DATABASE_URL === undefined) return openSqlite(config.DATABASE_PATH)
-  const postgres = openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, driver: config.DATABASE_DRIVER })
+  const postgres = postgresClient().openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, driver: config.DATABASE_DRIVER })
   if (config.REDIS_URL === undefined) return postgres
   const redis = openRedis(config.REDIS_URL, databaseName(config.DATABASE_URL))
   return {
@@ -47,7 +47,7 @@ export function databaseName(url: string): string {
 
 /** Applies pending migrations; returns the tags applied. */
 export async function migrateDatabase(database: DatabaseHandle): Promise<string[]> {
-  return database.dialect === 'postgres' ? migratePostgres(database.sql) : migrateSqlite(database.sqlite)
+  return database.dialect === 'postgres' ? postgresMigrations().migratePostgres(database.sql) : migrateSqlite(database.sqlite)
 }
 
 /** Where the data lives, for log lines: the SQLite file, or the PostgreSQL server without its password. */

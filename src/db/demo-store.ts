@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { DatabaseHandle } from './database.ts'
 import type { DemoOrderRow, DemoProductRow, DemoStore, DemoUser } from './demo-rows.ts'
-import { createPostgresDemoStore } from './pg/demo-store.ts'
+import { postgresDemoStore } from './pg/load.ts'
 import { immediateTransaction } from './transaction.ts'
 
 export type { DemoOrderRow, DemoProductRow, DemoStore, DemoUser } from './demo-rows.ts'
@@ -76,5 +76,5 @@ export function createDemoStore(sqlite: Database): DemoStore {
 
 /** The demo writer of the configured dialect. */
 export function createDemoStoreFor(database: DatabaseHandle): DemoStore {
-  return database.dialect === 'postgres' ? createPostgresDemoStore(database.sql) : createDemoStore(database.sqlite)
+  return database.dialect === 'postgres' ? postgresDemoStore().createPostgresDemoStore(database.sql) : createDemoStore(database.sqlite)
 }
