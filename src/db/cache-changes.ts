@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { createCacheCoherence, type CacheChangeLog } from '../lib/cache-coherence.ts'
+import { walIndexWatcher } from './wal-index.ts'
 
 /*
  * The change log other processes' caches follow (migration 0005: triggers on products and users
@@ -13,6 +14,7 @@ export function createCacheChangeStore(sqlite: Database) {
   const latest = sqlite.query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'cache_changes'")
   const prune = sqlite.query('DELETE FROM cache_changes WHERE at < ?1')
   return {
+    mayHaveChanged: walIndexWatcher(sqlite),
     dataVersion: () => dataVersion.get()!.data_version,
     changesSince: (seq: number) => since.all(seq),
     latestSeq: () => latest.get()?.seq ?? 0,
@@ -23,7 +25,7 @@ export function createCacheChangeStore(sqlite: Database) {
 
 export type CacheChangeStore = ReturnType<typeof createCacheChangeStore>
 
-/** The SQLite change log: followed by polling PRAGMA data_version before each request. */
+/** The SQLite change log: followed by polling the WAL-index header (and then PRAGMA data_version) before each request. */
 export function createSqliteCacheChangeLog(sqlite: Database): CacheChangeLog {
   const store = createCacheChangeStore(sqlite)
   return {

@@ -2,6 +2,8 @@ import { invalidate, invalidateAll, type Cache } from './cache.ts'
 
 /** What the polling follower reads (SQLite's change log: src/db/cache-changes.ts). */
 export interface PolledChangeLog {
+  /** A cheap hint read before dataVersion(): false means no connection committed since the last call (src/db/wal-index.ts). */
+  mayHaveChanged?: () => boolean
   /** Changes only when another connection committed. */
   dataVersion(): number
   changesSince(seq: number): { seq: number; key: string }[]
@@ -14,9 +16,10 @@ export const CACHE_CHANGE_RETENTION_MS = 60_000
 
 /**
  * Keeps this process's cache coherent with writes made by other processes on the database
- * (other workers, `kiosk create-admin`). `sync()` runs before every request: one
- * `PRAGMA data_version` read, unchanged unless another connection committed (0 extra queries at
- * rest); when it changed, the keys logged since the last seen sequence number are dropped. A gap
+ * (other workers, `kiosk create-admin`). `sync()` runs before every request: a read of the
+ * WAL-index header where there is one (a memory read, src/db/wal-index.ts), and only when that
+ * changed a `PRAGMA data_version` read, unchanged unless another connection committed (0 queries
+ * at rest); when it changed, the keys logged since the last seen sequence number are dropped. A gap
  * in the sequence (rows pruned while this process was idle) drops everything.
  */
 export interface CacheCoherence {
@@ -35,12 +38,14 @@ export interface CacheChangeLog {
 }
 
 export function createCacheCoherence(store: PolledChangeLog, cache: Cache): CacheCoherence {
+  const mayHaveChanged = store.mayHaveChanged
   let version = store.dataVersion()
   let seen = store.latestSeq()
   return {
     ready: Promise.resolve(),
     async close() {},
     sync(): number {
+      if (mayHaveChanged && !mayHaveChanged()) return 0
       const current = store.dataVersion()
       if (current === version) return 0
       // Read before the rows: a commit landing in between changes it again and is seen next time.

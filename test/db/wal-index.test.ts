@@ -1,0 +1,69 @@
+import { Database } from 'bun:sqlite'
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/db/client.ts'
+import { walIndexWatcher } from '../../src/db/wal-index.ts'
+
+setDefaultTimeout(30_000)
+
+const folders: string[] = []
+afterEach(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+function walDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'kiosk-wal-index-'))
+  folders.push(dir)
+  const path = join(dir, 'kiosk.db')
+  const handle = openDatabase(path)
+  handle.sqlite.exec('CREATE TABLE t (x INTEGER)')
+  return { path, handle }
+}
+
+describe('walIndexWatcher', () => {
+  test('false at rest; true once after each commit, by another connection or by this one', () => {
+    const { path, handle } = walDatabase()
+    const changed = walIndexWatcher(handle.sqlite)!
+    expect(changed).toBeFunction()
+    expect([changed(), changed()]).toEqual([false, false])
+    const other = new Database(path)
+    other.run('INSERT INTO t VALUES (1)')
+    expect([changed(), changed()]).toEqual([true, false])
+    handle.sqlite.run('INSERT INTO t VALUES (2)')
+    expect([changed(), changed()]).toEqual([true, false])
+    // A read changes nothing.
+    expect(other.query('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 })
+    expect(changed()).toBe(false)
+    // After a checkpoint that resets the WAL, the next commit is still seen.
+    other.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    changed()
+    other.run('INSERT INTO t VALUES (3)')
+    expect([changed(), changed()]).toEqual([true, false])
+    other.close()
+    handle.close()
+  })
+
+  test('sees a commit made by another process', async () => {
+    const { path, handle } = walDatabase()
+    const changed = walIndexWatcher(handle.sqlite)!
+    expect(changed()).toBe(false)
+    const child = Bun.spawn(['bun', '-e', `const { Database } = require('bun:sqlite'); new Database(${JSON.stringify(path)}).run('INSERT INTO t VALUES (9)')`])
+    expect(await child.exited).toBe(0)
+    expect([changed(), changed()]).toEqual([true, false])
+    handle.close()
+  })
+
+  test('undefined where there is no WAL index: an in-memory database, another journal mode', () => {
+    const memory = openDatabase(':memory:')
+    expect(walIndexWatcher(memory.sqlite)).toBeUndefined()
+    memory.close()
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-wal-index-'))
+    folders.push(dir)
+    const rollback = new Database(join(dir, 'rollback.db'), { create: true })
+    rollback.exec('PRAGMA journal_mode = DELETE')
+    rollback.exec('CREATE TABLE t (x INTEGER)')
+    expect(walIndexWatcher(rollback)).toBeUndefined()
+    rollback.close()
+  })
+})
