@@ -20,6 +20,19 @@ export function chars(min: number, max: number, options: { description?: string;
   })
 }
 
+/**
+ * `chars` for free text that is stored and shown (a name, a note), without NUL (U+0000):
+ * PostgreSQL's text can't hold one and SQLite's can, so the schema refuses it on both (422).
+ */
+export function text(min: number, max: number, options: { description?: string; example?: string } = {}) {
+  return t.String({
+    pattern: `^(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[^\\u0000]){${min},${max}}$`,
+    error: `must be ${min === max ? min : `${min} to ${max}`} characters long, with no NUL (U+0000)`,
+    description: `${options.description ? `${options.description}; ` : ''}${min}..${max} characters (code points), no NUL`,
+    ...(options.example ? { examples: [options.example] } : {}),
+  })
+}
+
 /** Length in code points, for rules a schema can't express. */
 export const codePoints = (value: string) => [...value].length
 

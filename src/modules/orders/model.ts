@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { chars, Id, JsonInt, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
+import { Id, text, JsonInt, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
 
 export const MAX_LINES = 100
 export const MAX_QUANTITY = 1000
@@ -24,7 +24,7 @@ export const CreateOrderBody = t.Object({
     error: `must list 1 to ${MAX_LINES} lines`,
     description: '1..100 lines, each product at most once; prices come from the catalog',
   }),
-  note: t.Optional(chars(0, 1000, { description: 'Free text for the shop' })),
+  note: t.Optional(text(0, 1000, { description: 'Free text for the shop' })),
 }, { title: 'OrderCreate' })
 
 /** `Idempotency-Key`: 1..255 visible ASCII characters. */

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { chars, Id, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
+import { chars, Id, text, Page, PageQuery, Timestamp } from '../../lib/schema.ts'
 
 export const Role = t.Union([t.Literal('user'), t.Literal('admin')], { description: 'user or admin' })
 
@@ -25,7 +25,7 @@ export const Email = t.String({
 })
 
 export const Password = chars(8, 128, { description: 'Password' })
-export const Name = chars(1, 200, { description: 'Display name' })
+export const Name = text(1, 200, { description: 'Display name' })
 
 export const User = t.Object(
   {

@@ -49,6 +49,8 @@ describe('POST /auth/register', () => {
     ['a short password', { email: 'p1@example.com', password: 'short', name: 'X' }, '/password'],
     ['a 129-character password', { email: 'p2@example.com', password: 'x'.repeat(129), name: 'X' }, '/password'],
     ['a missing name', { email: 'p3@example.com', password: 'password-123' }, '/name'],
+    // PostgreSQL's text can't hold a NUL, SQLite's can: refused alike on both.
+    ['a name with a NUL', { email: 'p4@example.com', password: 'password-123', name: 'Ada\u0000Lovelace' }, '/name'],
     ['an email with a control character', { email: 'a\u0000b@example.com', password: 'password-123', name: 'X' }, '/email'],
     ['an email with angle brackets', { email: '<a>@example.com', password: 'password-123', name: 'X' }, '/email'],
     ['an email with a quoted local part', { email: '"a b"@example.com', password: 'password-123', name: 'X' }, '/email'],

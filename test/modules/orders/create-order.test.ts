@@ -83,6 +83,8 @@ describe('POST /orders', () => {
     ['the same product twice', async () => { const p = await product(); return { items: [{ product_id: p.id, quantity: 1 }, { product_id: p.id, quantity: 1 }] } }],
     ['a missing body', async () => undefined],
     ['a 1001-character note', async () => ({ items: [{ product_id: (await product()).id, quantity: 1 }], note: 'x'.repeat(1001) })],
+    // PostgreSQL's text can't hold a NUL, SQLite's can: refused alike on both.
+    ['a note with a NUL', async () => ({ items: [{ product_id: (await product()).id, quantity: 1 }], note: 'leave at\u0000the door' })],
   ])('422 for %s, creating nothing', async (_, body) => {
     const buyer = await createUser(t)
     const before = await count(t, 'orders')
