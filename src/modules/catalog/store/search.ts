@@ -26,10 +26,11 @@ export type { ListFilters, ListRequest, ListResult, Order } from './listing.ts'
  * prefix when a category is given; other filters are checked on the rows walked (the unary `+`
  * keeps the planner from switching to a price index and sorting afterwards).
  *
- * With `q` and no `sort`, the order is relevance: a score computed from the row's own text and the
- * query only (4 per match in the name, 2 per match in the sku, 1 per match in the description up
- * to 3), then newest first. FTS5's bm25 is not used for paging because it depends on statistics
- * of the whole table: an insert between two pages would reorder rows already served.
+ * With `q` and no `sort`, the order is relevance: two tiers decided by the row's own text and the
+ * query only (every word in the name, or not), then the most recently added first (byRelevance).
+ * FTS5's bm25 is not used for paging because it depends on statistics of the whole table: an
+ * insert between two pages would reorder rows already served; nor is a score counted per match,
+ * because it has to be computed for every match before the first page can be sorted.
  */
 
 /**
@@ -58,6 +59,12 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
+
+type RankedRow = ProductRow & { search_rowid: number; search_tier: number }
+
+/** The relevance tiers, best first: every word in the name, then any other match (name tier excluded). */
+const NAME_TIER = { rank: 1, table: 'products_name_fts', match: (match: string) => match }
+const OTHER_TIER = { rank: 0, table: 'products_fts', match: (match: string) => `(${match}) NOT {name} : (${match})` }
 
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
 export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
@@ -113,28 +120,43 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     return toPage(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
   }
 
-  /** Pages a search by relevance, then newest first, then id. */
+  /**
+   * Pages a search by relevance: the products whose name holds every word first, then the other
+   * matches; in each tier the most recently added first (rowid descending). Each tier is one FTS5
+   * walk in rowid order that stops at the page's end: the name tier on products_name_fts (only
+   * names indexed, so a word frequent in descriptions costs nothing there), the rest on
+   * products_fts with the name tier excluded by NOT (which FTS5 evaluates while it walks). A page
+   * reads about limit + 1 matches per tier it visits, plus the rows its filters reject.
+   */
   function byRelevance(request: ListRequest, match: string): ListResult {
     const tag = `relevance:${fingerprint(request)}`
-    const params: Record<string, unknown> = { $limit: request.limit + 1, $match: match }
-    const where = filterClauses(request, null, params)
-    let after = ''
+    let from: { tier: number; rowid: number } | null = null
     if (request.cursor !== undefined) {
-      const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
-      if (cursorTag !== tag) throw badCursor()
-      after = ' WHERE (relevance, created_at, id) < ($after_relevance, $after_created, $after_id)'
-      Object.assign(params, { $after_relevance: relevance, $after_created: createdAt, $after_id: id })
+      const [cursorTag, tier, rowid] = decodeCursor(request.cursor, ['string', 'number', 'number'])
+      if (cursorTag !== tag || (tier !== 0 && tier !== 1)) throw badCursor()
+      from = { tier: tier as number, rowid: rowid as number }
     }
-    // highlight() wraps each match in char(1), so its length minus the column's is the match count.
-    const hits = (column: number, text: string) => `length(highlight(products_fts, ${column}, char(1), '')) - length(${text})`
-    const sql =
-      `SELECT * FROM (SELECT ${PRODUCT_COLUMNS.join(', ')}, 4 * name_hits + 2 * sku_hits + min(description_hits, 3) AS relevance FROM (` +
-      `SELECT ${SELECT}, ${hits(0, 'p.name')} AS name_hits, ${hits(2, 'p.sku')} AS sku_hits, ${hits(1, 'p.description')} AS description_hits` +
-      ` FROM products_fts JOIN products p ON p.rowid = products_fts.rowid WHERE products_fts MATCH $match` +
-      (where.length ? ` AND ${where.join(' AND ')}` : '') +
-      `))${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT $limit`
-    const rows = run<ProductRow & { relevance: number }>(sql, params)
-    return toPage(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+    const rows: RankedRow[] = []
+    for (const tier of [NAME_TIER, OTHER_TIER]) {
+      if (from !== null && tier.rank > from.tier) continue
+      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: tier.match(match) }
+      const where = [`${tier.table} MATCH $match`, ...filterClauses(request, null, params)]
+      if (from !== null && tier.rank === from.tier) {
+        where.push(`${tier.table}.rowid < $after_rowid`)
+        params.$after_rowid = from.rowid
+      }
+      const sql =
+        `SELECT ${SELECT}, p.rowid AS search_rowid, ${tier.rank} AS search_tier FROM ${tier.table} JOIN products p ON p.rowid = ${tier.table}.rowid` +
+        ` WHERE ${where.join(' AND ')} ORDER BY ${tier.table}.rowid DESC LIMIT $limit`
+      rows.push(...run<RankedRow>(sql, params))
+      if (rows.length > request.limit) break
+    }
+    const page = toPage(rows, request.limit, (last) => encodeCursor([tag, last.search_tier, last.search_rowid]))
+    for (const row of page.rows as Partial<RankedRow>[]) {
+      delete row.search_rowid
+      delete row.search_tier
+    }
+    return page
   }
 
   function run<T>(sql: string, params: Record<string, unknown>): T[] {
