@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
 import { ValidationFailedError } from '../../../lib/errors.ts'
 import type { Sort } from '../model.ts'
 import type { ProductRow } from '../product.ts'
@@ -74,4 +75,40 @@ export function toPage<T extends ProductRow>(rows: T[], limit: number, cursorOf:
   const more = rows.length > limit
   const pageRows = more ? rows.slice(0, limit) : rows
   return { rows: pageRows, nextCursor: more ? cursorOf(pageRows[pageRows.length - 1]!) : null }
+}
+
+/**
+ * Relevance, the order of a search without `sort`: the tiers, best first. A product is in the first
+ * when its name holds every word of the query (as the whole row must), else in the second; within
+ * a tier the most recently added product comes first (SQLite's rowid, PostgreSQL's products.seq).
+ */
+export const RELEVANCE_TIERS = [1, 0] as const
+
+/** Where a relevance page starts: after the product `position` (rowid or seq) of `tier`. */
+export interface RelevanceStart {
+  tier: number
+  position: number
+}
+
+export const relevanceTag = (request: ListFilters) => `relevance:${fingerprint(request)}`
+
+/** A relevance cursor of this query, or a 400 (forged ones included: a tier or position that no row has). */
+export function decodeRelevanceCursor(request: ListRequest): RelevanceStart | null {
+  if (request.cursor === undefined) return null
+  const [tag, tier, position] = decodeCursor(request.cursor, ['string', 'number', 'number'])
+  if (tag !== relevanceTag(request) || !RELEVANCE_TIERS.includes(tier as 0 | 1) || !Number.isSafeInteger(position)) throw badCursor()
+  return { tier: tier as number, position: position as number }
+}
+
+/** A relevance candidate with its key (the SQL names them so no product column is shadowed). */
+export type RankedRow = ProductRow & { search_tier: number; search_position: number | string }
+
+/** The page of ranked rows, their keys removed, with a cursor after the last one's. */
+export function toRankedPage(rows: RankedRow[], request: ListRequest): ListResult {
+  const page = toPage(rows, request.limit, (last) => encodeCursor([relevanceTag(request), Number(last.search_tier), Number(last.search_position)]))
+  for (const row of page.rows as Partial<RankedRow>[]) {
+    delete row.search_tier
+    delete row.search_position
+  }
+  return page
 }

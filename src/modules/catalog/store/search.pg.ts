@@ -1,10 +1,23 @@
 import type { SQL } from 'bun'
 import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
 import type { ProductRow } from '../product.ts'
-import { badCursor, checkPriceRange, fingerprint, searchText, toPage, unsupportedSearch, type ListRequest, type ListResult } from './listing.ts'
+import {
+  badCursor,
+  checkPriceRange,
+  decodeRelevanceCursor,
+  fingerprint,
+  RELEVANCE_TIERS,
+  searchText,
+  toPage,
+  toRankedPage,
+  unsupportedSearch,
+  type ListRequest,
+  type ListResult,
+  type RankedRow,
+} from './listing.ts'
 import { PG_PRODUCT_SELECT } from './columns.pg.ts'
 import { cursorNumber, cursorString } from './cursor-values.pg.ts'
-import { BOUNDS, PHRASE_HITS, RELEVANCE, searchCte, SINGLE_TOKEN_HITS } from './relevance.pg.ts'
+import { BOUNDS, PHRASE_HITS, searchCte } from './relevance.pg.ts'
 import { Params } from './sql-params.pg.ts'
 import { toPgSearch, type PgSearch } from './tsquery.ts'
 
@@ -20,9 +33,8 @@ import { toPgSearch, type PgSearch } from './tsquery.ts'
  *
  * A search starts from the GIN index on products.search: in a search the sort key is written so no
  * btree can produce the order (`key || ''`, `key + 0`), so the planner takes the matches from the
- * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's score
- * (relevance.pg.ts), then newest first, then id: it depends on the row and the query only, never
- * on table statistics (ts_rank would be too, but it can't tell the columns apart).
+ * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's tiers
+ * (byRelevance): it depends on the row and the query only, never on table statistics (ts_rank would).
  */
 
 interface SortKey {
@@ -98,31 +110,33 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     return toPage(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
   }
 
-  /** Pages a search by relevance, then newest first, then id. */
+  /**
+   * Pages a search by relevance (listing.ts): the name tier, then the rest, each newest-added
+   * first, as search.ts. Each tier is one statement in seq order with a LIMIT: the planner walks
+   * products_seq_idx backwards checking each row's tsvectors when matches are common, or takes the
+   * matches from the GIN index (products_name_search_idx for the name tier) and sorts them when rare.
+   */
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
-    const tag = `relevance:${fingerprint(request)}`
-    const p = new Params()
-    const phrases = search.phraseWords > 0
-    const cte = searchCte(p, search, phrases)
-    const where = filterClauses(request, false, p)
-    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
-    let after = ''
-    if (request.cursor !== undefined) {
-      const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
-      if (cursorTag !== tag) throw badCursor()
-      const bound = cursorNumber(relevance as number, true)
-      const values = bound.id === undefined ? [bound.value, cursorString(createdAt as string), cursorString(id as string)] : [bound.value, '', '']
-      after = ` WHERE (relevance, created_at, id) < (${p.add(values[0])}::int, ${p.add(values[1])}, ${p.add(values[2])})`
+    const from = decodeRelevanceCursor(request)
+    const rows: RankedRow[] = []
+    for (const tier of RELEVANCE_TIERS) {
+      if (from !== null && tier > from.tier) continue
+      const p = new Params()
+      // The name tier's rows have every word within the name, so each word of several tokens within one column.
+      const phrases = tier === 0 && search.phraseWords > 0
+      const cte = searchCte(p, search, phrases)
+      const where = filterClauses(request, false, p)
+      where.push('p.search @@ query.match', tier === 1 ? 'p.name_search @@ query.match' : 'NOT (p.name_search @@ query.match)')
+      if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
+      if (from !== null && tier === from.tier) where.push(`p.seq < ${p.add(from.position)}::bigint`)
+      const text =
+        cte +
+        `SELECT ${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier FROM products p, query${phrases ? `, ${BOUNDS}, ${PHRASE_HITS}` : ''}` +
+        ` WHERE ${where.join(' AND ')} ORDER BY p.seq DESC LIMIT ${p.add(request.limit + 1 - rows.length)}::int`
+      rows.push(...(await run<RankedRow>(text, p.values, true)))
+      if (rows.length > request.limit) break
     }
-    const text =
-      cte +
-      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, ${RELEVANCE} AS relevance` +
-      ` FROM products p, query, ${phrases ? `${BOUNDS}, ${PHRASE_HITS}` : SINGLE_TOKEN_HITS}` +
-      ` WHERE p.search @@ query.match` +
-      (where.length ? ` AND ${where.join(' AND ')}` : '') +
-      `) ranked${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT ${p.add(request.limit + 1)}::int`
-    const rows = await run<ProductRow & { relevance: number }>(text, p.values, true)
-    return toPage(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+    return toRankedPage(rows, request)
   }
 
   async function run<T>(text: string, values: unknown[], searching: boolean): Promise<T[]> {

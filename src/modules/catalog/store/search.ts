@@ -7,8 +7,12 @@ import {
   fingerprint,
   searchText,
   searchWords,
+  decodeRelevanceCursor,
+  RELEVANCE_TIERS,
   toPage,
+  toRankedPage,
   unsupportedSearch,
+  type RankedRow,
   type ListFilters,
   type ListRequest,
   type ListResult,
@@ -60,11 +64,6 @@ const SORT_KEYS: Record<string, SortKey> = {
 
 const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
 
-type RankedRow = ProductRow & { search_rowid: number; search_tier: number }
-
-/** The relevance tiers, best first: every word in the name, then any other match (name tier excluded). */
-const NAME_TIER = { rank: 1, table: 'products_name_fts', match: (match: string) => match }
-const OTHER_TIER = { rank: 0, table: 'products_fts', match: (match: string) => `(${match}) NOT {name} : (${match})` }
 
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
 export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
@@ -129,34 +128,24 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
    * reads about limit + 1 matches per tier it visits, plus the rows its filters reject.
    */
   function byRelevance(request: ListRequest, match: string): ListResult {
-    const tag = `relevance:${fingerprint(request)}`
-    let from: { tier: number; rowid: number } | null = null
-    if (request.cursor !== undefined) {
-      const [cursorTag, tier, rowid] = decodeCursor(request.cursor, ['string', 'number', 'number'])
-      if (cursorTag !== tag || (tier !== 0 && tier !== 1)) throw badCursor()
-      from = { tier: tier as number, rowid: rowid as number }
-    }
+    const from = decodeRelevanceCursor(request)
     const rows: RankedRow[] = []
-    for (const tier of [NAME_TIER, OTHER_TIER]) {
-      if (from !== null && tier.rank > from.tier) continue
-      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: tier.match(match) }
-      const where = [`${tier.table} MATCH $match`, ...filterClauses(request, null, params)]
-      if (from !== null && tier.rank === from.tier) {
-        where.push(`${tier.table}.rowid < $after_rowid`)
-        params.$after_rowid = from.rowid
+    for (const tier of RELEVANCE_TIERS) {
+      if (from !== null && tier > from.tier) continue
+      const table = tier === 1 ? 'products_name_fts' : 'products_fts'
+      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: tier === 1 ? match : `(${match}) NOT {name} : (${match})` }
+      const where = [`${table} MATCH $match`, ...filterClauses(request, null, params)]
+      if (from !== null && tier === from.tier) {
+        where.push(`${table}.rowid < $after`)
+        params.$after = from.position
       }
       const sql =
-        `SELECT ${SELECT}, p.rowid AS search_rowid, ${tier.rank} AS search_tier FROM ${tier.table} JOIN products p ON p.rowid = ${tier.table}.rowid` +
-        ` WHERE ${where.join(' AND ')} ORDER BY ${tier.table}.rowid DESC LIMIT $limit`
+        `SELECT ${SELECT}, p.rowid AS search_position, ${tier} AS search_tier FROM ${table} JOIN products p ON p.rowid = ${table}.rowid` +
+        ` WHERE ${where.join(' AND ')} ORDER BY ${table}.rowid DESC LIMIT $limit`
       rows.push(...run<RankedRow>(sql, params))
       if (rows.length > request.limit) break
     }
-    const page = toPage(rows, request.limit, (last) => encodeCursor([tag, last.search_tier, last.search_rowid]))
-    for (const row of page.rows as Partial<RankedRow>[]) {
-      delete row.search_rowid
-      delete row.search_tier
-    }
-    return page
+    return toRankedPage(rows, request)
   }
 
   function run<T>(sql: string, params: Record<string, unknown>): T[] {
