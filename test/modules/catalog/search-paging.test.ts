@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import type { ProductJson } from '../../../src/modules/catalog/model.ts'
+import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { createProduct } from './fixtures.ts'
+
+// See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
+setDefaultTimeout(30_000)
+
+/*
+ * Relevance paging, on the dialect of the run: the documented order (the products whose name holds
+ * every word first, then the other matches, each tier most recently added first), every match
+ * exactly once across all pages, with products added between pages in both tiers.
+ */
+
+const t = await createTestApp()
+let admin: Awaited<ReturnType<typeof createUser>>
+/** Every product created, in creation order: its index is its place in "most recently added". */
+const created: ProductJson[] = []
+const add = async (fields: Record<string, unknown>) => {
+  // Creation times sometimes tie and sometimes go back: the order is of insertion, not of created_at.
+  t.clock.advance(created.length % 4 === 0 ? 0 : created.length % 7 === 0 ? -5000 : 1000)
+  const product = await createProduct(t, admin.token, fields)
+  created.push(product)
+  return product
+}
+
+/** The documented relevance key of a product for one-word queries (higher first). */
+function key(product: ProductJson, word: string): [number, number] {
+  const inName = product.name.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((token) => token.startsWith(word))
+  return [inName ? 1 : 0, created.findIndex((p) => p.id === product.id)]
+}
+const compare = (word: string) => (a: ProductJson, b: ProductJson) => {
+  const [ka, kb] = [key(a, word), key(b, word)]
+  return kb[0] - ka[0] || kb[1] - ka[1]
+}
+
+beforeAll(async () => {
+  admin = await createUser(t, { role: 'admin' })
+  for (let i = 0; i < 30; i++) {
+    const inName = i % 3 === 0
+    await add({
+      name: inName ? `Lamp ${i}` : `Desk ${i}`,
+      description: i % 2 ? 'A lamp and a shade' : 'Plain',
+      category: i % 5 === 0 ? 'rare' : 'common',
+      active: i % 11 !== 4,
+    })
+  }
+})
+afterAll(() => t.close())
+
+interface Page {
+  items: ProductJson[]
+  next_cursor: string | null
+}
+
+/** Pages through `path` with `limit`, running `between` after each page; returns what was served. */
+async function pageThrough(path: string, token: string | undefined, between: (round: number) => Promise<void>) {
+  const seen: ProductJson[] = []
+  let cursor: string | null = null
+  let round = 0
+  do {
+    const response = await t.request(`${path}${cursor ? `&cursor=${cursor}` : ''}`, { token })
+    const body: Page = await json(response)
+    expect(response.status, JSON.stringify(body)).toBe(200)
+    seen.push(...body.items)
+    cursor = body.next_cursor
+    await between(round++)
+    if (round > 1000) throw new Error('pagination does not end')
+  } while (cursor)
+  return seen
+}
+
+const matching = (word: string, options: { admin?: boolean; category?: string } = {}) =>
+  created.filter(
+    (p) =>
+      (options.admin || p.active) &&
+      (options.category === undefined || p.category === options.category) &&
+      `${p.name} ${p.description}`.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((token) => token.startsWith(word)),
+  )
+
+describe('GET /products?q= paging by relevance', () => {
+  test('one page holds the documented order: name tier first, each tier most recently added first', async () => {
+    const body: Page = await json(await t.request('/products?q=lamp&limit=100'))
+    const expected = matching('lamp').sort(compare('lamp'))
+    expect(body.items.map((p) => p.id)).toEqual(expected.map((p) => p.id))
+    expect(body.next_cursor).toBeNull()
+    // The name tier holds Lamp 0, Lamp 3, …; the rest are desks with a lamp in the description.
+    expect(body.items[0]!.name).toBe('Lamp 27')
+    expect(body.items.at(-1)!.name).toBe('Desk 1')
+  })
+
+  for (const [label, query, options] of [
+    ['public', 'q=lamp', {}],
+    ['admin, inactive included', 'q=lamp', { admin: true }],
+    ['category filter', 'q=lamp&category=rare', { category: 'rare' }],
+  ] as const) {
+    for (const limit of [1, 4, 7]) {
+      test(`${label}, limit ${limit}: every match exactly once, in order, with products added between pages in both tiers`, async () => {
+        const before = matching('lamp', options).sort(compare('lamp'))
+        const token = 'admin' in options ? admin.token : undefined
+        const seen = await pageThrough(`/products?${query}&limit=${limit}`, token, async (round) => {
+          if (round % 2 || round > 12) return
+          await add({ name: `Lamp new ${round}`, category: 'rare' })
+          await add({ name: `Shelf new ${round}`, description: 'lamp hook', category: 'rare' })
+        })
+        const ids = seen.map((p) => p.id)
+        expect(new Set(ids).size).toBe(ids.length)
+        // What existed before the first page: served exactly once, in the documented order.
+        const existing = new Set(before.map((p) => p.id))
+        expect(ids.filter((id) => existing.has(id))).toEqual(before.map((p) => p.id))
+        // Products added meanwhile are served only where the order puts them after the cursor: the whole list stays ordered.
+        expect(seen.map((p) => p.id)).toEqual([...seen].sort(compare('lamp')).map((p) => p.id))
+        for (const product of seen) expect(matching('lamp', options).map((p) => p.id)).toContain(product.id)
+      })
+    }
+  }
+
+  test('a two-word query: the name tier needs every word in the name', async () => {
+    const fresh = await createTestApp()
+    const freshAdmin = await createUser(fresh, { role: 'admin' })
+    const both = await createProduct(fresh, freshAdmin.token, { name: 'Oak lamp', description: 'x' })
+    const split = await createProduct(fresh, freshAdmin.token, { name: 'Oak stand', description: 'for a lamp' })
+    const described = await createProduct(fresh, freshAdmin.token, { name: 'Stand', description: 'oak lamp' })
+    const newer = await createProduct(fresh, freshAdmin.token, { name: 'Lamp of oak', description: '' })
+    const body: Page = await json(await fresh.request('/products?q=oak%20lam'))
+    expect(body.items.map((p) => p.id)).toEqual([newer.id, both.id, described.id, split.id])
+    await fresh.close()
+  })
+
+  test('a relevance cursor with another tier or a position no row has is refused (422, as any invalid cursor)', async () => {
+    const body: Page = await json(await t.request('/products?q=lamp&limit=1'))
+    const [tag] = JSON.parse(Buffer.from(body.next_cursor!, 'base64url').toString('utf8')) as [string]
+    for (const key of [[tag, 2, 5], [tag, 1, 1.5], [tag, 0, 2 ** 60], [tag, 1, 'x'], [tag, 1]]) {
+      const cursor = Buffer.from(JSON.stringify(key)).toString('base64url')
+      await expectProblem(await t.request(`/products?q=lamp&limit=1&cursor=${cursor}`), 422)
+    }
+  })
+})
