@@ -58,6 +58,8 @@ describe('GET /products?q=', () => {
 
   test('treats the last word as a prefix and folds case', async () => {
     expect(names(await search('q=cush'))).toEqual(['Chair cushion'])
+    // A prefix of its first 6 characters: 'cushions' finds what 'cushio' finds.
+    expect(names(await search('q=CUSHIONS'))).toEqual(['Chair cushion'])
     expect(names(await search('q=brûl'))).toEqual(['Crème brûlée torch'])
   })
 
@@ -210,6 +212,15 @@ describe('toFtsQuery', () => {
     expect(toFtsQuery('say "hi" NEAR( *')).toBe('"say" """hi""" "NEAR("*')
     expect(toFtsQuery(`'; DROP TABLE`)).toBe('"DROP" "TABLE"*')
     expect(toFtsQuery('!!! ***')).toBeNull()
+  })
+
+  test('the last word is a prefix of at most its first 6 characters (the prefix index), in both dialects', () => {
+    expect(toFtsQuery('everyday use')).toBe('"everyday" "use"*')
+    expect(toFtsQuery('oak everyday.')).toBe('"oak" "everyd"*')
+    expect(toFtsQuery('kit-torchlight')).toBe('"kit-torchl"*')
+    expect(toFtsQuery('brûlées')).toBe('"brûlée"*')
+    expect(toPgSearch('oak everyday')!.match).toBe("'oak' & 'everyd':*")
+    expect(toPgSearch('kit-torchlight')!.match).toBe("('kit' <-> 'torchl':* | 'kit-torchl':*)")
   })
 })
 

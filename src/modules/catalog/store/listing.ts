@@ -60,15 +60,37 @@ const WORD = /[\p{L}\p{N}]/u
 const SEPARATORS = /[\s\p{Cc}]+/u
 
 /**
+ * The longest prefix the last word is matched with, in characters: FTS5 keeps a prefix index of
+ * 1 to 6 characters (migration 0007), which a prefix query of that length walks lazily; a longer
+ * one would merge the doclist of every term it matches before its first row (linear in matches).
+ */
+export const PREFIX_CHARACTERS = 6
+
+/** The last token of a word (letters, digits and their marks, as unicode61 reads tokens) and what follows it. */
+const LAST_TOKEN = /([\p{L}\p{N}\p{M}]+)[^\p{L}\p{N}\p{M}]*$/u
+
+/** The word with its last token cut to PREFIX_CHARACTERS code points (and the punctuation after it dropped). */
+function prefixOf(word: string): string {
+  const last = LAST_TOKEN.exec(word)
+  if (!last) return word
+  const token = Array.from(last[1]!)
+  return token.length <= PREFIX_CHARACTERS ? word : word.slice(0, last.index) + token.slice(0, PREFIX_CHARACTERS).join('')
+}
+
+/**
  * The words a user typed, as both dialects search them: split at whitespace and control
  * characters, lone surrogates replaced; words without a letter or digit can't match anything
- * either tokenizer indexed and are dropped.
+ * either tokenizer indexed and are dropped. The last word is a prefix of at most its first
+ * PREFIX_CHARACTERS characters ('everyday' finds what 'everyd' finds).
  */
-export const searchWords = (q: string): string[] =>
-  q
+export function searchWords(q: string): string[] {
+  const words = q
     .toWellFormed()
     .split(SEPARATORS)
     .filter((word) => WORD.test(word))
+  if (words.length) words[words.length - 1] = prefixOf(words[words.length - 1]!)
+  return words
+}
 
 /** The first `limit` rows, and a cursor after the last of them when the query found one more. */
 export function toPage<T extends ProductRow>(rows: T[], limit: number, cursorOf: (last: T) => string): ListResult {
