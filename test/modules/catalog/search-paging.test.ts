@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { ProductJson } from '../../../src/modules/catalog/model.ts'
-import { createTestApp, createUser, expectProblem, json } from '../../helpers.ts'
+import { SORTS } from '../../../src/modules/catalog/model.ts'
+import type { ListRequest, ListResult } from '../../../src/modules/catalog/store/listing.ts'
+import { createProductSearch } from '../../../src/modules/catalog/store/search.ts'
+import { createPgProductSearch } from '../../../src/modules/catalog/store/search.pg.ts'
+import { createTestApp, createUser, expectProblem, json, sqliteOf } from '../../helpers.ts'
 import { createProduct } from './fixtures.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -135,4 +139,55 @@ describe('GET /products?q= paging by relevance', () => {
       await expectProblem(await t.request(`/products?q=lamp&limit=1&cursor=${cursor}`), 422)
     }
   })
+})
+
+describe('GET /products?q=: every way the store finds a page gives the same pages', () => {
+  // The tunings pick between ways (row-by-row lookups or reading every match on SQLite's sorted
+  // searches; a window of the newest rows or the GIN indexes on PostgreSQL): each must page alike.
+  type Lister = (request: ListRequest) => ListResult | Promise<ListResult>
+  const listers = (): Lister[] => {
+    const database = t.ctx.database
+    if (database.dialect === 'postgres') {
+      return [2048, 1, 3, 40].map((window) => {
+        const search = createPgProductSearch(database.sql, undefined, { window })
+        return (request) => search.list(request)
+      })
+    }
+    return [
+      { denseMatchesPer1024: 256, probedRowsPerPageRow: 8 },
+      { denseMatchesPer1024: 0, probedRowsPerPageRow: 1 },
+      { denseMatchesPer1024: 0, probedRowsPerPageRow: 100 },
+      { denseMatchesPer1024: 5000, probedRowsPerPageRow: 8 },
+    ].map((tuning) => {
+      const search = createProductSearch(sqliteOf(t), undefined, tuning)
+      return (request) => search.list(request)
+    })
+  }
+  async function all(list: Lister, request: ListRequest) {
+    const ids: string[] = []
+    let cursor: string | undefined
+    for (let n = 0; n < 500; n++) {
+      const page = await list({ ...request, cursor })
+      ids.push(...page.rows.map((row) => row.id))
+      if (page.nextCursor === null) return ids
+      cursor = page.nextCursor
+    }
+    throw new Error('pagination does not end')
+  }
+
+  test('relevance and every sort, with and without filters, on every tuning', async () => {
+    const [reference, ...others] = listers()
+    expect(others.length).toBe(3)
+    for (const q of ['lamp', 'shade', 'lamp shade', 'pla']) {
+      for (const sort of [undefined, ...SORTS]) {
+        for (const filters of [{}, { category: 'rare' }, { minPrice: 1012, inStock: true }, { includeInactive: true }]) {
+          for (const limit of [2, 7]) {
+            const request: ListRequest = { q, sort, limit, includeInactive: false, ...filters }
+            const expected = await all(reference!, request)
+            for (const other of others) expect(await all(other, request), JSON.stringify(request)).toEqual(expected)
+          }
+        }
+      }
+    }
+  }, 120_000)
 })

@@ -37,6 +37,14 @@ import { toPgSearch, type PgSearch } from './tsquery.ts'
  * (byRelevance): it depends on the row and the query only, never on table statistics (ts_rank would).
  */
 
+/** How many of the newest products (below the cursor) a relevance tier checks one by one before it uses the GIN indexes. */
+const WINDOW = 2048
+
+/** Tuning that changes only how a page is found, never which rows it holds (tests shrink it to take every path). */
+export interface PgSearchTuning {
+  window: number
+}
+
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
   indexed: string
@@ -62,7 +70,7 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 /** `observe` sees each SQL text and its values before it runs (tests EXPLAIN them). */
-export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void) {
+export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void, tuning: PgSearchTuning = { window: WINDOW }) {
   function filterClauses(request: ListRequest, priceIsSortKey: boolean, p: Params) {
     const where: string[] = []
     if (request.category !== undefined) {
@@ -112,31 +120,60 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
 
   /**
    * Pages a search by relevance (listing.ts): the name tier, then the rest, each newest-added
-   * first, as search.ts. Each tier is one statement in seq order with a LIMIT: the planner walks
-   * products_seq_idx backwards checking each row's tsvectors when matches are common, or takes the
-   * matches from the GIN index (products_name_search_idx for the name tier) and sorts them when rare.
+   * first, as search.ts. A GIN index can't produce seq order, so each tier first tries the newest
+   * WINDOW products (below the cursor) on products_seq_idx, checking each row's tsvectors: a word
+   * in many products fills the page there. Otherwise, when the word itself is rare in that window,
+   * its matches come from the GIN indexes and are sorted (linear in matches, which are then few);
+   * when the word is common but the filters reject most rows, the planner picks the path.
    */
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
     const from = decodeRelevanceCursor(request)
     const rows: RankedRow[] = []
     for (const tier of RELEVANCE_TIERS) {
       if (from !== null && tier > from.tier) continue
-      const p = new Params()
-      // The name tier's rows have every word within the name, so each word of several tokens within one column.
-      const phrases = tier === 0 && search.phraseWords > 0
-      const cte = searchCte(p, search, phrases)
-      const where = filterClauses(request, false, p)
-      where.push('p.search @@ query.match', tier === 1 ? 'p.name_search @@ query.match' : 'NOT (p.name_search @@ query.match)')
-      if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
-      if (from !== null && tier === from.tier) where.push(`p.seq < ${p.add(from.position)}::bigint`)
-      const text =
-        cte +
-        `SELECT ${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier FROM products p, query${phrases ? `, ${BOUNDS}, ${PHRASE_HITS}` : ''}` +
-        ` WHERE ${where.join(' AND ')} ORDER BY p.seq DESC LIMIT ${p.add(request.limit + 1 - rows.length)}::int`
-      rows.push(...(await run<RankedRow>(text, p.values, true)))
+      const start = from !== null && tier === from.tier ? from.position : null
+      const limit = request.limit + 1 - rows.length
+      const window = await run<RankedRow & { matches?: number }>(...tierStatement(request, search, tier, start, limit, 'window'), true)
+      if (window.length >= limit) {
+        rows.push(...window)
+        break
+      }
+      const matches = (await run<{ matches: number }>(...tierStatement(request, search, tier, start, limit, 'count'), true))[0]!.matches
+      rows.push(...(await run<RankedRow>(...tierStatement(request, search, tier, start, limit, matches < limit ? 'matches' : 'planner'), true)))
       if (rows.length > request.limit) break
     }
     return toRankedPage(rows, request)
+  }
+
+  /**
+   * One tier's statement: `window` its page among the newest WINDOW products below `start`; `count`
+   * how many of them match the words (filters aside); `matches` its page from the GIN indexes,
+   * sorted; `planner` its page by whichever path the planner picks.
+   */
+  function tierStatement(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, kind: 'window' | 'count' | 'matches' | 'planner'): [string, unknown[]] {
+    const p = new Params()
+    // The name tier's rows have every word within the name, so each word of several tokens within one column.
+    const phrases = tier === 0 && search.phraseWords > 0
+    const cte = phrases ? searchCte(p, search, true) : ''
+    // The tsquery inline, not from the CTE, so the planner estimates its matches from the GIN statistics.
+    const match = `to_tsquery('simple', ${p.add(search.match)})`
+    const where = kind === 'count' ? [] : filterClauses(request, false, p)
+    where.push(`p.search @@ ${match}`, tier === 1 ? `p.name_search @@ ${match}` : `NOT (p.name_search @@ ${match})`)
+    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
+    const below = start === null ? null : `p.seq < ${p.add(start)}::bigint`
+    const windowed = kind === 'window' || kind === 'count'
+    if (below !== null && !windowed) where.push(below)
+    const source = windowed
+      ? `(SELECT * FROM products p${below === null ? '' : ` WHERE ${below}`} ORDER BY p.seq DESC LIMIT ${p.add(tuning.window)}::int) p`
+      : 'products p'
+    const from = `FROM ${source}${phrases ? `, query, ${BOUNDS}, ${PHRASE_HITS}` : ''} WHERE ${where.join(' AND ')}`
+    if (kind === 'count') return [`${cte}SELECT count(*)::int AS matches ${from}`, p.values]
+    // `seq + 0`: no btree gives that order, so the matches come from the GIN indexes.
+    const order = kind === 'matches' ? '(p.seq + 0)' : 'p.seq'
+    return [
+      `${cte}SELECT ${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier ${from} ORDER BY ${order} DESC LIMIT ${p.add(limit)}::int`,
+      p.values,
+    ]
   }
 
   async function run<T>(text: string, values: unknown[], searching: boolean): Promise<T[]> {

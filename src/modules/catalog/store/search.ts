@@ -64,13 +64,17 @@ const SORT_KEYS: Record<string, SortKey> = {
 
 const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
 
-/** A sorted search looks its rows up one by one when at least this many of 1,024 sampled products match (a quarter)... */
-const DENSE_MATCHES_PER_1024 = 256
-/** ...and up to this many rows of the sort's index per row of its page, then reads every match instead. */
-const PROBED_ROWS_PER_PAGE_ROW = 8
+/** Tuning that changes only how a page is found, never which rows it holds (tests vary it to take every path). */
+export interface SearchTuning {
+  /** A sorted search looks its rows up one by one when at least this many of 1,024 sampled products match... */
+  denseMatchesPer1024: number
+  /** ...and up to this many rows of the sort's index per row of its page, then reads every match instead. */
+  probedRowsPerPageRow: number
+}
+const TUNING: SearchTuning = { denseMatchesPer1024: 256, probedRowsPerPageRow: 8 }
 
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
-export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
+export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void, tuning: SearchTuning = TUNING) {
   function filterClauses(filters: ListFilters, sortColumn: string | null, params: Record<string, unknown>) {
     const where: string[] = []
     if (filters.category !== undefined) {
@@ -130,12 +134,12 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
       { $match: match, $from: (middle ?? 0) - 512 },
     )[0]!.n
     const probed =
-      sampled >= DENSE_MATCHES_PER_1024
+      sampled >= tuning.denseMatchesPer1024
         ? run<ProductRow>(
             `SELECT ${PRODUCT_COLUMNS.join(', ')} FROM (${walk(seek)} LIMIT $walk) p` +
               ` WHERE ${[...where, ''].join(' AND ')}EXISTS (SELECT 1 FROM products_fts WHERE products_fts MATCH $match AND products_fts.rowid = p.search_position)` +
               `${order} LIMIT $limit`,
-            { ...params, $walk: PROBED_ROWS_PER_PAGE_ROW * (request.limit + 1) },
+            { ...params, $walk: tuning.probedRowsPerPageRow * (request.limit + 1) },
           )
         : []
     if (probed.length > request.limit) return toPage(probed, request.limit, cursorOf)
