@@ -131,6 +131,32 @@ describe('GET /products?q= paging by relevance', () => {
     await fresh.close()
   })
 
+  test('a search in a category finds exactly its products, whatever the category spells, and follows category changes', async () => {
+    const fresh = await createTestApp()
+    const freshAdmin = await createUser(fresh, { role: 'admin' })
+    const categories = ['a', 'a b', 'b a', 'A', 'crème "brûlée"', 'creme "brulee"', 'ΟΔΟΣ', 'Home & garden', "k6'", '😀']
+    const byCategory = new Map<string, string[]>()
+    for (const [i, category] of categories.entries()) {
+      for (const name of ['Lamp', 'Desk lamp']) {
+        const product = await createProduct(fresh, freshAdmin.token, { name: `${name} ${i}`, category })
+        byCategory.set(category, [product.id, ...(byCategory.get(category) ?? [])])
+      }
+    }
+    const found = async (query: string) => ((await json(await fresh.request(`/products?${query}`))).items as ProductJson[]).map((p) => p.id)
+    for (const category of categories) {
+      // Both names hold "lamp": one tier, newest first.
+      expect(await found(`q=lamp&category=${encodeURIComponent(category)}`), category).toEqual(byCategory.get(category)!)
+      expect(await found(`q=lamp&sort=price&category=${encodeURIComponent(category)}`), category).toHaveLength(2)
+    }
+    const moved = byCategory.get('a')![0]!
+    const response = await fresh.request(`/products/${moved}`, { method: 'PATCH', token: freshAdmin.token, json: { category: 'a b' } })
+    expect(response.status).toBe(200)
+    expect(await found('q=lamp&category=a')).toEqual(byCategory.get('a')!.slice(1))
+    // The moved product is older than both of 'a b': last in their tier.
+    expect(await found('q=lamp&category=a%20b')).toEqual([...byCategory.get('a b')!, moved])
+    await fresh.close()
+  })
+
   test('a relevance cursor with another tier or a position no row has is refused (422, as any invalid cursor)', async () => {
     const body: Page = await json(await t.request('/products?q=lamp&limit=1'))
     const [tag] = JSON.parse(Buffer.from(body.next_cursor!, 'base64url').toString('utf8')) as [string]

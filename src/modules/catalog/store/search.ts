@@ -73,6 +73,20 @@ export interface SearchTuning {
 }
 const TUNING: SearchTuning = { denseMatchesPer1024: 256, probedRowsPerPageRow: 8 }
 
+/** The words in the searched columns: the full-text indexes also hold the category's token. */
+const inText = (match: string) => `{name description sku} : (${match})`
+
+/**
+ * The FTS5 term of the category's token (products.category_key: 'k' and the hex of its UTF-8), or
+ * null without a category. Only a superset of the rows the category filter keeps is needed; a
+ * category JavaScript might encode otherwise than SQLite (NUL, lone surrogates) goes without.
+ */
+function categoryTerm(request: ListFilters): string | null {
+  const category = request.category
+  if (category === undefined || category.includes('\u0000') || !category.isWellFormed()) return null
+  return `{category_key} : "k${Buffer.from(category, 'utf8').toString('hex').toUpperCase()}"`
+}
+
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
 export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void, tuning: SearchTuning = TUNING) {
   function filterClauses(filters: ListFilters, sortColumn: string | null, params: Record<string, unknown>) {
@@ -123,7 +137,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const cursorOf = (last: ProductRow) => encodeCursor([tag, key.value(last), last.id])
     const walk = (clauses: string[]) => `SELECT ${SELECT}, p.rowid AS search_position FROM products p` + (clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '') + order
     if (match === null) return toPage(run<ProductRow>(`${walk(where).replace(', p.rowid AS search_position', '')} LIMIT $limit`, params), request.limit, cursorOf)
-    params.$match = match
+    params.$match = inText(match)
     // A word in most products: the first rows of the sort's index, each looked up in the full-text
     // index (20-300 µs a lookup), hold the page. Which case it is, a sample of 1,024 consecutive
     // rowids tells; at most a bounded number of the index's rows are read (filters that reject
@@ -131,7 +145,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const { middle } = sqlite.query<{ middle: number | null }, []>('SELECT max(rowid) / 2 AS middle FROM products').get()!
     const sampled = run<{ n: number }>(
       'SELECT count(*) AS n FROM products_fts WHERE products_fts MATCH $match AND rowid > $from AND rowid <= $from + 1024',
-      { $match: match, $from: (middle ?? 0) - 512 },
+      { $match: params.$match, $from: (middle ?? 0) - 512 },
     )[0]!.n
     const probed =
       sampled >= tuning.denseMatchesPer1024
@@ -143,7 +157,10 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
           )
         : []
     if (probed.length > request.limit) return toPage(probed, request.limit, cursorOf)
-    // Otherwise every match is read from the full-text index, then the sort's index walked for them (linear in matches).
+    // Otherwise every match is read from the full-text index (in the category only, when there is
+    // one), then the sort's index walked for them: linear in those matches.
+    const category = categoryTerm(request)
+    if (category !== null) params.$match = `(${params.$match}) AND ${category}`
     const rows = run<ProductRow>(
       `${walk([...where, 'p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)']).replace(', p.rowid AS search_position', '')} LIMIT $limit`,
       params,
@@ -165,7 +182,10 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     for (const tier of RELEVANCE_TIERS) {
       if (from !== null && tier > from.tier) continue
       const table = tier === 1 ? 'products_name_fts' : 'products_fts'
-      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: tier === 1 ? match : `(${match}) NOT {name} : (${match})` }
+      const inTier = tier === 1 ? `{name} : (${match})` : `(${inText(match)}) NOT ({name} : (${match}))`
+      // In a category, FTS5 walks the category's token with the words: a small category costs little.
+      const key = categoryTerm(request)
+      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: key === null ? inTier : `(${inTier}) AND ${key}` }
       const where = [`${table} MATCH $match`, ...filterClauses(request, null, params)]
       if (from !== null && tier === from.tier) {
         where.push(`${table}.rowid < $after`)
