@@ -77,8 +77,8 @@ const matches = (sqlite: Database, table: string, match: string) =>
 /** The after order's key of the row 90% in: within the name tier if it holds 90% of the matches, else within the rest. */
 function afterDeepCursor(request: ListRequest): string | undefined {
   const match = toFtsQuery(request.q!)!
-  const name = matches(afterDb, 'products_name_fts', match)
-  const rest = matches(afterDb, 'products_fts', `(${match}) NOT {name} : (${match})`)
+  const name = matches(afterDb, 'products_name_fts', `{name} : (${match})`)
+  const rest = matches(afterDb, 'products_fts', `({name description sku} : (${match})) NOT ({name} : (${match}))`)
   const at = Math.floor((name.length + rest.length) * 0.9)
   if (at === 0) return undefined
   const tag = `relevance:${fingerprint(request)}`

@@ -24,9 +24,9 @@ export type { ListFilters, ListRequest, ListResult, Order } from './listing.ts'
  * GET /products as SQL. Every statement is assembled from fixed fragments (never from user text;
  * values are bound), so there are few distinct ones and bun:sqlite's query() cache compiles each once.
  *
- * Paging is keyset: the cursor carries the sort key and id of the last row, and the next page is
- * "after that key" in the same order, so rows inserted meanwhile never shift a page (no duplicates,
- * no omissions of rows that existed). Each sort walks its own index, behind the category index
+ * Paging is keyset: the cursor carries the sort key and id of the last row (of a relevance page,
+ * its tier and rowid), and the next page is "after that key" in the same order, so rows inserted
+ * meanwhile never shift a page (no duplicates, no omissions of rows that existed). Each sort walks its own index, behind the category index
  * prefix when a category is given; other filters are checked on the rows walked (the unary `+`
  * keeps the planner from switching to a price index and sorting afterwards).
  *
@@ -135,8 +135,8 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const direction = descending ? 'DESC' : 'ASC'
     const order = ` ORDER BY ${key.expr} ${direction}, p.id ${direction}`
     const cursorOf = (last: ProductRow) => encodeCursor([tag, key.value(last), last.id])
-    const walk = (clauses: string[]) => `SELECT ${SELECT}, p.rowid AS search_position FROM products p` + (clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '') + order
-    if (match === null) return toPage(run<ProductRow>(`${walk(where).replace(', p.rowid AS search_position', '')} LIMIT $limit`, params), request.limit, cursorOf)
+    const walk = (clauses: string[], columns = SELECT) => `SELECT ${columns} FROM products p` + (clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '') + order
+    if (match === null) return toPage(run<ProductRow>(`${walk(where)} LIMIT $limit`, params), request.limit, cursorOf)
     params.$match = inText(match)
     // A word in most products: the first rows of the sort's index, each looked up in the full-text
     // index (20-300 µs a lookup), hold the page. Which case it is, a sample of 1,024 consecutive
@@ -150,8 +150,8 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const probed =
       sampled >= tuning.denseMatchesPer1024
         ? run<ProductRow>(
-            `SELECT ${PRODUCT_COLUMNS.join(', ')} FROM (${walk(seek)} LIMIT $walk) p` +
-              ` WHERE ${[...where, ''].join(' AND ')}EXISTS (SELECT 1 FROM products_fts WHERE products_fts MATCH $match AND products_fts.rowid = p.search_position)` +
+            `SELECT ${PRODUCT_COLUMNS.join(', ')} FROM (${walk(seek, `${SELECT}, p.rowid AS search_position`)} LIMIT $walk) p WHERE ` +
+              [...where, 'EXISTS (SELECT 1 FROM products_fts WHERE products_fts MATCH $match AND products_fts.rowid = p.search_position)'].join(' AND ') +
               `${order} LIMIT $limit`,
             { ...params, $walk: tuning.probedRowsPerPageRow * (request.limit + 1) },
           )
@@ -162,7 +162,7 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const category = categoryTerm(request)
     if (category !== null) params.$match = `(${params.$match}) AND ${category}`
     const rows = run<ProductRow>(
-      `${walk([...where, 'p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)']).replace(', p.rowid AS search_position', '')} LIMIT $limit`,
+      `${walk([...where, 'p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)'])} LIMIT $limit`,
       params,
     )
     return toPage(rows, request.limit, cursorOf)
