@@ -174,8 +174,13 @@ describe('GET /products?q=: every way the store finds a page gives the same page
   const listers = (): Lister[] => {
     const database = t.ctx.database
     if (database.dialect === 'postgres') {
-      return [2048, 1, 3, 40].map((window) => {
-        const search = createPgProductSearch(database.sql, undefined, { window })
+      return [
+        { window: 1024, windowRowCost: 2.5, matchCost: 9 },
+        { window: 1, windowRowCost: 2.5, matchCost: 9 },
+        { window: 3, windowRowCost: 1, matchCost: 1e9 },
+        { window: 40, windowRowCost: 1e9, matchCost: 1 },
+      ].map((tuning) => {
+        const search = createPgProductSearch(database.sql, undefined, tuning)
         return (request) => search.list(request)
       })
     }

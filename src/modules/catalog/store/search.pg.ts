@@ -38,12 +38,16 @@ import { toPgSearch, type PgSearch } from './tsquery.ts'
  */
 
 /** How many of the newest products (below the cursor) a relevance tier checks one by one before it uses the GIN indexes. */
-const WINDOW = 2048
+const WINDOW = 1024
 
 /** Tuning that changes only how a page is found, never which rows it holds (tests shrink it to take every path). */
 export interface PgSearchTuning {
   window: number
+  /** What checking a row of a window and reading a match from the GIN index cost (µs, at 1M products). */
+  windowRowCost: number
+  matchCost: number
 }
+const TUNING: PgSearchTuning = { window: WINDOW, windowRowCost: 2.5, matchCost: 9 }
 
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
@@ -70,7 +74,7 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 /** `observe` sees each SQL text and its values before it runs (tests EXPLAIN them). */
-export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void, tuning: PgSearchTuning = { window: WINDOW }) {
+export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void, tuning: PgSearchTuning = TUNING) {
   function filterClauses(request: ListRequest, priceIsSortKey: boolean, p: Params) {
     const where: string[] = []
     if (request.category !== undefined) {
@@ -120,11 +124,12 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
 
   /**
    * Pages a search by relevance (listing.ts): the name tier, then the rest, each newest-added
-   * first, as search.ts. A GIN index can't produce seq order, so each tier first tries the newest
-   * WINDOW products (below the cursor) on products_seq_idx, checking each row's tsvectors: a word
-   * in many products fills the page there. Otherwise, when the word itself is rare in that window,
-   * its matches come from the GIN indexes and are sorted (linear in matches, which are then few);
-   * when the word is common but the filters reject most rows, the planner picks the path.
+   * first, as search.ts. A GIN index can't produce seq order, so each tier first checks the newest
+   * `window` products (below the cursor) one by one, walking products_seq_idx: a word in many
+   * products fills the page there. A word in a few of them: a larger window as its share says,
+   * or its matches from the GIN index, sorted, whichever costs less (the worst case, at the
+   * crossing, grows as the square root of the catalog). None: the GIN index. The word common but
+   * the filters rejecting most rows: the planner picks the path.
    */
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
     const from = decodeRelevanceCursor(request)
@@ -133,47 +138,76 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
       if (from !== null && tier > from.tier) continue
       const start = from !== null && tier === from.tier ? from.position : null
       const limit = request.limit + 1 - rows.length
-      const window = await run<RankedRow & { matches?: number }>(...tierStatement(request, search, tier, start, limit, 'window'), true)
-      if (window.length >= limit) {
-        rows.push(...window)
+      const first = await inWindow(request, search, tier, start, limit, tuning.window)
+      if (first.found.length >= limit) {
+        rows.push(...first.found)
         break
       }
-      const matches = (await run<{ matches: number }>(...tierStatement(request, search, tier, start, limit, 'count'), true))[0]!.matches
-      rows.push(...(await run<RankedRow>(...tierStatement(request, search, tier, start, limit, matches < limit ? 'matches' : 'planner'), true)))
+      const kind = first.matches < limit ? 'matches' : 'planner'
+      if (first.matches > 0 && first.matches < limit) {
+        // A word in about matches/window of the products: a window that holds the page costs
+        // windowRowCost a row, the GIN path matchCost a match; the cheaper is taken.
+        // Sized by the share of rows that made the page (filters included), twice over for chance.
+        const needed = Math.ceil(((tuning.window * limit) / Math.max(first.found.length, 1)) * 2)
+        const estimatedMatches = (first.matches / tuning.window) * first.newest
+        if (needed * tuning.windowRowCost < estimatedMatches * tuning.matchCost) {
+          const second = await inWindow(request, search, tier, start, limit, needed)
+          if (second.found.length >= limit) {
+            rows.push(...second.found)
+            break
+          }
+        }
+      }
+      const rest = await run<RankedRow & { serial_plan?: string }>(...tierStatement(request, search, tier, start, limit, kind, 0), true)
+      rows.push(...rest.map(({ serial_plan: _, ...row }) => row as RankedRow))
       if (rows.length > request.limit) break
     }
     return toRankedPage(rows, request)
   }
 
+  /** A tier's page among the newest `size` products below `start`, how many of them match the words, and the newest seq. */
+  async function inWindow(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, size: number) {
+    const window = await run<RankedRow & { window_matches: number; newest: number | string | null }>(...tierStatement(request, search, tier, start, limit, 'window', size), true)
+    const found = window.filter((row) => row.id !== null).map(({ window_matches: _, newest: __, ...row }) => row as RankedRow)
+    return { found, matches: window[0]!.window_matches, newest: Number(window[0]!.newest ?? 0) }
+  }
+
   /**
-   * One tier's statement: `window` its page among the newest WINDOW products below `start`; `count`
-   * how many of them match the words (filters aside); `matches` its page from the GIN indexes,
-   * sorted; `planner` its page by whichever path the planner picks.
+   * One tier's statement: `window` its page among the newest `window` products below `start`, with
+   * how many of them match the words (filters aside) on every row, or on one row of nulls when none
+   * is on the page; `matches` its page from the GIN index, sorted; `planner` its page by whichever
+   * path the planner picks.
    */
-  function tierStatement(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, kind: 'window' | 'count' | 'matches' | 'planner'): [string, unknown[]] {
+  function tierStatement(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, kind: 'window' | 'matches' | 'planner', size: number): [string, unknown[]] {
     const p = new Params()
     // The name tier's rows have every word within the name, so each word of several tokens within one column.
     const phrases = tier === 0 && search.phraseWords > 0
     const cte = phrases ? searchCte(p, search, true) : ''
     // The tsquery inline, not from the CTE, so the planner estimates its matches from the GIN statistics.
     const match = `to_tsquery('simple', ${p.add(search.match)})`
-    const where = kind === 'count' ? [] : filterClauses(request, false, p)
-    where.push(`p.search @@ ${match}`, tier === 1 ? `p.name_search @@ ${match}` : `NOT (p.name_search @@ ${match})`)
-    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
+    // A name holding every word is a row that matches: the name tier needs only its own index.
+    const words = tier === 1 ? [`p.name_search @@ ${match}`] : [`p.search @@ ${match}`, `NOT (p.name_search @@ ${match})`]
+    if (phrases) words.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
     const below = start === null ? null : `p.seq < ${p.add(start)}::bigint`
-    const windowed = kind === 'window' || kind === 'count'
-    if (below !== null && !windowed) where.push(below)
-    const source = windowed
-      ? `(SELECT * FROM products p${below === null ? '' : ` WHERE ${below}`} ORDER BY p.seq DESC LIMIT ${p.add(tuning.window)}::int) p`
-      : 'products p'
-    const from = `FROM ${source}${phrases ? `, query, ${BOUNDS}, ${PHRASE_HITS}` : ''} WHERE ${where.join(' AND ')}`
-    if (kind === 'count') return [`${cte}SELECT count(*)::int AS matches ${from}`, p.values]
-    // `seq + 0`: no btree gives that order, so the matches come from the GIN indexes.
-    const order = kind === 'matches' ? '(p.seq + 0)' : 'p.seq'
-    return [
-      `${cte}SELECT ${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier ${from} ORDER BY ${order} DESC LIMIT ${p.add(limit)}::int`,
-      p.values,
-    ]
+    const filters = filterClauses(request, false, p)
+    const laterals = phrases ? `, query, ${BOUNDS}, ${PHRASE_HITS}` : ''
+    const columns = `${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier`
+    const page = (clauses: string[], order: string) => ` WHERE ${clauses.join(' AND ')} ORDER BY ${order} DESC LIMIT ${p.add(limit)}::int`
+    if (kind === 'window') {
+      const newest = `(SELECT * FROM products p${below === null ? '' : ` WHERE ${below}`} ORDER BY p.seq DESC LIMIT ${p.add(size)}::int) p`
+      return [
+        `${cte ? `${cte.trimEnd()}, ` : 'WITH '}newest_matches AS MATERIALIZED (SELECT p.* FROM ${newest}${laterals} WHERE ${words.join(' AND ')})` +
+          ` SELECT (SELECT count(*)::int FROM newest_matches) AS window_matches, (SELECT max(seq) FROM products) AS newest, page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT ${columns} FROM newest_matches p` +
+          `${filters.length ? page(filters, 'p.seq') : ` ORDER BY p.seq DESC LIMIT ${p.add(limit)}::int`}) page ON true`,
+        p.values,
+      ]
+    }
+    const clauses = [...filters, ...words, ...(below === null ? [] : [below])]
+    if (kind === 'planner') return [`${cte}SELECT ${columns} FROM products p${laterals}${page(clauses, 'p.seq')}`, p.values]
+    // `seq + 0`: no btree gives that order, so the matches come from the GIN index. current_schema()
+    // is parallel unsafe: the generic plan a prepared statement turns to after five runs, blind to
+    // how rare the word is, would otherwise start parallel workers (10 ms) for a handful of rows.
+    return [`${cte}SELECT ${columns}, current_schema() AS serial_plan FROM products p${laterals}${page(clauses, '(p.seq + 0)')}`, p.values]
   }
 
   async function run<T>(text: string, values: unknown[], searching: boolean): Promise<T[]> {
