@@ -11,7 +11,8 @@ import { accountTokenPurposes, deliveryStatuses, emailStatuses, eventTypes, orde
  *   so ISO 8601 timestamps and UUIDv7 ids sort as time and keyset cursors compare exactly as on SQLite.
  * - Booleans are `boolean`; epoch-millisecond counters are `bigint`.
  * - Case-insensitive name order is `lower(name COLLATE "C")`: ASCII-only folding, as SQLite's NOCASE.
- * - Search is a generated `tsvector` column with a GIN index (SQLite: the products_fts virtual table).
+ * - Search is a generated `tsvector` column with a GIN index (SQLite: the products_fts virtual table),
+ *   and one of the name alone (SQLite: products_name_fts); `seq` is the order of insertion (SQLite: the rowid).
  * - Images and report snapshots live in `files`, so every replica sees them (SQLite: files under DATA_DIR).
  * - Cache invalidation is LISTEN/NOTIFY from triggers (SQLite: the cache_changes table).
  */
@@ -92,6 +93,12 @@ export const products = pgTable(
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(sql.raw(`to_tsvector('simple'::regconfig, ${SEARCH_TEXT_SQL(`"name" || ' ' || "description" || ' ' || "sku"`)})`)),
+    /** The name alone, as in search: a search's first tier is the products whose name holds every word (SQLite: products_name_fts). */
+    nameSearch: tsvector('name_search')
+      .notNull()
+      .generatedAlwaysAs(sql.raw(`to_tsvector('simple'::regconfig, ${SEARCH_TEXT_SQL(`"name"`)})`)),
+    /** Order of insertion, newest highest: a search's order within a tier (SQLite: the products rowid, which the FTS5 tables walk). */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedByDefaultAsIdentity(),
   },
   (t) => [
     uniqueIndex('products_sku_unique').on(t.sku),
@@ -102,6 +109,8 @@ export const products = pgTable(
     index('products_category_price_idx').on(t.category, t.priceCents, t.id),
     index('products_category_name_idx').on(t.category, sql`lower(${t.name} COLLATE "C")`, t.id),
     index('products_search_idx').using('gin', t.search),
+    index('products_name_search_idx').using('gin', t.nameSearch),
+    index('products_seq_idx').on(t.seq),
     check('products_price_check', sql`${t.priceCents} between 0 and 1000000000`),
     check('products_stock_check', sql`${t.stock} >= 0`),
   ],

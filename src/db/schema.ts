@@ -76,6 +76,11 @@ export const products = sqliteTable(
     imageKey: text('image_key'),
     imageType: text('image_type'),
     ...timestamps,
+    /**
+     * The category as one token for the full-text indexes (products_fts, products_name_fts): a search
+     * in a category walks the matches of both at once there. Hex, so it is never a word, nor two.
+     */
+    categoryKey: text('category_key').generatedAlwaysAs(sql`'k' || hex(coalesce(category, ''))`, { mode: 'virtual' }),
   },
   (t) => [
     uniqueIndex('products_sku_unique').on(t.sku),

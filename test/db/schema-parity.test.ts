@@ -11,8 +11,8 @@ setDefaultTimeout(30_000)
  * The two schemas can't drift: every table, column, index, primary key and foreign key of one is in
  * the other, except the differences schema.pg.ts documents (one line each below).
  */
-const ONLY_SQLITE = { tables: ['cache_changes'], columns: {} as Record<string, string[]>, indexes: {} as Record<string, string[]> }
-const ONLY_PG = { tables: ['files'], columns: { products: ['search'] } as Record<string, string[]>, indexes: { products: ['products_search_idx'] } as Record<string, string[]> }
+const ONLY_SQLITE = { tables: ['cache_changes'], columns: { products: ['category_key'] } as Record<string, string[]>, indexes: {} as Record<string, string[]> }
+const ONLY_PG = { tables: ['files'], columns: { products: ['search', 'name_search', 'seq'] } as Record<string, string[]>, indexes: { products: ['products_search_idx', 'products_name_search_idx', 'products_seq_idx'] } as Record<string, string[]> }
 
 interface Shape {
   columns: string[]

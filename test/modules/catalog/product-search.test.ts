@@ -47,15 +47,19 @@ describe('GET /products?q=', () => {
     expect(await search('q=oak%20piano')).toEqual([])
   })
 
-  test('ranks by relevance: name matches first, then sku, then description, then newest', async () => {
-    // Oak chair: name 1 + sku 1 + description 1 = 4+2+1; Stool: description 7, capped at 3; Pine table: description 1.
+  test('ranks by relevance: products whose name holds every word first, then the other matches, each tier newest first', async () => {
+    // Oak chair: oak in the name; then Stool (newer) and Pine table, oak only in description.
     expect(names(await search('q=oak'))).toEqual(['Oak chair', 'Stool', 'Pine table'])
-    // Oak chair: name 4 + description 1; Chair cushion: name 4; Pine table: description 1.
-    expect(names(await search('q=chair'))).toEqual(['Oak chair', 'Chair cushion', 'Pine table'])
+    // Chair cushion (newer) and Oak chair have chair in the name; Pine table only in the description.
+    expect(names(await search('q=chair'))).toEqual(['Chair cushion', 'Oak chair', 'Pine table'])
+    // Every word must be in the name for the first tier: Oak chair's name has both, Pine table's neither.
+    expect(names(await search('q=chair%20oak'))).toEqual(['Oak chair', 'Pine table'])
   })
 
   test('treats the last word as a prefix and folds case', async () => {
     expect(names(await search('q=cush'))).toEqual(['Chair cushion'])
+    // A prefix of its first 6 characters: 'cushions' finds what 'cushio' finds.
+    expect(names(await search('q=CUSHIONS'))).toEqual(['Chair cushion'])
     expect(names(await search('q=brûl'))).toEqual(['Crème brûlée torch'])
   })
 
@@ -208,6 +212,15 @@ describe('toFtsQuery', () => {
     expect(toFtsQuery('say "hi" NEAR( *')).toBe('"say" """hi""" "NEAR("*')
     expect(toFtsQuery(`'; DROP TABLE`)).toBe('"DROP" "TABLE"*')
     expect(toFtsQuery('!!! ***')).toBeNull()
+  })
+
+  test('the last word is a prefix of at most its first 6 characters (the prefix index), in both dialects', () => {
+    expect(toFtsQuery('everyday use')).toBe('"everyday" "use"*')
+    expect(toFtsQuery('oak everyday.')).toBe('"oak" "everyd"*')
+    expect(toFtsQuery('kit-torchlight')).toBe('"kit-torchl"*')
+    expect(toFtsQuery('brûlées')).toBe('"brûlée"*')
+    expect(toPgSearch('oak everyday')!.match).toBe("'oak' & 'everyd':*")
+    expect(toPgSearch('kit-torchlight')!.match).toBe("('kit' <-> 'torchl':* | 'kit-torchl':*)")
   })
 })
 

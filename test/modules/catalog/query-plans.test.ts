@@ -86,6 +86,20 @@ describe.skipIf(onPostgres)('GET /products query plans (SQLite)', () => {
     }
   })
 
+  test('a relevance page walks each tier\'s full-text index in rowid order: no sort, products by rowid, later pages too', () => {
+    for (const [label, filters] of FILTERS) {
+      const request: ListRequest = { q: 'lamp', limit: 3, includeInactive: false, ...filters }
+      const pages = [plan(request)]
+      const { nextCursor } = createProductSearch(sqliteOf(t)).list({ ...request, limit: 1 })
+      if (nextCursor) pages.push(plan({ ...request, cursor: nextCursor }))
+      for (const lines of pages) {
+        expect(lines.some((line) => /^SCAN products_(name_)?fts VIRTUAL TABLE INDEX/.test(line)), label).toBe(true)
+        expect(lines.filter((line) => line.startsWith('SEARCH p ')).every((line) => line === 'SEARCH p USING INTEGER PRIMARY KEY (rowid=?)'), label).toBe(true)
+        expect(lines.some((line) => /TEMP B-TREE/.test(line)), label).toBe(false)
+      }
+    }
+  })
+
   test('a search starts from the full-text index, never a scan of products', () => {
     for (const sort of [undefined, ...SORTS]) {
       const lines = plan({ q: 'lamp', sort, limit: 20, includeInactive: false, category: 'c' })

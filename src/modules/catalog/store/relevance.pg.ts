@@ -3,27 +3,23 @@ import type { Params } from './sql-params.pg.ts'
 import type { PgSearch, SearchToken } from './tsquery.ts'
 
 /*
- * SQLite's relevance (search.ts) on PostgreSQL: 4 per match in the name, 2 in the sku, 1 in the
- * description up to 3, a match being what FTS5's highlight() marks: an instance of a word's phrase
- * within one column, overlapping instances merged. Counted on the positions of the row's stored
- * products.search (never re-tokenizing the description): the name's tokens are its first
- * positions and the sku's its last, as many as each has alone.
+ * FTS5's phrase rule on PostgreSQL: a word of several tokens ('oak.chair', 'kit-torch') matches
+ * only within one column, where products.search runs the columns together. The instances of each
+ * word per column are found on the positions of the row's stored products.search (never
+ * re-tokenizing the description): the name's tokens are its first positions and the sku's its
+ * last, as many as each has alone.
  */
 
 /** ASCII punctuation: the parser keeps it in compound lexemes ('kit-torch', 'oak.chair'), which FTS5 never has; a token's prefix must not count them. */
 const COMPOUND = String.raw`'[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]'`
 
 /**
- * The query, once per statement: the tsquery; the single-token words' lexemes (ts_lexize spells
- * them as to_tsvector does); with `tokens`, every token of every word at its offset, and the words
- * of several tokens also as the parser reads them whole (their lexemes at their positions).
+ * The query, once per statement: the tsquery; with `tokens`, every token of every word at its
+ * offset (ts_lexize spells them as to_tsvector does), and the words of several tokens also as the
+ * parser reads them whole (their lexemes at their positions).
  */
 export function searchCte(p: Params, search: PgSearch, tokens: boolean): string {
-  const single = search.tokens.filter((token) => token.length === 1)
-  const lexemes = (list: SearchToken[]) => `ARRAY(SELECT (ts_lexize('simple', t))[1] FROM unnest(${p.add(list.map((token) => token.spelling))}::text[]) t)`
-  let text =
-    `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match,` +
-    ` ${lexemes(single.filter((token) => !token.prefix))} AS terms, ${lexemes(single.filter((token) => token.prefix))} AS prefixes)`
+  let text = `WITH query AS (SELECT to_tsquery('simple', ${p.add(search.match)}) AS match)`
   if (tokens) {
     // Booleans travel as text ('true'/'false', cast back in SQL): postgres.js, the fallback driver, binds a boolean array as one boolean.
     const asText = (value: unknown) => (typeof value === 'boolean' ? String(value) : value)
@@ -49,23 +45,6 @@ export const BOUNDS = `LATERAL (SELECT name_end, total - sku_length AS sku_start
   ` ${positions(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.sku')})`)} AS sku_length,` +
   ` ${positions('p.search')} AS total OFFSET 0) counts) bounds`
 
-/** A lexeme of a single-token word: equal to one, or starting with the last word (never a compound, which FTS5 doesn't have). */
-const SINGLE_TOKEN_MATCH = `l.lexeme = ANY(query.terms) OR (l.lexeme ^@ ANY(query.prefixes) AND l.lexeme !~ ${COMPOUND})`
-const occurrences = (vector: string) => `(SELECT coalesce(sum(cardinality(l.positions)), 0) FROM unnest(${vector}) l WHERE ${SINGLE_TOKEN_MATCH})`
-
-/**
- * Matches per column when every word is one token: each occurrence is one (none can overlap
- * another), so the description's are the row's less the name's and the sku's, both short to
- * tokenize. (A tsvector keeps 256 positions of a lexeme: a word so frequent still leaves the
- * description more than its cap of 3.)
- */
-export const SINGLE_TOKEN_HITS =
-  `LATERAL (SELECT name_hits, sku_hits, row_hits - name_hits - sku_hits AS description_hits FROM (SELECT` +
-  ` ${occurrences(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.name')})`)} AS name_hits,` +
-  ` ${occurrences(`to_tsvector('simple', ${SEARCH_TEXT_SQL('p.sku')})`)} AS sku_hits,` +
-  // OFFSET 0: each count is computed once per row, not once per use.
-  ` ${occurrences('p.search')} AS row_hits OFFSET 0) counts) hits`
-
 /**
  * Matches per column in general: an instance of a word (in one of its readings) is a start where
  * each of its tokens is found at its offset, wholly within one column; an instance begins a new
@@ -87,5 +66,3 @@ export const PHRASE_HITS =
   ` WHERE l.lexeme = token.lexeme OR (token.prefix AND l.lexeme ^@ token.lexeme AND NOT (token.atomic AND l.lexeme ~ ${COMPOUND}))` +
   ` GROUP BY token.word, token.reading, token.length, token.phrase, at.pos - token.place HAVING count(DISTINCT token.place) = token.length` +
   `) instances WHERE col IS NOT NULL) ordered) merged) hits`
-
-export const RELEVANCE = '(4 * hits.name_hits + 2 * hits.sku_hits + least(hits.description_hits, 3))::int'

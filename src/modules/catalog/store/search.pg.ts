@@ -1,10 +1,23 @@
 import type { SQL } from 'bun'
 import { decodeCursor, encodeCursor } from '../../../lib/cursor.ts'
 import type { ProductRow } from '../product.ts'
-import { badCursor, checkPriceRange, fingerprint, searchText, toPage, unsupportedSearch, type ListRequest, type ListResult } from './listing.ts'
+import {
+  badCursor,
+  checkPriceRange,
+  decodeRelevanceCursor,
+  fingerprint,
+  RELEVANCE_TIERS,
+  searchText,
+  toPage,
+  toRankedPage,
+  unsupportedSearch,
+  type ListRequest,
+  type ListResult,
+  type RankedRow,
+} from './listing.ts'
 import { PG_PRODUCT_SELECT } from './columns.pg.ts'
 import { cursorNumber, cursorString } from './cursor-values.pg.ts'
-import { BOUNDS, PHRASE_HITS, RELEVANCE, searchCte, SINGLE_TOKEN_HITS } from './relevance.pg.ts'
+import { BOUNDS, PHRASE_HITS, searchCte } from './relevance.pg.ts'
 import { Params } from './sql-params.pg.ts'
 import { toPgSearch, type PgSearch } from './tsquery.ts'
 
@@ -20,10 +33,21 @@ import { toPgSearch, type PgSearch } from './tsquery.ts'
  *
  * A search starts from the GIN index on products.search: in a search the sort key is written so no
  * btree can produce the order (`key || ''`, `key + 0`), so the planner takes the matches from the
- * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's score
- * (relevance.pg.ts), then newest first, then id: it depends on the row and the query only, never
- * on table statistics (ts_rank would be too, but it can't tell the columns apart).
+ * index and sorts them, as SQLite reads the FTS5 matches first. Relevance is search.ts's tiers
+ * (byRelevance): it depends on the row and the query only, never on table statistics (ts_rank would).
  */
+
+/** How many of the newest products (below the cursor) a relevance tier checks one by one before it uses the GIN indexes. */
+const WINDOW = 1024
+
+/** Tuning that changes only how a page is found, never which rows it holds (tests shrink it to take every path). */
+export interface PgSearchTuning {
+  window: number
+  /** What checking a row of a window and reading a match from the GIN index cost (µs, at 1M products). */
+  windowRowCost: number
+  matchCost: number
+}
+const TUNING: PgSearchTuning = { window: WINDOW, windowRowCost: 2.5, matchCost: 9 }
 
 interface SortKey {
   /** The expression sorted on: the one its btree indexes. */
@@ -50,7 +74,7 @@ const SORT_KEYS: Record<string, SortKey> = {
 }
 
 /** `observe` sees each SQL text and its values before it runs (tests EXPLAIN them). */
-export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void) {
+export function createPgProductSearch(sql: SQL, observe?: (text: string, values: unknown[]) => void, tuning: PgSearchTuning = TUNING) {
   function filterClauses(request: ListRequest, priceIsSortKey: boolean, p: Params) {
     const where: string[] = []
     if (request.category !== undefined) {
@@ -98,31 +122,92 @@ export function createPgProductSearch(sql: SQL, observe?: (text: string, values:
     return toPage(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
   }
 
-  /** Pages a search by relevance, then newest first, then id. */
+  /**
+   * Pages a search by relevance (listing.ts): the name tier, then the rest, each newest-added
+   * first, as search.ts. A GIN index can't produce seq order, so each tier first checks the newest
+   * `window` products (below the cursor) one by one, walking products_seq_idx: a word in many
+   * products fills the page there. A word in a few of them: a larger window as its share says,
+   * or its matches from the GIN index, sorted, whichever costs less (the worst case, at the
+   * crossing, grows as the square root of the catalog). None: the GIN index. The word common but
+   * the filters rejecting most rows: the planner picks the path.
+   */
   async function byRelevance(request: ListRequest, search: PgSearch): Promise<ListResult> {
-    const tag = `relevance:${fingerprint(request)}`
-    const p = new Params()
-    const phrases = search.phraseWords > 0
-    const cte = searchCte(p, search, phrases)
-    const where = filterClauses(request, false, p)
-    if (phrases) where.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
-    let after = ''
-    if (request.cursor !== undefined) {
-      const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
-      if (cursorTag !== tag) throw badCursor()
-      const bound = cursorNumber(relevance as number, true)
-      const values = bound.id === undefined ? [bound.value, cursorString(createdAt as string), cursorString(id as string)] : [bound.value, '', '']
-      after = ` WHERE (relevance, created_at, id) < (${p.add(values[0])}::int, ${p.add(values[1])}, ${p.add(values[2])})`
+    const from = decodeRelevanceCursor(request)
+    const rows: RankedRow[] = []
+    for (const tier of RELEVANCE_TIERS) {
+      if (from !== null && tier > from.tier) continue
+      const start = from !== null && tier === from.tier ? from.position : null
+      const limit = request.limit + 1 - rows.length
+      const first = await inWindow(request, search, tier, start, limit, tuning.window)
+      if (first.found.length >= limit) {
+        rows.push(...first.found)
+        break
+      }
+      const kind = first.matches < limit ? 'matches' : 'planner'
+      if (first.matches > 0 && first.matches < limit) {
+        // A word in about matches/window of the products: a window that holds the page costs
+        // windowRowCost a row, the GIN path matchCost a match; the cheaper is taken.
+        // Sized by the share of rows that made the page (filters included), twice over for chance.
+        const needed = Math.ceil(((tuning.window * limit) / Math.max(first.found.length, 1)) * 2)
+        const estimatedMatches = (first.matches / tuning.window) * first.newest
+        if (needed * tuning.windowRowCost < estimatedMatches * tuning.matchCost) {
+          const second = await inWindow(request, search, tier, start, limit, needed)
+          if (second.found.length >= limit) {
+            rows.push(...second.found)
+            break
+          }
+        }
+      }
+      const rest = await run<RankedRow & { serial_plan?: string }>(...tierStatement(request, search, tier, start, limit, kind, 0), true)
+      rows.push(...rest.map(({ serial_plan: _, ...row }) => row as RankedRow))
+      if (rows.length > request.limit) break
     }
-    const text =
-      cte +
-      `SELECT * FROM (SELECT ${PG_PRODUCT_SELECT}, ${RELEVANCE} AS relevance` +
-      ` FROM products p, query, ${phrases ? `${BOUNDS}, ${PHRASE_HITS}` : SINGLE_TOKEN_HITS}` +
-      ` WHERE p.search @@ query.match` +
-      (where.length ? ` AND ${where.join(' AND ')}` : '') +
-      `) ranked${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT ${p.add(request.limit + 1)}::int`
-    const rows = await run<ProductRow & { relevance: number }>(text, p.values, true)
-    return toPage(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+    return toRankedPage(rows, request)
+  }
+
+  /** A tier's page among the newest `size` products below `start`, how many of them match the words, and the newest seq. */
+  async function inWindow(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, size: number) {
+    const window = await run<RankedRow & { window_matches: number; newest: number | string | null }>(...tierStatement(request, search, tier, start, limit, 'window', size), true)
+    const found = window.filter((row) => row.id !== null).map(({ window_matches: _, newest: __, ...row }) => row as RankedRow)
+    return { found, matches: window[0]!.window_matches, newest: Number(window[0]!.newest ?? 0) }
+  }
+
+  /**
+   * One tier's statement: `window` its page among the newest `window` products below `start`, with
+   * how many of them match the words (filters aside) on every row, or on one row of nulls when none
+   * is on the page; `matches` its page from the GIN index, sorted; `planner` its page by whichever
+   * path the planner picks.
+   */
+  function tierStatement(request: ListRequest, search: PgSearch, tier: number, start: number | null, limit: number, kind: 'window' | 'matches' | 'planner', size: number): [string, unknown[]] {
+    const p = new Params()
+    // The name tier's rows have every word within the name, so each word of several tokens within one column.
+    const phrases = tier === 0 && search.phraseWords > 0
+    const cte = phrases ? searchCte(p, search, true) : ''
+    // The tsquery inline, not from the CTE, so the planner estimates its matches from the GIN statistics.
+    const match = `to_tsquery('simple', ${p.add(search.match)})`
+    // A name holding every word is a row that matches: the name tier needs only its own index.
+    const words = tier === 1 ? [`p.name_search @@ ${match}`] : [`p.search @@ ${match}`, `NOT (p.name_search @@ ${match})`]
+    if (phrases) words.push(`hits.phrases_found = ${p.add(search.phraseWords)}`)
+    const below = start === null ? null : `p.seq < ${p.add(start)}::bigint`
+    const filters = filterClauses(request, false, p)
+    const laterals = phrases ? `, query, ${BOUNDS}, ${PHRASE_HITS}` : ''
+    const columns = `${PG_PRODUCT_SELECT}, p.seq AS search_position, ${tier} AS search_tier`
+    const page = (clauses: string[], order: string) => ` WHERE ${clauses.join(' AND ')} ORDER BY ${order} DESC LIMIT ${p.add(limit)}::int`
+    if (kind === 'window') {
+      const newest = `(SELECT * FROM products p${below === null ? '' : ` WHERE ${below}`} ORDER BY p.seq DESC LIMIT ${p.add(size)}::int) p`
+      return [
+        `${cte ? `${cte.trimEnd()}, ` : 'WITH '}newest_matches AS MATERIALIZED (SELECT p.* FROM ${newest}${laterals} WHERE ${words.join(' AND ')})` +
+          ` SELECT (SELECT count(*)::int FROM newest_matches) AS window_matches, (SELECT max(seq) FROM products) AS newest, page.* FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT ${columns} FROM newest_matches p` +
+          `${filters.length ? page(filters, 'p.seq') : ` ORDER BY p.seq DESC LIMIT ${p.add(limit)}::int`}) page ON true`,
+        p.values,
+      ]
+    }
+    const clauses = [...filters, ...words, ...(below === null ? [] : [below])]
+    if (kind === 'planner') return [`${cte}SELECT ${columns} FROM products p${laterals}${page(clauses, 'p.seq')}`, p.values]
+    // `seq + 0`: no btree gives that order, so the matches come from the GIN index. current_schema()
+    // is parallel unsafe: the generic plan a prepared statement turns to after five runs, blind to
+    // how rare the word is, would otherwise start parallel workers (10 ms) for a handful of rows.
+    return [`${cte}SELECT ${columns}, current_schema() AS serial_plan FROM products p${laterals}${page(clauses, '(p.seq + 0)')}`, p.values]
   }
 
   async function run<T>(text: string, values: unknown[], searching: boolean): Promise<T[]> {

@@ -7,8 +7,12 @@ import {
   fingerprint,
   searchText,
   searchWords,
+  decodeRelevanceCursor,
+  RELEVANCE_TIERS,
   toPage,
+  toRankedPage,
   unsupportedSearch,
+  type RankedRow,
   type ListFilters,
   type ListRequest,
   type ListResult,
@@ -20,16 +24,17 @@ export type { ListFilters, ListRequest, ListResult, Order } from './listing.ts'
  * GET /products as SQL. Every statement is assembled from fixed fragments (never from user text;
  * values are bound), so there are few distinct ones and bun:sqlite's query() cache compiles each once.
  *
- * Paging is keyset: the cursor carries the sort key and id of the last row, and the next page is
- * "after that key" in the same order, so rows inserted meanwhile never shift a page (no duplicates,
- * no omissions of rows that existed). Each sort walks its own index, behind the category index
+ * Paging is keyset: the cursor carries the sort key and id of the last row (of a relevance page,
+ * its tier and rowid), and the next page is "after that key" in the same order, so rows inserted
+ * meanwhile never shift a page (no duplicates, no omissions of rows that existed). Each sort walks its own index, behind the category index
  * prefix when a category is given; other filters are checked on the rows walked (the unary `+`
  * keeps the planner from switching to a price index and sorting afterwards).
  *
- * With `q` and no `sort`, the order is relevance: a score computed from the row's own text and the
- * query only (4 per match in the name, 2 per match in the sku, 1 per match in the description up
- * to 3), then newest first. FTS5's bm25 is not used for paging because it depends on statistics
- * of the whole table: an insert between two pages would reorder rows already served.
+ * With `q` and no `sort`, the order is relevance: two tiers decided by the row's own text and the
+ * query only (every word in the name, or not), then the most recently added first (byRelevance).
+ * FTS5's bm25 is not used for paging because it depends on statistics of the whole table: an
+ * insert between two pages would reorder rows already served; nor is a score counted per match,
+ * because it has to be computed for every match before the first page can be sorted.
  */
 
 /**
@@ -59,8 +64,31 @@ const SORT_KEYS: Record<string, SortKey> = {
 
 const SELECT = PRODUCT_COLUMNS.map((column) => `p.${column}`).join(', ')
 
+/** Tuning that changes only how a page is found, never which rows it holds (tests vary it to take every path). */
+export interface SearchTuning {
+  /** A sorted search looks its rows up one by one when at least this many of 1,024 sampled products match... */
+  denseMatchesPer1024: number
+  /** ...and up to this many rows of the sort's index per row of its page, then reads every match instead. */
+  probedRowsPerPageRow: number
+}
+const TUNING: SearchTuning = { denseMatchesPer1024: 256, probedRowsPerPageRow: 8 }
+
+/** The words in the searched columns: the full-text indexes also hold the category's token. */
+const inText = (match: string) => `{name description sku} : (${match})`
+
+/**
+ * The FTS5 term of the category's token (products.category_key: 'k' and the hex of its UTF-8), or
+ * null without a category. Only a superset of the rows the category filter keeps is needed; a
+ * category JavaScript might encode otherwise than SQLite (NUL, lone surrogates) goes without.
+ */
+function categoryTerm(request: ListFilters): string | null {
+  const category = request.category
+  if (category === undefined || category.includes('\u0000') || !category.isWellFormed()) return null
+  return `{category_key} : "k${Buffer.from(category, 'utf8').toString('hex').toUpperCase()}"`
+}
+
 /** `observe` sees each SQL text before it runs (tests EXPLAIN them). */
-export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void) {
+export function createProductSearch(sqlite: Database, observe?: (sql: string, params: Record<string, unknown>) => void, tuning: SearchTuning = TUNING) {
   function filterClauses(filters: ListFilters, sortColumn: string | null, params: Record<string, unknown>) {
     const where: string[] = []
     if (filters.category !== undefined) {
@@ -91,50 +119,85 @@ export function createProductSearch(sqlite: Database, observe?: (sql: string, pa
     const tag = `${sort}:${fingerprint(request)}`
     const params: Record<string, unknown> = { $limit: request.limit + 1 }
     const where = filterClauses(request, key.expr, params)
-    if (match !== null) {
-      where.push('p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)')
-      params.$match = match
-    }
+    // What the sort's index seeks: the category prefix, price bounds of a price sort, the cursor.
+    const seek = where.filter((clause) => clause.startsWith('p.category ') || clause.startsWith('p.price_cents '))
     if (request.cursor !== undefined) {
       const [cursorTag, value, id] = decodeCursor(request.cursor, ['string', key.kind, 'string'])
       if (cursorTag !== tag) throw badCursor()
       // "After (value, id)" written so the first term seeks the index: key >= v AND (key > v OR id > last).
       const [cmpOrEq, cmp] = descending ? ['<=', '<'] : ['>=', '>']
-      where.push(`${key.expr} ${cmpOrEq} $after_value AND (${key.expr} ${cmp} $after_value OR p.id ${cmp} $after_id)`)
+      const after = `${key.expr} ${cmpOrEq} $after_value AND (${key.expr} ${cmp} $after_value OR p.id ${cmp} $after_id)`
+      where.push(after)
+      seek.push(after)
       params.$after_value = value
       params.$after_id = id
     }
     const direction = descending ? 'DESC' : 'ASC'
-    const sql =
-      `SELECT ${SELECT} FROM products p` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY ${key.expr} ${direction}, p.id ${direction} LIMIT $limit`
-    const rows = run<ProductRow>(sql, params)
-    return toPage(rows, request.limit, (last) => encodeCursor([tag, key.value(last), last.id]))
+    const order = ` ORDER BY ${key.expr} ${direction}, p.id ${direction}`
+    const cursorOf = (last: ProductRow) => encodeCursor([tag, key.value(last), last.id])
+    const walk = (clauses: string[], columns = SELECT) => `SELECT ${columns} FROM products p` + (clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '') + order
+    if (match === null) return toPage(run<ProductRow>(`${walk(where)} LIMIT $limit`, params), request.limit, cursorOf)
+    params.$match = inText(match)
+    // A word in most products: the first rows of the sort's index, each looked up in the full-text
+    // index (20-300 µs a lookup), hold the page. Which case it is, a sample of 1,024 consecutive
+    // rowids tells; at most a bounded number of the index's rows are read (filters that reject
+    // most of them end it early too), then every match is read instead.
+    const { middle } = sqlite.query<{ middle: number | null }, []>('SELECT max(rowid) / 2 AS middle FROM products').get()!
+    const sampled = run<{ n: number }>(
+      'SELECT count(*) AS n FROM products_fts WHERE products_fts MATCH $match AND rowid > $from AND rowid <= $from + 1024',
+      { $match: params.$match, $from: (middle ?? 0) - 512 },
+    )[0]!.n
+    const probed =
+      sampled >= tuning.denseMatchesPer1024
+        ? run<ProductRow>(
+            `SELECT ${PRODUCT_COLUMNS.join(', ')} FROM (${walk(seek, `${SELECT}, p.rowid AS search_position`)} LIMIT $walk) p WHERE ` +
+              [...where, 'EXISTS (SELECT 1 FROM products_fts WHERE products_fts MATCH $match AND products_fts.rowid = p.search_position)'].join(' AND ') +
+              `${order} LIMIT $limit`,
+            { ...params, $walk: tuning.probedRowsPerPageRow * (request.limit + 1) },
+          )
+        : []
+    if (probed.length > request.limit) return toPage(probed, request.limit, cursorOf)
+    // Otherwise every match is read from the full-text index (in the category only, when there is
+    // one), then the sort's index walked for them: linear in those matches.
+    const category = categoryTerm(request)
+    if (category !== null) params.$match = `(${params.$match}) AND ${category}`
+    const rows = run<ProductRow>(
+      `${walk([...where, 'p.rowid IN (SELECT rowid FROM products_fts WHERE products_fts MATCH $match)'])} LIMIT $limit`,
+      params,
+    )
+    return toPage(rows, request.limit, cursorOf)
   }
 
-  /** Pages a search by relevance, then newest first, then id. */
+  /**
+   * Pages a search by relevance: the products whose name holds every word first, then the other
+   * matches; in each tier the most recently added first (rowid descending). Each tier is one FTS5
+   * walk in rowid order that stops at the page's end: the name tier on products_name_fts (only
+   * names indexed, so a word frequent in descriptions costs nothing there), the rest on
+   * products_fts with the name tier excluded by NOT (which FTS5 evaluates while it walks). A page
+   * reads about limit + 1 matches per tier it visits, plus the rows its filters reject.
+   */
   function byRelevance(request: ListRequest, match: string): ListResult {
-    const tag = `relevance:${fingerprint(request)}`
-    const params: Record<string, unknown> = { $limit: request.limit + 1, $match: match }
-    const where = filterClauses(request, null, params)
-    let after = ''
-    if (request.cursor !== undefined) {
-      const [cursorTag, relevance, createdAt, id] = decodeCursor(request.cursor, ['string', 'number', 'string', 'string'])
-      if (cursorTag !== tag) throw badCursor()
-      after = ' WHERE (relevance, created_at, id) < ($after_relevance, $after_created, $after_id)'
-      Object.assign(params, { $after_relevance: relevance, $after_created: createdAt, $after_id: id })
+    const from = decodeRelevanceCursor(request)
+    const rows: RankedRow[] = []
+    for (const tier of RELEVANCE_TIERS) {
+      if (from !== null && tier > from.tier) continue
+      const table = tier === 1 ? 'products_name_fts' : 'products_fts'
+      const inTier = tier === 1 ? `{name} : (${match})` : `(${inText(match)}) NOT ({name} : (${match}))`
+      // In a category, FTS5 walks the category's token with the words: a small category costs little.
+      const key = categoryTerm(request)
+      const params: Record<string, unknown> = { $limit: request.limit + 1 - rows.length, $match: key === null ? inTier : `(${inTier}) AND ${key}` }
+      const where = [`${table} MATCH $match`, ...filterClauses(request, null, params)]
+      if (from !== null && tier === from.tier) {
+        where.push(`${table}.rowid < $after`)
+        params.$after = from.position
+      }
+      const sql =
+        `SELECT ${SELECT}, p.rowid AS search_position, ${tier} AS search_tier FROM ${table} JOIN products p ON p.rowid = ${table}.rowid` +
+        ` WHERE ${where.join(' AND ')} ORDER BY ${table}.rowid DESC LIMIT $limit`
+      rows.push(...run<RankedRow>(sql, params))
+      if (rows.length > request.limit) break
     }
-    // highlight() wraps each match in char(1), so its length minus the column's is the match count.
-    const hits = (column: number, text: string) => `length(highlight(products_fts, ${column}, char(1), '')) - length(${text})`
-    const sql =
-      `SELECT * FROM (SELECT ${PRODUCT_COLUMNS.join(', ')}, 4 * name_hits + 2 * sku_hits + min(description_hits, 3) AS relevance FROM (` +
-      `SELECT ${SELECT}, ${hits(0, 'p.name')} AS name_hits, ${hits(2, 'p.sku')} AS sku_hits, ${hits(1, 'p.description')} AS description_hits` +
-      ` FROM products_fts JOIN products p ON p.rowid = products_fts.rowid WHERE products_fts MATCH $match` +
-      (where.length ? ` AND ${where.join(' AND ')}` : '') +
-      `))${after} ORDER BY relevance DESC, created_at DESC, id DESC LIMIT $limit`
-    const rows = run<ProductRow & { relevance: number }>(sql, params)
-    return toPage(rows, request.limit, (last) => encodeCursor([tag, last.relevance, last.created_at, last.id]))
+    return toRankedPage(rows, request)
   }
 
   function run<T>(sql: string, params: Record<string, unknown>): T[] {

@@ -1,0 +1,1 @@
+ALTER TABLE `products` ADD `category_key` text GENERATED ALWAYS AS ('k' || hex(coalesce(category, ''))) VIRTUAL;
