@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { backupDatabase, BackupError } from '../../src/db/backup.ts'
 import { backupDatabaseOffThread } from '../../src/jobs/backup-runner.ts'
 import { emptyFolder, runKiosk } from '../e2e/harness.ts'
-import { createTestApp, createUser } from '../helpers.ts'
+import { createTestApp, createUser, insertProduct, sqliteOf } from '../helpers.ts'
 import { onPostgres, TEST_POSTGRES_URL } from '../postgres.ts'
 
 // See test/preload.ts: a per-file default, for tests that start processes on a busy machine.
@@ -28,6 +28,28 @@ describe.skipIf(onPostgres)('backupDatabase', () => {
     try {
       expect(copy.query('SELECT count(*) AS n FROM users').get()).toEqual({ n: 2 })
       expect(copy.query('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'delete' })
+    } finally {
+      copy.close()
+    }
+  })
+
+  // The full-text indexes (and the relevance order) name products by rowid, which products has no
+  // INTEGER PRIMARY KEY to pin: VACUUM INTO must keep every rowid, gaps included, or a restored
+  // database would find the wrong products.
+  test('keeps every product rowid, gaps included, so the copy\'s full-text indexes still match their rows', async () => {
+    const products = await Promise.all(Array.from({ length: 9 }, (_, i) => insertProduct(t, { name: `Backup oak ${i}` })))
+    const sqlite = sqliteOf(t)
+    sqlite.run('DELETE FROM products WHERE id IN (?, ?, ?)', [products[1]!.id, products[4]!.id, products[7]!.id])
+    const rows = () => 'SELECT rowid, id FROM products ORDER BY rowid'
+    const before = sqlite.query(rows()).all()
+    const target = join(t.dir, 'rowids.db')
+    backupDatabase(source, target)
+    const copy = new Database(target)
+    try {
+      expect(copy.query(rows()).all()).toEqual(before)
+      for (const table of ['products_fts', 'products_name_fts']) copy.run(`INSERT INTO ${table}(${table}) VALUES ('integrity-check')`)
+      const found = copy.query("SELECT p.id FROM products_name_fts JOIN products p ON p.rowid = products_name_fts.rowid WHERE products_name_fts MATCH 'backup' ORDER BY p.rowid").all()
+      expect(found).toEqual([0, 2, 3, 5, 6, 8].map((i) => ({ id: products[i]!.id })))
     } finally {
       copy.close()
     }
