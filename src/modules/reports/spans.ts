@@ -36,8 +36,15 @@ export function summarySpans(range: ReportRange): SummarySpans {
   if (firstDay >= endDay) {
     // No whole day: everything raw.
     return {
-      lowStart: range.start, lowEnd: range.end, highStart: range.end, highEnd: range.end,
-      dayFrom: '', dayTo: '', monthFrom: '', monthTo: '', salesDays: [],
+      lowStart: range.start,
+      lowEnd: range.end,
+      highStart: range.end,
+      highEnd: range.end,
+      dayFrom: '',
+      dayTo: '',
+      monthFrom: '',
+      monthTo: '',
+      salesDays: [],
     }
   }
   const dayFrom = dateOf(firstDay)
