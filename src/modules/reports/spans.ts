@@ -16,24 +16,39 @@ export interface SummarySpans {
   /** Whole days from order_day_totals: `dayFrom <= day < dayTo`. */
   dayFrom: string
   dayTo: string
-  /** Product sales: whole months `monthFrom <= month < monthTo`, and the whole days around them. */
+  /**
+   * Product sales of the whole days: the months `monthFrom <= month < monthTo`, plus the days of
+   * `salesDays`, minus the days of `salesDaysOut`. A month partly in the range is read as its
+   * days in the range, or as the month less its days outside it when those are fewer: a year's
+   * top products then read at most ~12 rows and ~30 days' rows a product.
+   */
   monthFrom: string
   monthTo: string
   salesDays: [from: string, to: string][]
+  salesDaysOut: [from: string, to: string][]
 }
 
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
-const monthAfter = (month: string) => {
-  const [year, m] = month.split('-').map(Number) as [number, number]
-  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`
+const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7)
+const startOfMonth = (ms: number) => {
+  const date = new Date(ms)
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
 }
+const startOfNextMonth = (ms: number) => {
+  const date = new Date(ms)
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)
+}
+const days = (from: number, to: number) => Math.round((to - from) / DAY_MS)
+
+/** A month's rows cost about this many days' rows (a product sells on most days of a month, not all). */
+const MONTH_IN_DAYS = 2
 
 export function summarySpans(range: ReportRange): SummarySpans {
   const startMs = Date.parse(range.start)
   const endMs = Date.parse(range.end)
-  const firstDay = Math.ceil(startMs / DAY_MS) * DAY_MS
-  const endDay = Math.floor(endMs / DAY_MS) * DAY_MS
-  if (firstDay >= endDay) {
+  const first = Math.ceil(startMs / DAY_MS) * DAY_MS
+  const end = Math.floor(endMs / DAY_MS) * DAY_MS
+  if (first >= end) {
     // No whole day: everything raw.
     return {
       lowStart: range.start,
@@ -45,14 +60,50 @@ export function summarySpans(range: ReportRange): SummarySpans {
       monthFrom: '',
       monthTo: '',
       salesDays: [],
+      salesDaysOut: [],
     }
   }
-  const dayFrom = dateOf(firstDay)
-  const dayTo = dateOf(endDay)
-  // Whole months: from the first month starting on or after dayFrom, up to dayTo's month.
-  const monthFrom = dayFrom.endsWith('-01') ? dayFrom.slice(0, 7) : monthAfter(dayFrom.slice(0, 7))
-  const monthTo = dayTo.slice(0, 7)
-  const spans = { lowStart: range.start, lowEnd: dayFrom, highStart: dayTo, highEnd: range.end, dayFrom, dayTo }
-  if (monthFrom >= monthTo) return { ...spans, monthFrom: '', monthTo: '', salesDays: [[dayFrom, dayTo]] }
-  return { ...spans, monthFrom, monthTo, salesDays: [[dayFrom, `${monthFrom}-01`], [`${monthTo}-01`, dayTo]] }
+  const spans = { lowStart: range.start, lowEnd: dateOf(first), highStart: dateOf(end), highEnd: range.end, dayFrom: dateOf(first), dayTo: dateOf(end) }
+  const salesDays: [string, string][] = []
+  const salesDaysOut: [string, string][] = []
+  const span = (from: number, to: number): [string, string] => [dateOf(from), dateOf(to)]
+
+  // The whole days [first, end) as months [monthFrom, monthTo) plus or minus days.
+  const lowMonth = startOfMonth(first)
+  const lastMonth = startOfMonth(end - DAY_MS)
+  if (lowMonth === lastMonth) {
+    const monthEnd = startOfNextMonth(first)
+    const inside = days(first, end)
+    const outside = days(lowMonth, monthEnd) - inside
+    if (outside + MONTH_IN_DAYS >= inside) {
+      salesDays.push(span(first, end))
+      return { ...spans, monthFrom: '', monthTo: '', salesDays, salesDaysOut }
+    }
+    if (first > lowMonth) salesDaysOut.push(span(lowMonth, first))
+    if (end < monthEnd) salesDaysOut.push(span(end, monthEnd))
+    return { ...spans, monthFrom: monthOf(lowMonth), monthTo: monthOf(monthEnd), salesDays, salesDaysOut }
+  }
+  let monthFrom = lowMonth
+  if (first > lowMonth) {
+    const next = startOfNextMonth(first)
+    if (days(lowMonth, first) + MONTH_IN_DAYS < days(first, next)) salesDaysOut.push(span(lowMonth, first))
+    else {
+      salesDays.push(span(first, next))
+      monthFrom = next
+    }
+  }
+  let monthTo = end
+  if (end !== startOfNextMonth(lastMonth)) {
+    const next = startOfNextMonth(lastMonth)
+    if (days(end, next) + MONTH_IN_DAYS < days(lastMonth, end)) {
+      salesDaysOut.push(span(end, next))
+      monthTo = next
+    } else {
+      salesDays.push(span(lastMonth, end))
+      monthTo = lastMonth
+    }
+  }
+  return monthFrom < monthTo
+    ? { ...spans, monthFrom: monthOf(monthFrom), monthTo: monthOf(monthTo), salesDays, salesDaysOut }
+    : { ...spans, monthFrom: '', monthTo: '', salesDays, salesDaysOut }
 }

@@ -29,6 +29,7 @@ function summaryQueries(tx: SQL): SummaryQueries {
     },
     async topProducts(s, limit) {
       const [first = ['', ''], second = ['', '']] = s.salesDays
+      const [firstOut = ['', ''], secondOut = ['', '']] = s.salesDaysOut
       // The name: as store.ts (an order line's product always exists).
       const rows = await tx<{ product_id: string; name: string; quantity: string; revenue_cents: string }[]>`
         SELECT s.product_id AS product_id,
@@ -38,6 +39,8 @@ function summaryQueries(tx: SQL): SummaryQueries {
           SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ${s.monthFrom} AND month < ${s.monthTo}
           UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${first[0]} AND day < ${first[1]}
           UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${second[0]} AND day < ${second[1]}
+          UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${firstOut[0]} AND day < ${firstOut[1]}
+          UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${secondOut[0]} AND day < ${secondOut[1]}
           UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
             FROM ${edgeOrders(s)} AS o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${tx(REVENUE)}
         ) AS s

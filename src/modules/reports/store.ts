@@ -51,12 +51,13 @@ export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
        UNION ALL SELECT status, 1, total_cents FROM ${EDGE_ORDERS}
      ) GROUP BY status`,
   )
-  // ?5..?8: the whole-day spans of product_day_sales; ?9, ?10: monthFrom, monthTo; ?11: the limit.
-  // An order line's product always exists (order_items' foreign key: a product with orders is
-  // archived, never deleted), so the name is the product's, as the raw query's COALESCE gives it.
+  // ?5..?8: the days of product_day_sales added, ?12..?15 those taken away (spans.ts); ?9, ?10:
+  // monthFrom, monthTo; ?11: the limit. An order line's product always exists (order_items'
+  // foreign key: a product with orders is archived, never deleted), so the name is the product's,
+  // as the raw query's COALESCE gives it.
   const topProducts = sqlite.prepare<
     Summary['top_products'][number],
-    [string, string, string, string, string, string, string, string, string, string, number]
+    [string, string, string, string, string, string, string, string, string, string, number, string, string, string, string]
   >(
     `SELECT s.product_id AS product_id, COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = s.product_id)) AS name,
             SUM(s.quantity) AS quantity, SUM(s.revenue_cents) AS revenue_cents
@@ -64,6 +65,8 @@ export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
        SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ?9 AND month < ?10
        UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?5 AND day < ?6
        UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?7 AND day < ?8
+       UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?12 AND day < ?13
+       UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?14 AND day < ?15
        UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
          FROM ${EDGE_ORDERS} o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${REVENUE_SQL}
      ) s
@@ -90,13 +93,13 @@ export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
      FROM users WHERE role = 'user' AND created_at < ?2`,
   )
   const edges = (s: SummarySpans) => [s.lowStart, s.lowEnd, s.highStart, s.highEnd] as const
-  const salesDays = (s: SummarySpans) => {
-    const [first = ['', ''], second = ['', '']] = s.salesDays
+  const twoSpans = (spans: [string, string][]) => {
+    const [first = ['', ''], second = ['', '']] = spans
     return [...first, ...second] as [string, string, string, string]
   }
   return {
     byStatus: (s) => byStatus.all(...edges(s), s.dayFrom, s.dayTo),
-    topProducts: (s, limit) => topProducts.all(...edges(s), ...salesDays(s), s.monthFrom, s.monthTo, limit),
+    topProducts: (s, limit) => topProducts.all(...edges(s), ...twoSpans(s.salesDays), s.monthFrom, s.monthTo, limit, ...twoSpans(s.salesDaysOut)),
     salesByDay: (s) => salesByDay.all(...edges(s), s.dayFrom, s.dayTo),
     lowStock: (threshold, limit) => lowStock.all(threshold, limit),
     customers: (start, end) => customers.get(start, end)!,

@@ -122,6 +122,11 @@ function rangesOver(first: string, last: string, next: () => number, count: numb
     { from: '2026-01-28T23:59:59.999Z', to: '2026-03-02T00:00:00.000Z' },
     { from: '2026-01-28T00:00:00.001Z', to: '2026-03-01T23:59:59.998Z' },
     { from: '2026-02-14T12:00:00+05:30', to: '2026-02-27T01:00:00-08:00' },
+    // Months read as the month less its days outside the range: one side, both, within one month.
+    { from: '2026-01-04T10:00:00.000Z', to: '2026-02-25T10:00:00.000Z' },
+    { from: '2026-01-03', to: '2026-03-01' },
+    { from: '2026-02-03', to: '2026-02-25' },
+    { from: '2026-02-02T00:00:00.000Z', to: '2026-02-28T00:00:00.000Z' },
   ]
   const startMs = Date.parse(first)
   const span = Date.parse(last) + DAY - startMs
