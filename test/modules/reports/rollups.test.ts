@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
+import { seedDemo } from '../../../src/cli/demo-data.ts'
+import { silentProgress } from '../../../src/cli/progress.ts'
 import { openDatabase } from '../../../src/db/client.ts'
+import { createDemoStoreFor } from '../../../src/db/demo-store.ts'
 import { migrate } from '../../../src/db/migrate.ts'
 import { migrations as embedded } from '../../../src/db/migrations.gen.ts'
 import { migratePostgres } from '../../../src/db/pg/migrate.ts'
@@ -230,6 +233,17 @@ describe('summary rollups', () => {
     const range = parseRange({ from: '2026-01-29T13:14:15.000Z', to: '2026-03-02T01:02:03.004Z' }, new Date('2026-03-04T00:00:00.000Z'))
     const served = await json(await t.request(`/admin/reports/summary?from=${range.from}&to=${range.to}`, { token: admin.token }))
     expect(JSON.stringify(partsOf(served))).toBe(JSON.stringify(expectedParts(await readRaw(t), range)))
+  })
+
+  test('the demo seeder’s orders (bulk inserts in every status) are in the rollups', async () => {
+    const t = await createTestApp()
+    apps.push(t)
+    t.clock.set('2026-03-04T12:00:00.000Z')
+    const options = { products: 30, users: 20, orders: 2500, months: 3, password: 'demo password', currency: 'USD', seed: 5, skuTag: 'R' }
+    const result = await seedDemo(createDemoStoreFor(t.ctx.database), t.clock, options, silentProgress)
+    expect(result.orders).toBeGreaterThan(1000)
+    await expectRollupsMatchOrders(t)
+    await expectSummariesExact(t, rangesOver('2025-12-04', '2026-03-04', random(3), 20))
   })
 
   test('the migration fills the rollups from orders written before it', async () => {
