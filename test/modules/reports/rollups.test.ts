@@ -235,6 +235,25 @@ describe('summary rollups', () => {
     expect(JSON.stringify(partsOf(served))).toBe(JSON.stringify(expectedParts(await readRaw(t), range)))
   })
 
+  test('concurrent placements and status changes on shared products and days all land (no deadlock, nothing lost)', async () => {
+    const t = await createTestApp()
+    apps.push(t)
+    const admin = { id: (await createUser(t, { role: 'admin' })).id, role: 'admin' as const }
+    const buyer = { id: (await createUser(t)).id, role: 'user' as const }
+    const products = [await insertProduct(t, { stock: 100_000 }), await insertProduct(t, { stock: 100_000 }), await insertProduct(t, { stock: 100_000 })]
+    const items = (k: number) => products.slice(k % 2).map((product, j) => ({ product_id: product.id, quantity: 1 + ((k + j) % 3) }))
+    const first = await Promise.all(Array.from({ length: 40 }, (_, k) => t.services.orders.create(buyer, { items: items(k) })))
+    // Every order changes (to paid, or cancelled: restocking), while new orders take the same products on the same day.
+    await Promise.all([
+      ...first.map(({ order }, k) => t.services.orders.setStatus(admin, order.id, k % 3 ? 'paid' : 'cancelled')),
+      ...Array.from({ length: 40 }, (_, k) => t.services.orders.create(buyer, { items: items(k + 1) })),
+    ])
+    await Promise.all(first.filter((_, k) => k % 3).map(({ order }, k) => t.services.orders.setStatus(admin, order.id, k % 2 ? 'shipped' : 'cancelled')))
+    await expectRollupsMatchOrders(t)
+    const today = t.clock.now().toISOString().slice(0, 10)
+    await expectSummariesExact(t, [parseRange({ from: today, to: today }, t.clock.now()), parseRange({ from: `${today}T00:00:00.001Z`, to: today }, t.clock.now())])
+  })
+
   test('the demo seeder’s orders (bulk inserts in every status) are in the rollups', async () => {
     const t = await createTestApp()
     apps.push(t)
