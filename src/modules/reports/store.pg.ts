@@ -30,25 +30,28 @@ function summaryQueries(tx: SQL): SummaryQueries {
     async topProducts(s, limit) {
       const [first = ['', ''], second = ['', '']] = s.salesDays
       const [firstOut = ['', ''], secondOut = ['', '']] = s.salesDaysOut
-      // The name: as store.ts (an order line's product always exists).
+      // The name: as store.ts (an order line's product always exists); grouped first, then the ten rows named.
       const rows = await tx<{ product_id: string; name: string; quantity: string; revenue_cents: string }[]>`
-        SELECT s.product_id AS product_id,
-               COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = s.product_id)) AS name,
-               SUM(s.quantity)::bigint AS quantity, SUM(s.revenue_cents)::bigint AS revenue_cents
+        SELECT t.product_id AS product_id,
+               COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = t.product_id)) AS name,
+               t.quantity::bigint AS quantity, t.revenue_cents::bigint AS revenue_cents
         FROM (
-          SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ${s.monthFrom} AND month < ${s.monthTo}
-          UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${first[0]} AND day < ${first[1]}
-          UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${second[0]} AND day < ${second[1]}
-          UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${firstOut[0]} AND day < ${firstOut[1]}
-          UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${secondOut[0]} AND day < ${secondOut[1]}
-          UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
-            FROM ${edgeOrders(s)} AS o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${tx(REVENUE)}
-        ) AS s
-        LEFT JOIN products p ON p.id = s.product_id
-        GROUP BY s.product_id, p.name
-        HAVING SUM(s.quantity) > 0
-        ORDER BY revenue_cents DESC, quantity DESC, s.product_id
-        LIMIT ${limit}`
+          SELECT product_id, SUM(quantity) AS quantity, SUM(revenue_cents) AS revenue_cents FROM (
+            SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ${s.monthFrom} AND month < ${s.monthTo}
+            UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${first[0]} AND day < ${first[1]}
+            UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${second[0]} AND day < ${second[1]}
+            UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${firstOut[0]} AND day < ${firstOut[1]}
+            UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${secondOut[0]} AND day < ${secondOut[1]}
+            UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
+              FROM ${edgeOrders(s)} AS o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${tx(REVENUE)}
+          ) AS s
+          GROUP BY product_id
+          HAVING SUM(quantity) > 0
+          ORDER BY revenue_cents DESC, quantity DESC, product_id
+          LIMIT ${limit}
+        ) AS t
+        LEFT JOIN products p ON p.id = t.product_id
+        ORDER BY t.revenue_cents DESC, t.quantity DESC, t.product_id`
       return rows.map((row) => ({ ...row, quantity: Number(row.quantity), revenue_cents: Number(row.revenue_cents) }))
     },
     async salesByDay(s) {

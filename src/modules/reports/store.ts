@@ -59,22 +59,26 @@ export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
     Summary['top_products'][number],
     [string, string, string, string, string, string, string, string, string, string, number, string, string, string, string]
   >(
-    `SELECT s.product_id AS product_id, COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = s.product_id)) AS name,
-            SUM(s.quantity) AS quantity, SUM(s.revenue_cents) AS revenue_cents
+    // Grouped first, the products joined to the ten rows left (not to every rollup row).
+    `SELECT t.product_id AS product_id, COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = t.product_id)) AS name,
+            t.quantity AS quantity, t.revenue_cents AS revenue_cents
      FROM (
-       SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ?9 AND month < ?10
-       UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?5 AND day < ?6
-       UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?7 AND day < ?8
-       UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?12 AND day < ?13
-       UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?14 AND day < ?15
-       UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
-         FROM ${EDGE_ORDERS} o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${REVENUE_SQL}
-     ) s
-     LEFT JOIN products p ON p.id = s.product_id
-     GROUP BY s.product_id
-     HAVING SUM(s.quantity) > 0
-     ORDER BY revenue_cents DESC, quantity DESC, s.product_id
-     LIMIT ?11`,
+       SELECT product_id, SUM(quantity) AS quantity, SUM(revenue_cents) AS revenue_cents FROM (
+         SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ?9 AND month < ?10
+         UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?5 AND day < ?6
+         UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?7 AND day < ?8
+         UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?12 AND day < ?13
+         UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?14 AND day < ?15
+         UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
+           FROM ${EDGE_ORDERS} o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${REVENUE_SQL}
+       )
+       GROUP BY product_id
+       HAVING SUM(quantity) > 0
+       ORDER BY revenue_cents DESC, quantity DESC, product_id
+       LIMIT ?11
+     ) t
+     LEFT JOIN products p ON p.id = t.product_id
+     ORDER BY t.revenue_cents DESC, t.quantity DESC, t.product_id`,
   )
   const salesByDay = sqlite.prepare<Summary['sales_by_day'][number], [string, string, string, string, string, string]>(
     `SELECT day AS date, SUM(orders) AS orders, SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents ELSE 0 END) AS revenue_cents
