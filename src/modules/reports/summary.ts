@@ -75,7 +75,9 @@ export type TimingSink = (part: string, ms: number) => void
  * does win is one worker thread (summary-runner.ts): the same wall time, and the longest event
  * loop stall falls from ~4.5 s to ~5 ms, so other requests keep flowing while a report runs.
  * On PostgreSQL the parts are asynchronous queries on one transaction's connection: the server
- * works, this event loop only waits.
+ * works, this event loop only waits. (Those 4.5 s were the raw scans; the parts now read the daily
+ * rollups, spans.ts: a 12-month summary at 1M orders takes ~0.15-0.25 s, the worker still keeps
+ * it off the event loop.)
  */
 export async function computeSummary(
   queries: SummaryQueries,
