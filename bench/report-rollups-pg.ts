@@ -30,7 +30,7 @@ if (!exists) {
   const sql = new SQL(url.href)
   await migratePostgres(sql, migrations.filter((m) => !isRollup(m.tag)))
   const started = performance.now()
-  const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+  const iso = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
   await sql.unsafe('SELECT setseed(0.42)')
   await sql.unsafe(`INSERT INTO users (id, email, name, password_hash, role, active, token_version, created_at, updated_at)
     SELECT 'u' || lpad(g::text, 6, '0'), 'c' || g || '@bench.example', 'Customer', 'x', 'user', true, 0,
