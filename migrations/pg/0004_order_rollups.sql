@@ -36,13 +36,13 @@ CREATE FUNCTION kiosk_add_line_sales(order_id text, product_id text, quantity bi
 	ON CONFLICT (month, product_id) DO UPDATE SET quantity = t.quantity + excluded.quantity, revenue_cents = t.revenue_cents + excluded.revenue_cents;
 $$;
 --> statement-breakpoint
--- New orders: one statement for all of them (the demo seeder inserts thousands at once).
+-- A new order, counted at COMMIT (a deferred constraint trigger): the day's row is locked only
+-- for the commit, not for the rest of the placing transaction, so concurrent orders queue on it
+-- less. Its figures are the order's as inserted; a status change in the same transaction has
+-- already moved them (additions commute).
 CREATE FUNCTION kiosk_order_rollups_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO order_day_totals AS t (day, status, slot, orders, total_cents)
-	SELECT substr(created_at, 1, 10), status, ascii(right(id, 1)) % 8, count(*), sum(total_cents) FROM new_orders
-	GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-	ON CONFLICT (day, status, slot) DO UPDATE SET orders = t.orders + excluded.orders, total_cents = t.total_cents + excluded.total_cents;
+	PERFORM kiosk_add_order_totals(substr(NEW.created_at, 1, 10), NEW.status, ascii(right(NEW.id, 1)) % 8, 1, NEW.total_cents::bigint);
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
@@ -75,9 +75,13 @@ BEGIN
 	RETURN OLD;
 END $$;
 --> statement-breakpoint
--- New lines count when their order does; a new order is pending, so placing one adds nothing here.
+-- New lines count when their order does; a new order is pending, so placing one adds nothing
+-- here (one look, then done).
 CREATE FUNCTION kiosk_order_item_rollups_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM new_items i JOIN orders o ON o.id = i.order_id WHERE o.status IN ('paid', 'shipped', 'delivered')) THEN
+		RETURN NULL;
+	END IF;
 	INSERT INTO product_day_sales AS t (day, product_id, quantity, revenue_cents)
 	SELECT substr(o.created_at, 1, 10), i.product_id, sum(i.quantity), sum(i.line_total_cents)
 	FROM new_items i JOIN orders o ON o.id = i.order_id WHERE o.status IN ('paid', 'shipped', 'delivered')
@@ -99,8 +103,8 @@ BEGIN
 	RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE TRIGGER order_rollups_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_orders
-	FOR EACH STATEMENT EXECUTE FUNCTION kiosk_order_rollups_insert();
+CREATE CONSTRAINT TRIGGER order_rollups_insert AFTER INSERT ON orders DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION kiosk_order_rollups_insert();
 --> statement-breakpoint
 CREATE TRIGGER order_rollups_update AFTER UPDATE ON orders FOR EACH ROW
 	WHEN (OLD.id IS DISTINCT FROM NEW.id OR OLD.status IS DISTINCT FROM NEW.status OR OLD.total_cents IS DISTINCT FROM NEW.total_cents OR OLD.created_at IS DISTINCT FROM NEW.created_at)
