@@ -1,5 +1,6 @@
 import { openDatabase } from '../src/db/client.ts'
 import type { ReportRange } from '../src/modules/reports/range.ts'
+import { summarySpans } from '../src/modules/reports/spans.ts'
 import { prepareSummaryQueries, type SummaryQueries } from '../src/modules/reports/store.ts'
 import { SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
 
@@ -15,6 +16,6 @@ self.onmessage = (event: MessageEvent) => {
     return
   }
   const results: Record<string, unknown> = {}
-  for (const part of message.parts) results[part] = SUMMARY_PARTS[part](queries!, message.range, message.threshold)
+  for (const part of message.parts) results[part] = SUMMARY_PARTS[part](queries!, message.range, message.threshold, summarySpans(message.range))
   self.postMessage({ id: message.id, results })
 }

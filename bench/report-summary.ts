@@ -6,6 +6,7 @@
 import { openDatabase } from '../src/db/client.ts'
 import { parseRange, type ReportRange } from '../src/modules/reports/range.ts'
 import { createSummaryRunner } from '../src/modules/reports/summary-runner.ts'
+import { summarySpans } from '../src/modules/reports/spans.ts'
 import { prepareSummaryQueries } from '../src/modules/reports/store.ts'
 import { computeSummary, SUMMARY_PARTS, type PartName } from '../src/modules/reports/summary.ts'
 import { reportDatabase } from './report-data.ts'
@@ -86,7 +87,7 @@ await runner.compute(ranges.month, 5) // start it
 
 const variants: Record<string, (range: ReportRange) => Promise<unknown>> = {
   'one connection, sequential': async (range) => {
-    for (const part of PARTS) SUMMARY_PARTS[part](mainQueries, range, 5)
+    for (const part of PARTS) SUMMARY_PARTS[part](mainQueries, range, 5, summarySpans(range))
   },
   'one connection, Promise.all': (range) => computeSummary(mainQueries, range, 5),
   'read-only 2nd connection, Promise.all': (range) => computeSummary(readonlyQueries, range, 5),

@@ -19,6 +19,43 @@ import { accountTokenPurposes, deliveryStatuses, emailStatuses, eventTypes, orde
 
 /** text COLLATE "C" (see above). */
 const text = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE "C"' })
+
+/* Daily rollups of the orders for the summary report (see schema.ts); sums are bigint. */
+
+export const orderDayTotals = pgTable(
+  'order_day_totals',
+  {
+    day: text('day').notNull(),
+    status: text('status').notNull(),
+    slot: integer('slot').notNull(),
+    orders: integer('orders').notNull(),
+    totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.status, t.slot] })],
+)
+
+export const productDaySales = pgTable(
+  'product_day_sales',
+  {
+    day: text('day').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: bigint('quantity', { mode: 'number' }).notNull(),
+    revenueCents: bigint('revenue_cents', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.productId] })],
+)
+
+export const productMonthSales = pgTable(
+  'product_month_sales',
+  {
+    month: text('month').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: bigint('quantity', { mode: 'number' }).notNull(),
+    revenueCents: bigint('revenue_cents', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.month, t.productId] })],
+)
+
 /** The products search document. */
 const tsvector = customType<{ data: string; driverData: string }>({ dataType: () => 'tsvector' })
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' })

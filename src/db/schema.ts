@@ -162,6 +162,49 @@ export const orderEvents = sqliteTable(
   (t) => [index('order_events_order_idx').on(t.orderId, t.id)],
 )
 
+/*
+ * Daily rollups of the orders for the summary report, kept exact by triggers in the same
+ * transaction as every write to orders and order_items (the order_rollups migration; any writer:
+ * the stores, the demo seeder, plain SQL). A day is the UTC date of created_at, as sales_by_day.
+ */
+
+/** Orders and their totals per day and status. `slot` (from the order id's last character) spreads one day's hot row over 8, so concurrent orders on PostgreSQL don't queue on one row lock. */
+export const orderDayTotals = sqliteTable(
+  'order_day_totals',
+  {
+    day: text('day').notNull(),
+    status: text('status', { enum: orderStatuses }).notNull(),
+    slot: integer('slot').notNull(),
+    orders: integer('orders').notNull(),
+    totalCents: integer('total_cents').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.status, t.slot] })],
+)
+
+/** The lines of orders that count as sales (the revenue statuses) per day and product. */
+export const productDaySales = sqliteTable(
+  'product_day_sales',
+  {
+    day: text('day').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    revenueCents: integer('revenue_cents').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.productId] })],
+)
+
+/** product_day_sales per month (`YYYY-MM`): a year's top products read ~12 rows a product, not ~365. */
+export const productMonthSales = sqliteTable(
+  'product_month_sales',
+  {
+    month: text('month').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    revenueCents: integer('revenue_cents').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.month, t.productId] })],
+)
+
 /** The first response to an order request carrying an Idempotency-Key, replayed for repeats. */
 export const idempotencyKeys = sqliteTable(
   'idempotency_keys',

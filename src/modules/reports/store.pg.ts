@@ -1,5 +1,6 @@
 import type { SQL } from 'bun'
 import type { Summary } from './model.ts'
+import type { SummarySpans } from './spans.ts'
 import { REVENUE_STATUSES, type OrderLineRow, type ReportsStore, type StatusFigures, type SummaryQueries } from './store.ts'
 
 /*
@@ -13,32 +14,56 @@ const SNAPSHOT = 'ISOLATION LEVEL REPEATABLE READ READ ONLY'
 const REVENUE = [...REVENUE_STATUSES]
 
 function summaryQueries(tx: SQL): SummaryQueries {
+  // The raw orders at the edges of the range (spans.ts), as a subquery.
+  const edgeOrders = (s: SummarySpans) => tx`(
+    SELECT * FROM orders WHERE created_at >= ${s.lowStart} AND created_at < ${s.lowEnd}
+    UNION ALL SELECT * FROM orders WHERE created_at >= ${s.highStart} AND created_at < ${s.highEnd})`
   return {
-    async byStatus(start, end) {
+    async byStatus(s) {
       const rows = await tx<{ status: StatusFigures['status']; count: number; total: string }[]>`
-        SELECT status, COUNT(*)::int AS count, COALESCE(SUM(total_cents), 0)::bigint AS total
-        FROM orders WHERE created_at >= ${start} AND created_at < ${end} GROUP BY status`
+        SELECT status, SUM(orders)::int AS count, SUM(total)::bigint AS total FROM (
+          SELECT status, orders, total_cents AS total FROM order_day_totals WHERE day >= ${s.dayFrom} AND day < ${s.dayTo}
+          UNION ALL SELECT status, 1, total_cents FROM ${edgeOrders(s)} AS o
+        ) AS t GROUP BY status`
       return rows.map((row) => ({ status: row.status, count: row.count, total: Number(row.total) }))
     },
-    async topProducts(start, end, limit) {
+    async topProducts(s, limit) {
+      const [first = ['', ''], second = ['', '']] = s.salesDays
+      const [firstOut = ['', ''], secondOut = ['', '']] = s.salesDaysOut
+      // The name: as store.ts (an order line's product always exists); grouped first, then the ten rows named.
       const rows = await tx<{ product_id: string; name: string; quantity: string; revenue_cents: string }[]>`
-        SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
-               SUM(i.quantity)::bigint AS quantity, SUM(i.line_total_cents)::bigint AS revenue_cents
-        FROM orders o
-        JOIN order_items i ON i.order_id = o.id
-        LEFT JOIN products p ON p.id = i.product_id
-        WHERE o.created_at >= ${start} AND o.created_at < ${end} AND o.status IN ${tx(REVENUE)}
-        GROUP BY i.product_id, p.name
-        ORDER BY revenue_cents DESC, quantity DESC, i.product_id
-        LIMIT ${limit}`
+        SELECT t.product_id AS product_id,
+               COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = t.product_id)) AS name,
+               t.quantity::bigint AS quantity, t.revenue_cents::bigint AS revenue_cents
+        FROM (
+          SELECT product_id, SUM(quantity) AS quantity, SUM(revenue_cents) AS revenue_cents FROM (
+            SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ${s.monthFrom} AND month < ${s.monthTo}
+            UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${first[0]} AND day < ${first[1]}
+            UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ${second[0]} AND day < ${second[1]}
+            UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${firstOut[0]} AND day < ${firstOut[1]}
+            UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ${secondOut[0]} AND day < ${secondOut[1]}
+            UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
+              FROM ${edgeOrders(s)} AS o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${tx(REVENUE)}
+          ) AS s
+          GROUP BY product_id
+          HAVING SUM(quantity) > 0
+          ORDER BY revenue_cents DESC, quantity DESC, product_id
+          LIMIT ${limit}
+        ) AS t
+        LEFT JOIN products p ON p.id = t.product_id
+        ORDER BY t.revenue_cents DESC, t.quantity DESC, t.product_id`
       return rows.map((row) => ({ ...row, quantity: Number(row.quantity), revenue_cents: Number(row.revenue_cents) }))
     },
-    async salesByDay(start, end) {
+    async salesByDay(s) {
       const rows = await tx<{ date: string; orders: number; revenue_cents: string }[]>`
-        SELECT substr(created_at, 1, 10) AS date, COUNT(*)::int AS orders,
-               COALESCE(SUM(CASE WHEN status IN ${tx(REVENUE)} THEN total_cents END), 0)::bigint AS revenue_cents
-        FROM orders WHERE created_at >= ${start} AND created_at < ${end}
-        GROUP BY 1 ORDER BY 1`
+        SELECT day AS date, SUM(orders)::int AS orders,
+               SUM(CASE WHEN status IN ${tx(REVENUE)} THEN total_cents ELSE 0 END)::bigint AS revenue_cents
+        FROM order_day_totals WHERE day >= ${s.dayFrom} AND day < ${s.dayTo} GROUP BY day
+        UNION ALL
+        SELECT substr(created_at, 1, 10), COUNT(*)::int,
+               COALESCE(SUM(CASE WHEN status IN ${tx(REVENUE)} THEN total_cents END), 0)::bigint
+        FROM ${edgeOrders(s)} AS o GROUP BY 1
+        ORDER BY 1`
       return rows.map((row) => ({ date: row.date, orders: row.orders, revenue_cents: Number(row.revenue_cents) }))
     },
     async lowStock(threshold, limit) {

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import type { OrderStatus } from '../../db/schema.ts'
 import type { Summary } from './model.ts'
 import type { ReportRange } from './range.ts'
+import type { SummarySpans } from './spans.ts'
 
 /*
  * The reports' data access on SQLite: the only place their SQL lives (store.pg.ts is the
@@ -25,39 +26,67 @@ export interface StatusFigures {
 
 /**
  * The summary's queries, each one part over the half-open range `start <= created_at < end`,
- * independent of the others. On SQLite they answer at once, so a part's Server-Timing is its
- * own work; on PostgreSQL they answer when the server does.
+ * independent of the others, read from the rollups for the whole days and from the orders for
+ * the edges (spans.ts). On SQLite they answer at once, so a part's Server-Timing is its own work;
+ * on PostgreSQL they answer when the server does.
  */
 export interface SummaryQueries {
-  byStatus(start: string, end: string): MaybePromise<StatusFigures[]>
-  topProducts(start: string, end: string, limit: number): MaybePromise<Summary['top_products']>
-  salesByDay(start: string, end: string): MaybePromise<Summary['sales_by_day']>
+  byStatus(spans: SummarySpans): MaybePromise<StatusFigures[]>
+  topProducts(spans: SummarySpans, limit: number): MaybePromise<Summary['top_products']>
+  salesByDay(spans: SummarySpans): MaybePromise<Summary['sales_by_day']>
   lowStock(threshold: number, limit: number): MaybePromise<Summary['low_stock']>
   customers(start: string, end: string): MaybePromise<Summary['customers']>
 }
 
+/** The raw orders at the edges of a summary's range (?1..?4: spans' lowStart, lowEnd, highStart, highEnd). */
+const EDGE_ORDERS = `(SELECT * FROM orders WHERE created_at >= ?1 AND created_at < ?2
+   UNION ALL SELECT * FROM orders WHERE created_at >= ?3 AND created_at < ?4)`
+
 /** The summary's statements, prepared once per database connection. */
 export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
-  const byStatus = sqlite.prepare<StatusFigures, [string, string]>(
-    `SELECT status, COUNT(*) AS count, COALESCE(SUM(total_cents), 0) AS total
-     FROM orders WHERE created_at >= ?1 AND created_at < ?2 GROUP BY status`,
+  // ?5, ?6: spans' dayFrom, dayTo.
+  const byStatus = sqlite.prepare<StatusFigures, [string, string, string, string, string, string]>(
+    `SELECT status, SUM(orders) AS count, SUM(total) AS total FROM (
+       SELECT status, orders, total_cents AS total FROM order_day_totals WHERE day >= ?5 AND day < ?6
+       UNION ALL SELECT status, 1, total_cents FROM ${EDGE_ORDERS}
+     ) GROUP BY status`,
   )
-  const topProducts = sqlite.prepare<Summary['top_products'][number], [string, string, number]>(
-    `SELECT i.product_id AS product_id, COALESCE(p.name, MAX(i.name)) AS name,
-            SUM(i.quantity) AS quantity, SUM(i.line_total_cents) AS revenue_cents
-     FROM orders o
-     JOIN order_items i ON i.order_id = o.id
-     LEFT JOIN products p ON p.id = i.product_id
-     WHERE o.created_at >= ?1 AND o.created_at < ?2 AND o.status IN ${REVENUE_SQL}
-     GROUP BY i.product_id, p.name
-     ORDER BY revenue_cents DESC, quantity DESC, i.product_id
-     LIMIT ?3`,
+  // ?5..?8: the days of product_day_sales added, ?12..?15 those taken away (spans.ts); ?9, ?10:
+  // monthFrom, monthTo; ?11: the limit. An order line's product always exists (order_items'
+  // foreign key: a product with orders is archived, never deleted), so the name is the product's,
+  // as the raw query's COALESCE gives it.
+  const topProducts = sqlite.prepare<
+    Summary['top_products'][number],
+    [string, string, string, string, string, string, string, string, string, string, number, string, string, string, string]
+  >(
+    // Grouped first, the products joined to the ten rows left (not to every rollup row).
+    `SELECT t.product_id AS product_id, COALESCE(p.name, (SELECT MAX(name) FROM order_items WHERE product_id = t.product_id)) AS name,
+            t.quantity AS quantity, t.revenue_cents AS revenue_cents
+     FROM (
+       SELECT product_id, SUM(quantity) AS quantity, SUM(revenue_cents) AS revenue_cents FROM (
+         SELECT product_id, quantity, revenue_cents FROM product_month_sales WHERE month >= ?9 AND month < ?10
+         UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?5 AND day < ?6
+         UNION ALL SELECT product_id, quantity, revenue_cents FROM product_day_sales WHERE day >= ?7 AND day < ?8
+         UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?12 AND day < ?13
+         UNION ALL SELECT product_id, -quantity, -revenue_cents FROM product_day_sales WHERE day >= ?14 AND day < ?15
+         UNION ALL SELECT i.product_id, i.quantity, i.line_total_cents
+           FROM ${EDGE_ORDERS} o JOIN order_items i ON i.order_id = o.id WHERE o.status IN ${REVENUE_SQL}
+       )
+       GROUP BY product_id
+       HAVING SUM(quantity) > 0
+       ORDER BY revenue_cents DESC, quantity DESC, product_id
+       LIMIT ?11
+     ) t
+     LEFT JOIN products p ON p.id = t.product_id
+     ORDER BY t.revenue_cents DESC, t.quantity DESC, t.product_id`,
   )
-  const salesByDay = sqlite.prepare<Summary['sales_by_day'][number], [string, string]>(
-    `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS orders,
-            COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0) AS revenue_cents
-     FROM orders WHERE created_at >= ?1 AND created_at < ?2
-     GROUP BY date ORDER BY date`,
+  const salesByDay = sqlite.prepare<Summary['sales_by_day'][number], [string, string, string, string, string, string]>(
+    `SELECT day AS date, SUM(orders) AS orders, SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents ELSE 0 END) AS revenue_cents
+     FROM order_day_totals WHERE day >= ?5 AND day < ?6 GROUP BY day
+     UNION ALL
+     SELECT substr(created_at, 1, 10), COUNT(*), COALESCE(SUM(CASE WHEN status IN ${REVENUE_SQL} THEN total_cents END), 0)
+     FROM ${EDGE_ORDERS} GROUP BY 1
+     ORDER BY date`,
   )
   const lowStock = sqlite.prepare<Summary['low_stock'][number], [number, number]>(
     `SELECT id AS product_id, sku, name, stock FROM products
@@ -67,10 +96,15 @@ export function prepareSummaryQueries(sqlite: Database): SummaryQueries {
     `SELECT COUNT(*) AS total, COALESCE(SUM(created_at >= ?1), 0) AS new
      FROM users WHERE role = 'user' AND created_at < ?2`,
   )
+  const edges = (s: SummarySpans) => [s.lowStart, s.lowEnd, s.highStart, s.highEnd] as const
+  const twoSpans = (spans: [string, string][]) => {
+    const [first = ['', ''], second = ['', '']] = spans
+    return [...first, ...second] as [string, string, string, string]
+  }
   return {
-    byStatus: (start, end) => byStatus.all(start, end),
-    topProducts: (start, end, limit) => topProducts.all(start, end, limit),
-    salesByDay: (start, end) => salesByDay.all(start, end),
+    byStatus: (s) => byStatus.all(...edges(s), s.dayFrom, s.dayTo),
+    topProducts: (s, limit) => topProducts.all(...edges(s), ...twoSpans(s.salesDays), s.monthFrom, s.monthTo, limit, ...twoSpans(s.salesDaysOut)),
+    salesByDay: (s) => salesByDay.all(...edges(s), s.dayFrom, s.dayTo),
     lowStock: (threshold, limit) => lowStock.all(threshold, limit),
     customers: (start, end) => customers.get(start, end)!,
   }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { parseRange } from '../../../src/modules/reports/range.ts'
+import { summarySpans } from '../../../src/modules/reports/spans.ts'
 import { createSummaryRunner } from '../../../src/modules/reports/summary-runner.ts'
 import { prepareSummaryQueries } from '../../../src/modules/reports/store.ts'
 import { computeSummary } from '../../../src/modules/reports/summary.ts'
@@ -91,7 +92,7 @@ describe.skipIf(!onPostgres)('the summary on PostgreSQL', () => {
 
   test('every part sees one snapshot: a write committed meanwhile shows in the next summary only', async () => {
     const during = await store().readSummary(async (queries) => {
-      const first = await queries.byStatus(range.start, range.end)
+      const first = await queries.byStatus(summarySpans(range))
       await insertOrder(t, { userId: buyer.id, status: 'paid', createdAt: t.clock.now().toISOString(), lines: [{ product, quantity: 1 }] })
       const summary = await computeSummary(queries, range, 5)
       return { first, summary }

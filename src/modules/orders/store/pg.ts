@@ -102,14 +102,16 @@ export function createPgOrderStore(sql: SQL, clock: Clock): OrderStore {
     }
     const now = clock.now().toISOString()
     const restocked = restocks(to) ? (order.lines ?? []) : []
-    const [moved, , , view] = (await all([
+    const [, moved, , view] = (await all([
+      // Products by ascending id, one statement each, so their locks come in the same order as placeOrder's;
+      // and before the status update, whose trigger locks report rollup rows (migrations/pg/0004): a
+      // placeOrder holding these products may be waiting for those rows, never the other way round.
+      all(restocked.map((line) => tx`UPDATE products SET stock = stock + ${line.quantity}, updated_at = ${now} WHERE id = ${line.product_id}`.execute())),
       // Guarded by the status read above (the lock makes it hold; the guard states the contract).
       tx`UPDATE orders SET status = ${to}, updated_at = ${now} WHERE id = ${id} AND status = ${order.status} RETURNING id`.execute(),
-      // Products by ascending id, one statement each, so their locks come in the same order as placeOrder's.
-      all(restocked.map((line) => tx`UPDATE products SET stock = stock + ${line.quantity}, updated_at = ${now} WHERE id = ${line.product_id}`.execute())),
       tx`INSERT INTO order_events (order_id, from_status, to_status, at, by) VALUES (${id}, ${order.status}, ${to}, ${now}, ${user.id})`.execute(),
       reader.one(tx, id),
-    ])) as [unknown[], unknown, unknown, OrderView]
+    ])) as [unknown, unknown[], unknown, OrderView]
     if (moved.length !== 1) throw new ConflictError('The order changed meanwhile; try again.')
     await outbox.record(tx, 'order.status_changed', { order_id: id, from: order.status, to, order: view }).written
     return { order: view, touched: restocked.map((line) => line.product_id) }
