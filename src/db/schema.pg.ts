@@ -84,6 +84,8 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
     index('users_created_id_idx').on(t.createdAt, t.id),
+    // The summary's customers part: counted from the index alone.
+    index('users_role_created_idx').on(t.role, t.createdAt),
     check('users_role_check', sql`${t.role} in (${inList(roles)})`),
   ],
 )
@@ -169,7 +171,8 @@ export const orders = pgTable(
   (t) => [
     index('orders_user_created_idx').on(t.userId, t.createdAt, t.id),
     index('orders_created_idx').on(t.createdAt, t.id),
-    index('orders_status_created_idx').on(t.status, t.createdAt),
+    // With id: a status page's ties come in key order, with no sort step.
+    index('orders_status_created_idx').on(t.status, t.createdAt, t.id),
     check('orders_status_check', sql`${t.status} in (${inList(orderStatuses)})`),
     check('orders_total_check', sql`${t.totalCents} >= 0`),
   ],
