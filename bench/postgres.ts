@@ -39,7 +39,9 @@ export async function copyToPostgres(adminUrl: string, sqlitePath: string): Prom
   try {
     await migratePostgres(sql)
     for (const { name: table, booleans } of TABLES) {
-      const rows = sqlite.query<Record<string, unknown>, []>(`SELECT * FROM ${table}`).all()
+      // Stored columns only: table_info leaves out generated ones (products.category_key), which PostgreSQL has not.
+      const columns = sqlite.query<{ name: string }, []>(`PRAGMA table_info(${table})`).all().map((column) => `"${column.name}"`)
+      const rows = sqlite.query<Record<string, unknown>, []>(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY rowid`).all()
       for (const row of rows) for (const column of booleans) row[column] = row[column] === 1
       for (let i = 0; i < rows.length; i += 1000) await sql`INSERT INTO ${sql(table)} ${sql(rows.slice(i, i + 1000))}`
     }
