@@ -5,33 +5,31 @@ import { t, type TSchema } from 'elysia'
  * Shared TypeBox building blocks for module models.
  */
 
+type TextOptions = { description?: string; example?: string }
+
 /**
  * A string of `min`..`max` characters counted as Unicode code points, as JSON Schema counts them.
  * TypeBox's own min/maxLength count UTF-16 units (an emoji is 2), so the length rule is a
  * pattern that matches a surrogate pair as one character; it means the same to a JSON Schema
- * validator with the `u` flag, where each code point is one `[\s\S]`.
+ * validator with the `u` flag, where each code point is one `character`.
  */
-export function chars(min: number, max: number, options: { description?: string; example?: string } = {}) {
+function codePointString(min: number, max: number, character: string, rule: string, options: TextOptions) {
   return t.String({
-    pattern: `^(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[\\s\\S]){${min},${max}}$`,
-    error: `must be ${min === max ? min : `${min} to ${max}`} characters long`,
-    description: `${options.description ? `${options.description}; ` : ''}${min}..${max} characters (code points)`,
+    pattern: `^(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|${character}){${min},${max}}$`,
+    error: `must be ${min === max ? min : `${min} to ${max}`} characters long${rule ? `, with ${rule}` : ''}`,
+    description: `${options.description ? `${options.description}; ` : ''}${min}..${max} characters (code points)${rule ? `, ${rule}` : ''}`,
     ...(options.example ? { examples: [options.example] } : {}),
   })
 }
+
+/** Any `min`..`max` code points. */
+export const chars = (min: number, max: number, options: TextOptions = {}) => codePointString(min, max, '[\\s\\S]', '', options)
 
 /**
  * `chars` for free text that is stored and shown (a name, a note), without NUL (U+0000):
  * PostgreSQL's text can't hold one and SQLite's can, so the schema refuses it on both (422).
  */
-export function text(min: number, max: number, options: { description?: string; example?: string } = {}) {
-  return t.String({
-    pattern: `^(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[^\\u0000]){${min},${max}}$`,
-    error: `must be ${min === max ? min : `${min} to ${max}`} characters long, with no NUL (U+0000)`,
-    description: `${options.description ? `${options.description}; ` : ''}${min}..${max} characters (code points), no NUL`,
-    ...(options.example ? { examples: [options.example] } : {}),
-  })
-}
+export const text = (min: number, max: number, options: TextOptions = {}) => codePointString(min, max, '[^\\u0000]', 'no NUL (U+0000)', options)
 
 /** Length in code points, for rules a schema can't express. */
 export const codePoints = (value: string) => [...value].length

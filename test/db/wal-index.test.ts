@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/client.ts'
+import { migrate } from '../../src/db/migrate.ts'
 import { walIndexWatcher } from '../../src/db/wal-index.ts'
+import { createCacheChangeStore } from '../../src/db/cache-changes.ts'
+import { createCacheCoherence } from '../../src/lib/cache-coherence.ts'
+import { createCache } from '../../src/lib/cache.ts'
+import { systemClock } from '../../src/lib/clock.ts'
 
 setDefaultTimeout(30_000)
 
@@ -51,6 +56,27 @@ describe('walIndexWatcher', () => {
     const child = Bun.spawn(['bun', '-e', `const { Database } = require('bun:sqlite'); new Database(${JSON.stringify(path)}).run('INSERT INTO t VALUES (9)')`])
     expect(await child.exited).toBe(0)
     expect([changed(), changed()]).toEqual([true, false])
+    handle.close()
+  })
+
+  test('the cache coherence check reads PRAGMA data_version only after a commit changed the header', () => {
+    const { path, handle } = walDatabase()
+    migrate(handle.sqlite)
+    const store = createCacheChangeStore(handle.sqlite)
+    expect(store.mayHaveChanged).toBeFunction()
+    let pragmas = 0
+    const dataVersion = store.dataVersion
+    const coherence = createCacheCoherence({ ...store, dataVersion: () => (pragmas++, dataVersion()) }, createCache({ max: 10, ttlMs: 60_000, clock: systemClock }))
+    const atStart = pragmas
+    expect([coherence.sync(), coherence.sync(), coherence.sync()]).toEqual([0, 0, 0])
+    expect(pragmas).toBe(atStart)
+    const other = new Database(path)
+    other.run('INSERT INTO t VALUES (1)')
+    coherence.sync()
+    expect(pragmas).toBe(atStart + 1)
+    coherence.sync()
+    expect(pragmas).toBe(atStart + 1)
+    other.close()
     handle.close()
   })
 
