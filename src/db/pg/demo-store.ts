@@ -47,13 +47,15 @@ async function insertOrderRows(tx: SQL, batch: DemoOrderRow[]) {
     ORDER BY n`
 }
 
+// `active` travels as text and is cast in SQL: postgres.js (the fallback driver) binds a boolean
+// array so that `::boolean[]` is refused, as the catalog's search found.
 async function insertProductRows(tx: SQL, batch: DemoProductRow[]) {
   await tx`
     INSERT INTO products (id, sku, name, description, category, price_cents, stock, active, created_at, updated_at)
-    SELECT id, sku, name, description, category, price_cents, stock, active, at, at
+    SELECT id, sku, name, description, category, price_cents, stock, active::boolean, at, at
     FROM unnest(${column(batch, (p) => p.id)}::text[], ${column(batch, (p) => p.sku)}::text[], ${column(batch, (p) => p.name)}::text[],
                 ${column(batch, (p) => p.description)}::text[], ${column(batch, (p) => p.category)}::text[], ${column(batch, (p) => p.priceCents)}::int[],
-                ${column(batch, (p) => p.stock)}::int[], ${column(batch, (p) => p.active)}::boolean[], ${column(batch, (p) => p.at)}::text[])
+                ${column(batch, (p) => p.stock)}::int[], ${column(batch, (p) => String(p.active))}::text[], ${column(batch, (p) => p.at)}::text[])
       AS p(id, sku, name, description, category, price_cents, stock, active, at)`
 }
 
