@@ -121,8 +121,8 @@ export function raiseStock(databasePath: string) {
 export const SCENARIOS: Scenario[] = [
   {
     name: 'cached product read',
-    peers: ['bun-raw', 'node-fastify'],
-    note: 'GET /products/{id}, one id: Kiosk answers from its LRU; raw Bun.serve from a map of pre-serialised rows; Fastify from a prepared statement',
+    peers: ['bun-raw', 'bun-featured', 'node-fastify'],
+    note: 'GET /products/{id}, one id: Kiosk answers from its LRU; raw Bun.serve (plain and with the features by hand) from a map of pre-serialised rows; Fastify from a prepared statement',
     target: ({ fixture }) => ({ path: `/products/${fixture.hotProductId}` }),
   },
   {

@@ -14,7 +14,7 @@ export const SERVER_CPU = 0
 export const LOAD_CPU = 1
 export const BENCH_SECRET = 'bench-secret-that-is-at-least-32-bytes!'
 
-export type ServerName = 'kiosk' | 'against' | 'workers' | 'postgres' | 'replicas' | 'bun-raw' | 'node-fastify' | 'elysia-insert'
+export type ServerName = 'kiosk' | 'against' | 'workers' | 'postgres' | 'replicas' | 'bun-raw' | 'bun-featured' | 'node-fastify' | 'elysia-insert'
 export type PeerName = Exclude<ServerName, 'kiosk'>
 /** Kiosk itself, another build of it (`--against`), with KIOSK_WORKERS (`--workers`), on PostgreSQL, as replicas: all take Kiosk's requests. */
 export const isKiosk = (name: ServerName) => name === 'kiosk' || name === 'against' || name === 'workers' || name === 'postgres' || name === 'replicas'
@@ -28,6 +28,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
     'Kiosk replicas (--replicas) on that PostgreSQL database: one wrk per replica at once, connections split, rates added, p50/p99 the worse of the two; ' +
     'unpinned: the replicas, PostgreSQL and wrk share both cores of one machine',
   'bun-raw': 'raw Bun.serve + bun:sqlite',
+  'bun-featured': "raw Bun.serve with a production request's features by hand (request id, head checks, security headers, ETag, Server-Timing, access line, metrics)",
   'node-fastify': 'Node + Fastify 5 + better-sqlite3',
   'elysia-insert': 'bare Elysia one-row insert',
 }
@@ -105,6 +106,8 @@ function command(name: ServerName, port: number, files: ServerFiles): { argv: st
         argv: [bun, join(ROOT, 'bench/peers/bun-raw.ts'), '--db', files.databasePath, '--port', String(port), '--list-query', files.listQueryFile],
         cwd: ROOT,
       }
+    case 'bun-featured':
+      return { argv: [bun, join(ROOT, 'bench/peers/bun-featured.ts'), '--db', files.databasePath, '--port', String(port)], cwd: ROOT }
     case 'node-fastify':
       return { argv: ['node', join(NODE_PEER_DIR, 'server.mjs'), '--db', files.databasePath, '--port', String(port)], cwd: NODE_PEER_DIR }
     case 'elysia-insert':
