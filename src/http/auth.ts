@@ -89,15 +89,12 @@ export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSess
     return { id: facts.id, role: facts.role, ...(sessionId ? { sessionId } : {}) }
   }
 
-  // One verification per request, however many hooks ask (parse, transform, resolve).
-  const verified = new WeakMap<Request, Promise<CurrentUser>>()
+  // One verification per request, however many hooks ask (parse, transform, resolve), kept on the
+  // request under this authenticator's own symbol (see request-state.ts for why not a WeakMap).
+  const VERIFIED = Symbol('kiosk.verified')
   const authenticate = (request: Request): Promise<CurrentUser> => {
-    let pending = verified.get(request)
-    if (!pending) {
-      pending = verify(request)
-      verified.set(request, pending)
-    }
-    return pending
+    const holder = request as Request & { [VERIFIED]?: Promise<CurrentUser> }
+    return (holder[VERIFIED] ??= verify(request))
   }
 
   async function authorize(request: Request, need: Role): Promise<CurrentUser> {
