@@ -1,4 +1,4 @@
-import { Cron } from 'croner'
+import { cronPattern } from './jobs/tick.ts'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
@@ -93,8 +93,8 @@ const cron: Parser<string> = (raw, name) => {
   if (fields.length < 5 || fields.length > 6) fail(name, `expected a cron pattern with 5 or 6 fields, got "${raw}"`)
   let next: Date | null
   try {
-    // No function given: croner parses and computes, schedules nothing.
-    next = new Cron(pattern, { timezone: 'Etc/UTC' }).nextRun()
+    // Parsed and computed as the scheduler will (src/jobs/tick.ts); nothing is scheduled.
+    next = cronPattern(pattern).nextRun()
   } catch (error) {
     return fail(name, `not a valid cron pattern "${raw}": ${error instanceof Error ? error.message : String(error)}`)
   }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
 import { CACHE_CHANGE_RETENTION_MS } from '../lib/cache-coherence.ts'
+import { cronPattern, SCHEDULE_OPTIONS, tickOf } from './tick.ts'
 import type { Services } from '../services.ts'
 
 /**
@@ -148,27 +149,28 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: 
     report({ job: job.name, outcome: 'skipped', durationMs: 0 })
   }
 
-  const schedule = (app: Elysia, job: JobDefinition) =>
-    app.use(
+  const schedule = (app: Elysia, job: JobDefinition) => {
+    const instants = cronPattern(job.pattern)
+    return app.use(
       cron({
         name: job.name,
         pattern: job.pattern,
-        timezone: 'Etc/UTC',
+        ...SCHEDULE_OPTIONS,
         protect: () => skipped(job),
         // trigger() never rejects; `catch` is the last guard that keeps a timer callback from
         // ever becoming an unhandled rejection.
         catch: (error: unknown) => logger.error({ err: error, job: job.name }, 'job runner failed'),
-        // @elysiajs/cron hands run() the app's store, not the Cron: the tick's scheduled time comes from crons below.
         run: () => {
           if (!shouldRun()) return undefined
           if (!claimTick) return trigger(job)
-          return claimTick(job.name, crons[job.name]?.currentRun() ?? new Date()).then(
+          return claimTick(job.name, tickOf(instants, new Date())).then(
             (mine) => (mine ? trigger(job) : undefined),
             (error: unknown) => logger.warn({ err: error, job: job.name }, 'job tick not claimed (the database did not answer): skipped'),
           )
         },
       }),
     ) as unknown as Elysia
+  }
   const cronsOf = (app: Elysia) => (app.store as { cron?: Record<string, Cron> }).cron ?? {}
 
   let scheduler = new Elysia({ name: 'kiosk/scheduler' }) as unknown as Elysia
