@@ -1,5 +1,7 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { cronPattern, tickOf } from '../../src/jobs/tick.ts'
+
+setDefaultTimeout(30_000)
 
 const at = (iso: string) => new Date(iso)
 
