@@ -89,12 +89,15 @@ export function createAuthenticator(store: Pick<UserStore, 'authFacts' | 'isSess
     return { id: facts.id, role: facts.role, ...(sessionId ? { sessionId } : {}) }
   }
 
-  // One verification per request, however many hooks ask (parse, transform, resolve), kept on the
-  // request under this authenticator's own symbol (see request-state.ts for why not a WeakMap).
-  const VERIFIED = Symbol('kiosk.verified')
+  // One verification per request, however many hooks ask (parse, transform, resolve).
+  const verified = new WeakMap<Request, Promise<CurrentUser>>()
   const authenticate = (request: Request): Promise<CurrentUser> => {
-    const holder = request as Request & { [VERIFIED]?: Promise<CurrentUser> }
-    return (holder[VERIFIED] ??= verify(request))
+    let pending = verified.get(request)
+    if (!pending) {
+      pending = verify(request)
+      verified.set(request, pending)
+    }
+    return pending
   }
 
   async function authorize(request: Request, need: Role): Promise<CurrentUser> {

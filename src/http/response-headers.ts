@@ -18,9 +18,8 @@ export function prebuiltHeaders(headers: Record<string, string>): Headers {
   return new Headers({ ...SECURITY_HEADERS, ...headers })
 }
 
-/** Marks responses built by `prebuiltResponse`: they have the static set, and none of the request's own headers. */
-const PREBUILT = Symbol('kiosk.prebuilt')
-type Marked = Response & { [PREBUILT]?: true }
+/** Responses built by `prebuiltResponse`: they have the static set, and none of the request's own headers. */
+const prebuilt = new WeakSet<Response>()
 
 /**
  * A Response with prebuilt headers (from `prebuiltHeaders`, so without `x-request-id` and
@@ -28,13 +27,12 @@ type Marked = Response & { [PREBUILT]?: true }
  * cached read each Headers lookup is a native call, and the three it saves cost more than this mark.
  */
 export function prebuiltResponse(body: ConstructorParameters<typeof Response>[0], init: { status?: number; headers: Headers }): Response {
-  const response = new Response(body, init) as Marked
-  // A mark on the object, not a WeakSet: one weak entry per cached read (see request-state.ts).
-  response[PREBUILT] = true
+  const response = new Response(body, init)
+  prebuilt.add(response)
   return response
 }
 
-export const isPrebuiltResponse = (response: Response): boolean => (response as Marked)[PREBUILT] === true
+export const isPrebuiltResponse = (response: Response): boolean => prebuilt.has(response)
 
 /**
  * Adds the static headers a Response lacks (those it has win). A Response that carries
