@@ -10,11 +10,13 @@
  * much of the core the server got, while CPU per request does not, so its ratio
  * (baseline µs / server µs) is the steadier figure of the two.
  *
- *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] [--token] EXECUTABLE...
+ *   bun bench/compare.ts [--rounds 5] [--seconds 4] [--warmup 1] [--connections 50] [--token] [--featured] EXECUTABLE...
  *   bun bench/compare.ts /tmp/kiosk-before dist/kiosk
  *
  * With --token every request carries a customer's valid access token (minted here with the
  * servers' secret, as Kiosk signs them), so each read also pays one token verification.
+ * With --featured the raw peer with a production request's features by hand
+ * (bench/peers/bun-featured.ts) is measured in the same rounds too.
  */
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -42,6 +44,7 @@ const { values: flags, positionals } = parseArgs({
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     token: { type: 'boolean', default: false },
+    featured: { type: 'boolean', default: false },
   },
 })
 const executables = positionals.length ? positionals.map((p) => resolve(p)) : [join(ROOT, 'dist/kiosk')]
@@ -76,9 +79,10 @@ async function runWrk(options: { url: string; seconds: number; connections: numb
   return parseWrk(stdout)
 }
 
-const servers = [{ name: 'Bun.serve', command: (port: number) => [process.execPath, join(ROOT, 'bench/peers/bun-raw.ts'), '--db', join(dataDir, 'kiosk.db'), '--port', String(port)] }].concat(
-  executables.map((file) => ({ name: file.replace(`${ROOT}/`, ''), command: () => [file, 'serve'] })),
-)
+const peer = (name: string, file: string) => ({ name, command: (port: number) => [process.execPath, join(ROOT, file), '--db', join(dataDir, 'kiosk.db'), '--port', String(port)] })
+const servers = [peer('Bun.serve', 'bench/peers/bun-raw.ts')]
+  .concat(flags.featured ? [peer('bun-featured', 'bench/peers/bun-featured.ts')] : [])
+  .concat(executables.map((file) => ({ name: file.replace(`${ROOT}/`, ''), command: () => [file, 'serve'] })))
 
 const results = new Map<string, { rps: number[]; ratio: number[]; p99: number[]; cpuUs: number[]; cpuRatio: number[] }>(
   servers.map((s) => [s.name, { rps: [], ratio: [], p99: [], cpuUs: [], cpuRatio: [] }]),

@@ -19,23 +19,10 @@
 import { Database } from 'bun:sqlite'
 import { writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { PRODUCT_COLUMNS, toProductJson, type ProductRow } from './product-row.ts'
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, port: { type: 'string' } } })
 if (!values.db || !values.port) throw new Error('usage: bun bench/peers/bun-featured.ts --db FILE --port N')
-
-interface Row {
-  id: string
-  sku: string
-  name: string
-  description: string
-  category: string | null
-  price_cents: number
-  stock: number
-  active: number
-  image_key: string | null
-  created_at: string
-  updated_at: string
-}
 
 const SECURITY = {
   'x-content-type-options': 'nosniff',
@@ -54,20 +41,8 @@ interface Entry {
 }
 const entries = new Map<string, Entry>()
 const db = new Database(values.db, { readonly: true })
-for (const row of db.query<Row, []>('SELECT id, sku, name, description, category, price_cents, stock, active, image_key, created_at, updated_at FROM products').all()) {
-  const body = JSON.stringify({
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    description: row.description,
-    category: row.category,
-    price_cents: row.price_cents,
-    stock: row.stock,
-    active: row.active === 1,
-    image_url: row.image_key ? `/products/${row.id}/image` : null,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  })
+for (const row of db.query<ProductRow, []>(`SELECT ${PRODUCT_COLUMNS} FROM products`).all()) {
+  const body = JSON.stringify(toProductJson(row))
   const etag = `"${Bun.hash(body).toString(36)}"`
   entries.set(row.id, {
     body,

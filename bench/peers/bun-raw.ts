@@ -11,49 +11,21 @@
  */
 import { Database } from 'bun:sqlite'
 import { parseArgs } from 'node:util'
+import { PRODUCT_COLUMNS, toProductJson, type ProductRow } from './product-row.ts'
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, port: { type: 'string' }, 'list-query': { type: 'string' } } })
 if (!values.db || !values.port) throw new Error('usage: bun bench/peers/bun-raw.ts --db FILE --port N [--list-query FILE]')
 
-interface Row {
-  id: string
-  sku: string
-  name: string
-  description: string
-  category: string | null
-  price_cents: number
-  stock: number
-  active: number
-  image_key: string | null
-  created_at: string
-  updated_at: string
-}
-const COLUMNS = 'id, sku, name, description, category, price_cents, stock, active, image_key, created_at, updated_at'
-// The same JSON shape Kiosk sends for a product.
-const toJson = (row: Row) => ({
-  id: row.id,
-  sku: row.sku,
-  name: row.name,
-  description: row.description,
-  category: row.category,
-  price_cents: row.price_cents,
-  stock: row.stock,
-  active: row.active === 1,
-  image_url: row.image_key ? `/products/${row.id}/image` : null,
-  created_at: row.created_at,
-  updated_at: row.updated_at,
-})
-
 const db = new Database(values.db, { readonly: true })
 const bodies = new Map<string, string>()
-for (const row of db.query<Row, []>(`SELECT ${COLUMNS} FROM products`).all()) bodies.set(row.id, JSON.stringify(toJson(row)))
-const byId = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM products WHERE id = ?`)
+for (const row of db.query<ProductRow, []>(`SELECT ${PRODUCT_COLUMNS} FROM products`).all()) bodies.set(row.id, JSON.stringify(toProductJson(row)))
+const byId = db.prepare<ProductRow, [string]>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ?`)
 
 /** The page query: Kiosk's SQL text and the parameter names it binds (`$category`, `$limit`...). */
 const listQuery = values['list-query']
   ? ((await Bun.file(values['list-query']).json()) as { sql: string; params: Record<string, string | number> })
   : null
-const listStatement = listQuery ? db.prepare<Row & Record<string, unknown>, [Record<string, string | number>]>(listQuery.sql) : null
+const listStatement = listQuery ? db.prepare<ProductRow & Record<string, unknown>, [Record<string, string | number>]>(listQuery.sql) : null
 const listParams = listQuery ? Object.entries(listQuery.params) : []
 
 function listPage(url: URL): Response {
@@ -72,7 +44,7 @@ function listPage(url: URL): Response {
   const last = page[page.length - 1]
   // A keyset cursor of the same make as Kiosk's: base64url JSON of the last row's sort key and id.
   const nextCursor = more && last ? Buffer.from(JSON.stringify([url.search, last.price_cents, last.id])).toString('base64url') : null
-  return Response.json({ items: page.map(toJson), next_cursor: nextCursor }, { headers: JSON_HEADERS })
+  return Response.json({ items: page.map(toProductJson), next_cursor: nextCursor }, { headers: JSON_HEADERS })
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
@@ -90,7 +62,7 @@ const server = Bun.serve({
     },
     '/db/products/:id': (request) => {
       const row = byId.get(request.params.id)
-      return row ? new Response(JSON.stringify(toJson(row)), { headers: JSON_HEADERS }) : notFound()
+      return row ? new Response(JSON.stringify(toProductJson(row)), { headers: JSON_HEADERS }) : notFound()
     },
   },
   fetch: notFound,
