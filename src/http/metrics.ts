@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context.ts'
 import { UnauthorizedError } from '../lib/errors.ts'
+import { EXPOSITION_CONTENT_TYPE } from '../lib/metrics.ts'
 import { problemResponses } from './problem.ts'
 
 /** Constant-time comparison, so the metrics token can't be guessed a byte at a time. */
@@ -20,7 +21,7 @@ export const metricsPlugin = (ctx: AppContext) =>
         const given = /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? ''
         if (!sameSecret(given, token)) throw new UnauthorizedError('The metrics token is missing or wrong.')
       }
-      set.headers['content-type'] = ctx.metrics.registry.contentType
+      set.headers['content-type'] = EXPOSITION_CONTENT_TYPE
       return ctx.metrics.exposition()
     },
     {

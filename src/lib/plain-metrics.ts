@@ -1,12 +1,11 @@
-import type { Metric, Registry } from 'prom-client'
-
 /*
- * Counters and histograms for the request path: an increment is a few Map lookups and additions,
- * where prom-client hashes the label object, validates every label and builds strings on each call
- * (~2.3 µs per request for the HTTP counter and histogram together, PERFORMANCE.md). Nothing is
- * aggregated until a scrape: then `get()` hands prom-client's registry exactly the values its own
- * Counter and Histogram would, so the /metrics text stays prom-client's, byte for byte
- * (test/unit/plain-metrics.test.ts compares the two).
+ * Counters, gauges and histograms kept as plain tallies: an increment is a few Map lookups and
+ * additions, where prom-client hashes the label object, validates every label and builds strings
+ * on each call (~2.3 µs per request for the HTTP counter and histogram together, PERFORMANCE.md).
+ * They need nothing of prom-client, so it is loaded only at the first scrape (src/lib/metrics.ts).
+ * Nothing is aggregated until a scrape: then `get()` hands prom-client's registry exactly the
+ * values its own Counter, Gauge and Histogram would, so the /metrics text stays prom-client's,
+ * byte for byte (test/lib/plain-metrics.test.ts compares them).
  */
 
 type LabelValue = string | number
@@ -56,11 +55,17 @@ interface Config<L extends string> {
   name: string
   help: string
   labelNames: readonly L[]
-  registers: Registry[]
+}
+
+/** What a prom-client registry's `registerMetric` takes and reads: a name and an async `get()`. */
+export interface PlainMetric {
+  readonly name: string
+  get(): Promise<unknown>
+  reset(): void
 }
 
 /** A prom-client-compatible counter (same `get()`), incremented with plain additions. */
-export class PlainCounter<L extends string> {
+export class PlainCounter<L extends string> implements PlainMetric {
   readonly type = 'counter'
   readonly aggregator = 'sum'
   readonly name: string
@@ -72,11 +77,47 @@ export class PlainCounter<L extends string> {
     this.name = config.name
     this.help = config.help
     this.cells = new Cells(config.labelNames, (labels) => ({ value: 0, labels }))
-    for (const registry of config.registers) registry.registerMetric(this as unknown as Metric)
   }
 
   inc(labels: Labels<L>, value = 1) {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`)
+    if (value < 0) throw new Error('It is not possible to decrease a counter')
     this.cells.get(labels).value += value
+  }
+
+  reset() {
+    this.cells.clear()
+  }
+
+  async get() {
+    return {
+      help: this.help,
+      name: this.name,
+      type: this.type,
+      values: this.cells.ordered.map((cell) => ({ value: cell.value, labels: cell.labels })),
+      aggregator: this.aggregator,
+    }
+  }
+}
+
+/** A prom-client-compatible gauge (same `get()`), set with a plain assignment. */
+export class PlainGauge<L extends string> implements PlainMetric {
+  readonly type = 'gauge'
+  readonly aggregator = 'sum'
+  readonly name: string
+  readonly help: string
+  private readonly cells: Cells<L, { value: number; labels: Labels<L> }>
+
+  constructor(config: Config<L>) {
+    if (!config.labelNames.length) throw new Error('a PlainGauge needs at least one label')
+    this.name = config.name
+    this.help = config.help
+    this.cells = new Cells(config.labelNames, (labels) => ({ value: 0, labels }))
+  }
+
+  set(labels: Labels<L>, value: number) {
+    if (typeof value !== 'number') throw new TypeError(`Value is not a valid number: ${value}`)
+    this.cells.get(labels).value = value
   }
 
   reset() {
@@ -103,7 +144,7 @@ interface Series<L extends string> {
 }
 
 /** A prom-client-compatible histogram (same `get()` and text), observed with plain additions. */
-export class PlainHistogram<L extends string> {
+export class PlainHistogram<L extends string> implements PlainMetric {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
   readonly name: string
@@ -117,7 +158,6 @@ export class PlainHistogram<L extends string> {
     this.help = config.help
     this.upperBounds = [...config.buckets]
     this.series = new Cells(config.labelNames, (labels) => ({ labels, buckets: new Float64Array(this.upperBounds.length), sum: 0, count: 0 }))
-    for (const registry of config.registers) registry.registerMetric(this as unknown as Metric)
   }
 
   observe(labels: Labels<L>, value: number) {

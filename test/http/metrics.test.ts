@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { startScheduler } from '../../src/jobs/scheduler.ts'
+import { createMetrics } from '../../src/lib/metrics.ts'
 import { afterResponseHooks, createTestApp, createUser, json } from '../helpers.ts'
 import { checkExposition } from './exposition.ts'
 
@@ -81,5 +82,23 @@ describe('GET /metrics', () => {
     expect(samples.find((s) => s.name === 'job_duration_seconds_count' && s.labels.job === 'tick')!.value).toBeGreaterThanOrEqual(1)
     expect(samples.find((s) => s.name === 'job_last_success_timestamp_seconds' && s.labels.job === 'tick')!.value).toBeGreaterThan(0)
     expect(samples.some((s) => s.name === 'job_last_success_timestamp_seconds' && s.labels.job === 'broken')).toBe(false)
+  })
+
+  test('counts process CPU time from the start of the process, though prom-client is loaded at the first scrape', async () => {
+    const metrics = createMetrics()
+    const before = process.cpuUsage()
+    const { samples, problems } = checkExposition(await metrics.exposition())
+    const after = process.cpuUsage()
+    expect(problems).toEqual([])
+    const seconds = (name: string) => samples.find((s) => s.name === name)!.value
+    // This test process has run for seconds already: a counter started at the scrape would show ~0.
+    expect(before.user).toBeGreaterThan(100_000)
+    expect(seconds('process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(before.user / 1e6)
+    expect(seconds('process_cpu_user_seconds_total')).toBeLessThanOrEqual(after.user / 1e6)
+    expect(seconds('process_cpu_system_seconds_total')).toBeGreaterThanOrEqual(before.system / 1e6)
+    expect(seconds('process_cpu_system_seconds_total')).toBeLessThanOrEqual(after.system / 1e6)
+    expect(seconds('process_cpu_seconds_total')).toBeGreaterThanOrEqual((before.user + before.system) / 1e6)
+    expect(seconds('process_cpu_seconds_total')).toBeLessThanOrEqual((after.user + after.system) / 1e6)
+    expect(samples.filter((s) => s.name.startsWith('process_cpu_')).length).toBe(3)
   })
 })
