@@ -316,7 +316,7 @@ const report = {
   servers: Object.fromEntries(servers.map((name) => [name, SERVER_LABELS[name]])),
   skipped: Object.fromEntries(skipped),
   executable: { bytes: coldStart.executableBytes },
-  coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs },
+  coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs, cpuMedianMs: coldStart.cpuMedianMs, cpuSamplesMs: coldStart.cpuSamplesMs },
   startToFirst2xx,
   productPage: { path: LIST_PATH, sql: listQuery.sql, sqlSource: listQuery.source, ...listCheck },
   insertCeiling: insertCeiling === null ? null : { transactionsPerSecond: insertCeiling, note: 'bench/insert-ceiling.ts: one INSERT per transaction, bun:sqlite, no HTTP' },

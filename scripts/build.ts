@@ -13,12 +13,18 @@
  * The admin dashboard needs no step here: a macro (src/dashboard/bundle.ts) bundles it while this compiles.
  * No autoloading of .env* files or bunfig.toml from the folder it runs in: src/config.ts reads
  * exactly one file, ./.env, under the environment, as the README says.
+ * The bytecode is laid out by scripts/bytecode-order.txt, the functions a recorded start used
+ * (scripts/record-bytecode-order.ts), when that file is there.
  */
 import { $ } from 'bun'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { BUN_HEAD_CEILING } from '../src/http/head-limits.ts'
 
 const workers = ['src/modules/reports/summary-worker.ts', 'src/jobs/backup-worker.ts']
 
 const outfile = process.argv[2] ?? 'dist/kiosk'
-await $`bun build src/main.ts ${workers} --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --target bun --minify-whitespace --minify-syntax --bytecode --format cjs --compile-exec-argv=${`--max-http-header-size=${BUN_HEAD_CEILING}`} --outfile ${outfile}`
+const orderFile = resolve(import.meta.dir, 'bytecode-order.txt')
+const bytecodeOrder = existsSync(orderFile) ? [`--bytecode-order=${orderFile}`] : []
+await $`bun build src/main.ts ${workers} --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --target bun --minify-whitespace --minify-syntax --bytecode ${bytecodeOrder} --format cjs --compile-exec-argv=${`--max-http-header-size=${BUN_HEAD_CEILING}`} --outfile ${outfile}`
 console.log(`built ${outfile}`)
