@@ -29,7 +29,7 @@ export const metricsPlugin = (ctx: AppContext) =>
       detail: {
         tags: ['Operations'],
         summary: 'Prometheus metrics',
-        description: 'Requests by method, route template and status; latency histogram; cache, job and webhook counters; process figures. Requires `Authorization: Bearer $METRICS_TOKEN` when that setting is present.',
+        description: 'Requests by method, route template and status; latency histogram; cache, job, webhook and email counters; process figures. The runtime figures start at the first scrape (the event-loop delay statistics cover the time since the previous scrape); process CPU time counts from the start. Requires `Authorization: Bearer $METRICS_TOKEN` when that setting is present.',
         security: [{ metricsToken: [] }, {}],
       },
     },
