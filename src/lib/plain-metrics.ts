@@ -64,25 +64,19 @@ export interface PlainMetric {
   reset(): void
 }
 
-/** A prom-client-compatible counter (same `get()`), incremented with plain additions. */
-export class PlainCounter<L extends string> implements PlainMetric {
-  readonly type = 'counter'
+/** One number per label set, as prom-client's Counter and Gauge keep it (the same `get()`). */
+abstract class PlainValues<L extends string> implements PlainMetric {
+  abstract readonly type: 'counter' | 'gauge'
   readonly aggregator = 'sum'
   readonly name: string
   readonly help: string
-  private readonly cells: Cells<L, { value: number; labels: Labels<L> }>
+  protected readonly cells: Cells<L, { value: number; labels: Labels<L> }>
 
   constructor(config: Config<L>) {
-    if (!config.labelNames.length) throw new Error('a PlainCounter needs at least one label')
+    if (!config.labelNames.length) throw new Error(`a ${new.target.name} needs at least one label`)
     this.name = config.name
     this.help = config.help
     this.cells = new Cells(config.labelNames, (labels) => ({ value: 0, labels }))
-  }
-
-  inc(labels: Labels<L>, value = 1) {
-    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`)
-    if (value < 0) throw new Error('It is not possible to decrease a counter')
-    this.cells.get(labels).value += value
   }
 
   reset() {
@@ -100,38 +94,24 @@ export class PlainCounter<L extends string> implements PlainMetric {
   }
 }
 
-/** A prom-client-compatible gauge (same `get()`), set with a plain assignment. */
-export class PlainGauge<L extends string> implements PlainMetric {
-  readonly type = 'gauge'
-  readonly aggregator = 'sum'
-  readonly name: string
-  readonly help: string
-  private readonly cells: Cells<L, { value: number; labels: Labels<L> }>
+/** A prom-client-compatible counter, incremented with plain additions. */
+export class PlainCounter<L extends string> extends PlainValues<L> {
+  readonly type = 'counter'
 
-  constructor(config: Config<L>) {
-    if (!config.labelNames.length) throw new Error('a PlainGauge needs at least one label')
-    this.name = config.name
-    this.help = config.help
-    this.cells = new Cells(config.labelNames, (labels) => ({ value: 0, labels }))
+  inc(labels: Labels<L>, value = 1) {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`)
+    if (value < 0) throw new Error('It is not possible to decrease a counter')
+    this.cells.get(labels).value += value
   }
+}
+
+/** A prom-client-compatible gauge, set with a plain assignment. */
+export class PlainGauge<L extends string> extends PlainValues<L> {
+  readonly type = 'gauge'
 
   set(labels: Labels<L>, value: number) {
     if (typeof value !== 'number') throw new TypeError(`Value is not a valid number: ${value}`)
     this.cells.get(labels).value = value
-  }
-
-  reset() {
-    this.cells.clear()
-  }
-
-  async get() {
-    return {
-      help: this.help,
-      name: this.name,
-      type: this.type,
-      values: this.cells.ordered.map((cell) => ({ value: cell.value, labels: cell.labels })),
-      aggregator: this.aggregator,
-    }
   }
 }
 
