@@ -14,7 +14,8 @@
  * No autoloading of .env* files or bunfig.toml from the folder it runs in: src/config.ts reads
  * exactly one file, ./.env, under the environment, as the README says.
  * The bytecode is laid out by scripts/bytecode-order.txt, the functions a recorded start used
- * (scripts/record-bytecode-order.ts), when that file is there.
+ * (scripts/record-bytecode-order.ts), when that file is there. A file another version of Bun
+ * recorded only draws a warning (measured: the build goes on in the usual layout).
  */
 import { $ } from 'bun'
 import { existsSync } from 'node:fs'
