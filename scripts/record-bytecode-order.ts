@@ -15,18 +15,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { freePort, waitFor200 } from '../bench/tools.ts'
 
 const root = resolve(import.meta.dir, '..')
 const executable = resolve(root, 'dist/kiosk')
 const orderFile = resolve(root, 'scripts/bytecode-order.txt')
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-bytecode-order-'))
 
-const port = (() => {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const free = probe.port
-  probe.stop(true)
-  return free
-})()
+const port = freePort()
 const base = `http://127.0.0.1:${port}`
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, JWT_SECRET: 'r'.repeat(32), LOG_LEVEL: 'info' }
 
@@ -53,11 +49,7 @@ try {
   if (admin.exitCode !== 0) throw new Error(`create-admin failed: ${admin.stderr.toString()}`)
 
   server = Bun.spawn([executable, 'serve'], { cwd: dir, env: { ...env, BUN_BYTECODE_ORDER_OUT: orderFile }, stdout: 'ignore', stderr: 'inherit' })
-  for (let waited = 0; ; waited += 20) {
-    if ((await fetch(`${base}/health/live`).catch(() => undefined))?.status === 200) break
-    if (waited > 15_000) throw new Error('kiosk serve did not become ready')
-    await Bun.sleep(20)
-  }
+  await waitFor200(`${base}/health/live`)
   await expectStatus('/health/ready', 200)
   const adminToken = await token('admin@example.com', 'admin-password-123')
   const product = (await (await expectStatus('/products', 201, json({ sku: 'MUG-BLUE', name: 'Blue mug', price_cents: 1250, stock: 100 }, adminToken))).json()) as { id: string }

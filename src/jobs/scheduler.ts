@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import type { AppContext } from '../context.ts'
 import { rotatingBackup } from './backup-runner.ts'
 import { CACHE_CHANGE_RETENTION_MS } from '../lib/cache-coherence.ts'
-import { cronPattern, SCHEDULE_OPTIONS, tickOf } from './tick.ts'
+import { SCHEDULE_OPTIONS, tickOf } from './tick.ts'
 import type { Services } from '../services.ts'
 
 /**
@@ -149,9 +149,8 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: 
     report({ job: job.name, outcome: 'skipped', durationMs: 0 })
   }
 
-  const schedule = (app: Elysia, job: JobDefinition) => {
-    const instants = cronPattern(job.pattern)
-    return app.use(
+  const schedule = (app: Elysia, job: JobDefinition) =>
+    app.use(
       cron({
         name: job.name,
         pattern: job.pattern,
@@ -160,17 +159,17 @@ export function startScheduler(ctx: AppContext, jobs: JobDefinition[], options: 
         // trigger() never rejects; `catch` is the last guard that keeps a timer callback from
         // ever becoming an unhandled rejection.
         catch: (error: unknown) => logger.error({ err: error, job: job.name }, 'job runner failed'),
+        // The tick is named from the very Cron that fired (`crons`, filled once every job is scheduled).
         run: () => {
           if (!shouldRun()) return undefined
           if (!claimTick) return trigger(job)
-          return claimTick(job.name, tickOf(instants, new Date())).then(
+          return claimTick(job.name, tickOf(crons[job.name]!, new Date())).then(
             (mine) => (mine ? trigger(job) : undefined),
             (error: unknown) => logger.warn({ err: error, job: job.name }, 'job tick not claimed (the database did not answer): skipped'),
           )
         },
       }),
     ) as unknown as Elysia
-  }
   const cronsOf = (app: Elysia) => (app.store as { cron?: Record<string, Cron> }).cron ?? {}
 
   let scheduler = new Elysia({ name: 'kiosk/scheduler' }) as unknown as Elysia
