@@ -13,7 +13,13 @@ export type Cache = LRUCache<string, NonNullable<unknown>>
 export function createCache(options: { max: number; ttlMs: number; clock: Clock }): Cache {
   const { clock } = options
   return new LRUCache<string, NonNullable<unknown>>({
-    max: options.max,
+    // Bounded by maxSize with every entry of size 1: the same bound as `max`, but lru-cache then
+    // grows its arrays as entries come instead of allocating all `max` slots up front, which took
+    // 3–5 ms of every start at the default 10,000 entries (a compiled one-line program; ~0.8 ms
+    // this way). Hits cost the same; lru-cache says some speed is lost, measured here as
+    // ~0.1 µs per miss, of a miss's ~40 µs.
+    maxSize: options.max,
+    sizeCalculation: () => 1,
     ttl: options.ttlMs,
     ttlAutopurge: false,
     // Read the clock on every check: lru-cache otherwise memoises "now" for a millisecond, and a

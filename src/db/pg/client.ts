@@ -2,9 +2,9 @@ import { SQL } from 'bun'
 import { drizzle, type BunSQLDatabase } from 'drizzle-orm/bun-sql'
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import * as schema from '../schema.pg.ts'
 
-export type PgDb = BunSQLDatabase<typeof schema>
+/** Without the schema, as the SQLite client (src/db/client.ts): no store uses drizzle's relational `db.query`. */
+export type PgDb = BunSQLDatabase
 
 /** Which client talks to PostgreSQL: Bun's built-in one, or postgres.js (DATABASE_DRIVER=postgres-js), the fallback. */
 export type PostgresDriver = 'bun' | 'postgres-js'
@@ -50,7 +50,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
     dialect: 'postgres',
     driver: 'bun',
     sql,
-    db: drizzle({ client: sql, schema }),
+    db: drizzle({ client: sql }),
     close: () => sql.close({ timeout: 5 }),
   }
 }
@@ -68,7 +68,7 @@ function openPostgresJs(url: string, max: number, connectionTimeout: number): Po
     dialect: 'postgres',
     driver: 'postgres-js',
     sql,
-    db: drizzlePostgresJs({ client, schema }) as unknown as PgDb,
+    db: drizzlePostgresJs({ client }) as unknown as PgDb,
     close,
   }
 }
