@@ -5,11 +5,12 @@
  *
  *   bun bench/hs256.ts
  */
-import { createJwt } from '../src/context.ts'
+import { jwt as jwtPlugin } from '@elysiajs/jwt'
 import { createHs256Verifier } from '../src/lib/hs256.ts'
 
 const secret = 'bench-secret-that-is-at-least-32-bytes!'
-const jwt = createJwt(secret)
+// Kiosk's signer's very options (src/context.ts), with jose's verify as well.
+const jwt = jwtPlugin({ name: 'jwt', secret, alg: 'HS256' }).decorator.jwt
 const hs256 = createHs256Verifier(secret)
 const now = Math.floor(Date.now() / 1000)
 const token = await jwt.sign({ sub: Bun.randomUUIDv7(), role: 'user', ver: 0, sid: Bun.randomUUIDv7(), jti: Bun.randomUUIDv7(), exp: now + 900 })

@@ -1,4 +1,3 @@
-import { jwt } from '@elysiajs/jwt'
 import type { Config } from './config.ts'
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.ts'
 import { createCache, type Cache } from './lib/cache.ts'
@@ -6,8 +5,24 @@ import { systemClock, type Clock } from './lib/clock.ts'
 import { createLogger, type Logger } from './lib/logger.ts'
 import { createMetrics, type Metrics } from './lib/metrics.ts'
 
-/** Signs and verifies access tokens: @elysiajs/jwt's signer, algorithm pinned to HS256. */
-export const createJwt = (secret: string) => jwt({ name: 'jwt', secret, alg: 'HS256' }).decorator.jwt
+const buildSigner = (plugin: typeof import('@elysiajs/jwt').jwt, secret: string) => plugin({ name: 'jwt', secret, alg: 'HS256' }).decorator.jwt
+type Signer = ReturnType<typeof buildSigner>
+
+/**
+ * Signs access tokens: @elysiajs/jwt's signer, algorithm pinned to HS256 (they are verified by
+ * src/lib/hs256.ts). Loaded at the first signature, a login: @elysiajs/jwt and the jose library
+ * under it took ~1.5 ms of every start (a compiled one-line program, Elysia already loaded).
+ * `require` keeps the bundler compiling it into the executable, evaluated only then.
+ */
+export function createJwt(secret: string) {
+  let signer: Signer | undefined
+  return {
+    sign(payload: Parameters<Signer['sign']>[0]): Promise<string> {
+      signer ??= buildSigner((require('@elysiajs/jwt') as typeof import('@elysiajs/jwt')).jwt, secret)
+      return signer.sign(payload)
+    },
+  }
+}
 export type Jwt = ReturnType<typeof createJwt>
 
 /**
