@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { measureColdStart } from './coldstart.ts'
+import { buildFloor, measureColdStarts, type ColdStart } from './coldstart.ts'
 import { captureListQuery, LIST_PATH } from './list-query.ts'
 import { copyToPostgres, type BenchPostgres } from './postgres.ts'
 import { raiseStock, SCENARIOS, type Fixture, type Scenario, type ScenarioContext } from './scenarios.ts'
@@ -253,8 +253,11 @@ if (scenarios.some((s) => s.name === 'order creation')) {
   insertCeiling = (JSON.parse(await run(pinned(SERVER_CPU, [process.execPath, join(ROOT, 'bench/insert-ceiling.ts'), String(seconds)]))) as { insertsPerSecond: number }).insertsPerSecond
 }
 
-console.log('measuring cold start ...')
-const coldStart = await measureColdStart(EXECUTABLE, { dataDir: workDir })
+// Kiosk's cold start, and in the same runs that of the start-up floor of its stack (bench/peers/elysia-floor.ts).
+console.log('measuring cold start, next to the start-up floor ...')
+const floorDir = mkdtempSync(join(tmpdir(), 'kiosk-bench-floor-'))
+const [coldStart, floorColdStart] = (await measureColdStarts([EXECUTABLE, await buildFloor(floorDir)], { dataDirs: [workDir, floorDir] })) as [ColdStart, ColdStart]
+rmSync(floorDir, { recursive: true, force: true })
 rmSync(workDir, { recursive: true, force: true })
 await postgres?.drop()
 
@@ -317,6 +320,7 @@ const report = {
   skipped: Object.fromEntries(skipped),
   executable: { bytes: coldStart.executableBytes },
   coldStart: { medianMs: coldStart.medianMs, samplesMs: coldStart.samplesMs, cpuMedianMs: coldStart.cpuMedianMs, cpuSamplesMs: coldStart.cpuSamplesMs },
+  floorColdStart: { medianMs: floorColdStart.medianMs, samplesMs: floorColdStart.samplesMs, cpuMedianMs: floorColdStart.cpuMedianMs, cpuSamplesMs: floorColdStart.cpuSamplesMs },
   startToFirst2xx,
   productPage: { path: LIST_PATH, sql: listQuery.sql, sqlSource: listQuery.source, ...listCheck },
   insertCeiling: insertCeiling === null ? null : { transactionsPerSecond: insertCeiling, note: 'bench/insert-ceiling.ts: one INSERT per transaction, bun:sqlite, no HTTP' },

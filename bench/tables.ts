@@ -20,6 +20,8 @@ export interface BenchReport {
   settings: { rounds: number; seconds: number; warmup: number; connections: number }
   executable: { bytes: number }
   coldStart: { medianMs: number; samplesMs: number[]; cpuMedianMs?: number; cpuSamplesMs?: number[] }
+  /** The start-up floor of the stack (bench/peers/elysia-floor.ts), measured in the same runs; absent in older results. */
+  floorColdStart?: { medianMs: number; samplesMs: number[]; cpuMedianMs?: number }
   startToFirst2xx?: Record<string, { medianMs: number | null }>
   productPage?: { sqlSource: string; sameRows?: boolean; rows?: number }
   insertCeiling: { transactionsPerSecond: number } | number | null
@@ -96,6 +98,9 @@ export function benchTables(report: BenchReport): string {
     `${report.timestamp}, ${report.machine.cpus} × ${report.machine.model ?? 'CPU'}, Bun ${report.machine.bun}: medians of ${s.rounds} round(s) of ${s.seconds} s after ${s.warmup} s warm-up, wrk -t1 -c${s.connections}.`,
     `Kiosk cold start (exec to first 200, median of ${report.coldStart.samplesMs.length}): ${fmt(report.coldStart.medianMs, 0)} ms${report.coldStart.cpuMedianMs === undefined ? '' : ` (CPU ${fmt(report.coldStart.cpuMedianMs, 0)} ms, start to exit)`}; executable ${fmt(report.executable.bytes / 2 ** 20, 1)} MiB.`,
   ]
+  if (report.floorColdStart) {
+    notes.push(`Start-up floor of the stack in the same runs (bench/peers/elysia-floor.ts: Kiosk's libraries, 52 routes, no Kiosk code): ${fmt(report.floorColdStart.medianMs, 0)} ms${report.floorColdStart.cpuMedianMs === undefined ? '' : ` (CPU ${fmt(report.floorColdStart.cpuMedianMs, 0)} ms)`}.`)
+  }
   if (report.startToFirst2xx) {
     notes.push(`Start to first 2xx in the rounds (median): ${Object.entries(report.startToFirst2xx).map(([name, v]) => `${name} ${fmt(v.medianMs, 0)} ms`).join(', ')}.`)
   }

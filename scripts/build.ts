@@ -20,12 +20,12 @@
 import { $ } from 'bun'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { BUN_HEAD_CEILING } from '../src/http/head-limits.ts'
+import { COMPILE_FLAGS } from './compile-flags.ts'
 
 const workers = ['src/modules/reports/summary-worker.ts', 'src/jobs/backup-worker.ts']
 
 const outfile = process.argv[2] ?? 'dist/kiosk'
 const orderFile = resolve(import.meta.dir, 'bytecode-order.txt')
 const bytecodeOrder = existsSync(orderFile) ? [`--bytecode-order=${orderFile}`] : []
-await $`bun build src/main.ts ${workers} --compile --no-compile-autoload-dotenv --no-compile-autoload-bunfig --target bun --minify-whitespace --minify-syntax --bytecode ${bytecodeOrder} --format cjs --compile-exec-argv=${`--max-http-header-size=${BUN_HEAD_CEILING}`} --outfile ${outfile}`
+await $`bun build src/main.ts ${workers} ${COMPILE_FLAGS} ${bytecodeOrder} --outfile ${outfile}`
 console.log(`built ${outfile}`)
