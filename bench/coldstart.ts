@@ -70,11 +70,6 @@ export async function measureColdStarts(executables: string[], options: { dataDi
   }))
 }
 
-export async function measureColdStart(executable: string, options: { dataDir?: string; runs?: number } = {}): Promise<ColdStart> {
-  const [result] = await measureColdStarts([executable], { dataDirs: options.dataDir ? [options.dataDir] : undefined, runs: options.runs })
-  return result!
-}
-
 /** Compiles bench/peers/elysia-floor.ts as the kiosk executable is compiled; returns its path in `dir`. */
 export async function buildFloor(dir: string): Promise<string> {
   const outfile = join(dir, 'elysia-floor')
