@@ -4,6 +4,7 @@ import { createSqliteCacheChangeLog } from './db/cache-changes.ts'
 import type { SqliteHandle } from './db/client.ts'
 import { createDiskFileStore, type FileStore } from './db/files.ts'
 import { createLeaseStore, type LeaseStore } from './db/leases.ts'
+import { createReadBatch } from './db/read-batch.ts'
 import { createSqliteLimitStore } from './db/rate-limits.ts'
 import type { CacheChangeLog } from './lib/cache-coherence.ts'
 import type { Clock } from './lib/clock.ts'
@@ -46,8 +47,10 @@ export function createStores(ctx: Pick<AppContext, 'database' | 'clock' | 'confi
 
 function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock, dataDir: string): Stores {
   const email = createEmailStore(sqlite)
+  // One per connection: every store's batched reads of a turn share its one read transaction.
+  const read = createReadBatch(sqlite)
   return {
-    catalog: createCatalogStore(sqlite),
+    catalog: createCatalogStore(sqlite, read),
     users: createUserStore(sqlite, db),
     orders: createOrderStore(sqlite, clock),
     reports: createReportsStore(sqlite),

@@ -13,6 +13,14 @@ export function immediateTransaction<T>(sqlite: Database, work: () => T): T {
 }
 
 /**
+ * Runs the reads of `work` in one DEFERRED transaction: one snapshot, and one pair of file locks
+ * for all of them instead of a pair per statement. Synchronous only, as above.
+ */
+export function readTransaction<T>(sqlite: Database, work: () => T): T {
+  return runnerOf(sqlite).deferred(synchronousOnly(work)) as T
+}
+
+/**
  * Runs `work` in a SAVEPOINT of the transaction already open on `sqlite` (bun:sqlite nests a
  * transaction inside another as a savepoint): a throw rolls back only what `work` did and is
  * rethrown; the enclosing transaction goes on. Synchronous only, as above.
@@ -36,7 +44,8 @@ function runnerOf(sqlite: Database): Runner {
   return runner
 }
 
-function synchronousOnly<T>(work: () => T): () => T {
+/** `work`, refused when async and failed with AsyncTransactionError when it returns a thenable. */
+export function synchronousOnly<T>(work: () => T): () => T {
   if (isAsyncFunction(work)) throw new AsyncTransactionError()
   return () => {
     const result = work()

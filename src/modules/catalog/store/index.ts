@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { ReadBatch } from '../../../db/read-batch.ts'
 import { immediateTransaction } from '../../../db/transaction.ts'
 import { PRODUCT_COLUMNS, type ProductRow } from '../product.ts'
 import { createProductSearch, type ListRequest, type ListResult } from './search.ts'
@@ -44,7 +45,8 @@ export interface CatalogStore {
   referencedImageKeys(): Promise<Set<string>>
 }
 
-export function createCatalogStore(sqlite: Database): CatalogStore {
+/** `read` is the connection's read batch (src/db/read-batch.ts): the product read of a cache miss shares one read transaction with the turn's others. */
+export function createCatalogStore(sqlite: Database, read: ReadBatch): CatalogStore {
   const search = createProductSearch(sqlite)
   // The product read and its cache miss are the hottest statements: prepared once.
   const selectById = sqlite.prepare<ProductRow, [string]>(`SELECT ${COLUMNS} FROM products WHERE id = ?`)
@@ -61,11 +63,11 @@ export function createCatalogStore(sqlite: Database): CatalogStore {
   const selectImageKeys = sqlite.prepare<{ image_key: string }, []>('SELECT image_key FROM products WHERE image_key IS NOT NULL')
 
   return {
-    async findProduct(id) {
-      return selectById.get(id) ?? undefined
+    findProduct(id) {
+      return read(() => selectById.get(id) ?? undefined)
     },
-    async listProducts(request) {
-      return search.list(request)
+    listProducts(request) {
+      return read(() => search.list(request))
     },
     async insertProduct(p) {
       return insert.get(p.id, p.sku, p.name, p.description, p.category, p.price_cents, p.stock, p.active, p.created_at, p.created_at)!
