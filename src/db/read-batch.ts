@@ -21,7 +21,7 @@ import { createTurnBatch, type TurnBatchOptions } from './turn-batch.ts'
  * read costs ~5-20 µs and a product page ~0.1-0.3 ms, but a search on a large catalog can take
  * tens, and each read of a flush is answered only when the flush ends.
  */
-export const READ_BATCH = { maxBatch: 128, budgetMs: 2 }
+const READ_BATCH = { maxBatch: 128, budgetMs: 2 }
 
 /** Runs a synchronous read in the next turn's shared read transaction of the connection. */
 export type ReadBatch = <T>(work: () => T) => Promise<T>

@@ -59,8 +59,7 @@ export function createTurnBatch<I, O>(
     const started = performance.now()
     const overBudget = () => options.budgetMs !== undefined && performance.now() - started >= options.budgetMs
     let done = 0
-    let outcomes: Outcome<O>[] = []
-    let failure: { error: unknown } | undefined
+    let outcomes: Outcome<O>[]
     try {
       outcomes = transaction(() => {
         const results: Outcome<O>[] = []
@@ -69,20 +68,19 @@ export function createTurnBatch<I, O>(
       })
     } catch (error) {
       // BEGIN or COMMIT failed: every job the flush took (all it would have taken, when BEGIN did) gets the error.
-      failure = { error }
       done ||= Math.min(taken.length, options.maxBatch)
+      outcomes = Array.from({ length: done }, () => ({ ok: false as const, error }))
     }
     // What the flush did not take goes first in the next one, in submission order.
     if (done < taken.length) {
       queue = taken.slice(done).concat(queue)
       plan()
     }
-    for (let index = 0; index < done; index++) {
+    outcomes.forEach((outcome, index) => {
       const job = taken[index]!
-      const outcome = failure ? { ok: false as const, error: failure.error } : outcomes[index]!
       if (outcome.ok) job.resolve(outcome.value)
       else job.reject(outcome.error)
-    }
+    })
   }
 
   function plan() {

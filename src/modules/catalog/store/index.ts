@@ -45,7 +45,7 @@ export interface CatalogStore {
   referencedImageKeys(): Promise<Set<string>>
 }
 
-/** `read` is the connection's read batch (src/db/read-batch.ts): the product read of a cache miss shares one read transaction with the turn's others. */
+/** `read` is the connection's read batch (src/db/read-batch.ts): a cache miss's product read and a product page share one read transaction with the turn's other reads. */
 export function createCatalogStore(sqlite: Database, read: ReadBatch): CatalogStore {
   const search = createProductSearch(sqlite)
   // The product read and its cache miss are the hottest statements: prepared once.
