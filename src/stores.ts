@@ -45,7 +45,8 @@ export function createStores(ctx: Pick<AppContext, 'database' | 'clock' | 'confi
   return database.dialect === 'postgres' ? postgresStores().createPostgresStores(database, clock) : createSqliteStores(database, clock, config.DATA_DIR)
 }
 
-function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock, dataDir: string): Stores {
+function createSqliteStores(handle: SqliteHandle, clock: Clock, dataDir: string): Stores {
+  const { sqlite, db } = handle
   const email = createEmailStore(sqlite)
   // One per connection: every store's batched reads of a turn share its one read transaction.
   const read = createReadBatch(sqlite)
@@ -60,7 +61,7 @@ function createSqliteStores({ sqlite, db }: SqliteHandle, clock: Clock, dataDir:
     recovery: createRecoveryStore(sqlite, email),
     limits: createSqliteLimitStore(sqlite),
     leases: createLeaseStore(sqlite),
-    cacheChanges: createSqliteCacheChangeLog(sqlite),
+    cacheChanges: createSqliteCacheChangeLog(sqlite, handle.walIndex()),
     files: createDiskFileStore(resolve(dataDir)),
   }
 }

@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import { openWalIndex, type WalIndex } from './wal-index.ts'
 
 /**
  * Without the schema: the stores write their queries with the query builder and never use
@@ -14,6 +15,8 @@ export interface SqliteHandle {
   dialect: 'sqlite'
   sqlite: Database
   db: Db
+  /** The connection's WAL-index watcher (src/db/wal-index.ts), opened at the first call; closed after the connection by close(). */
+  walIndex(): WalIndex | undefined
   close(): void
 }
 
@@ -40,14 +43,17 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   }
   sqlite.exec('PRAGMA foreign_keys = ON')
   const db = drizzle({ client: sqlite }) as Db
+  let walIndex: WalIndex | undefined | null = null
   return {
     dialect: 'sqlite',
     sqlite,
     db,
+    walIndex: () => (walIndex === null ? (walIndex = openWalIndex(sqlite)) : walIndex),
     close() {
       // Folds the WAL back into the main file so a copied database is complete on its own.
       if (!options.readonly) sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)')
       sqlite.close()
+      walIndex?.close()
     },
   }
 }

@@ -17,7 +17,7 @@ export const CACHE_CHANGE_RETENTION_MS = 60_000
 /**
  * Keeps this process's cache coherent with writes made by other processes on the database
  * (other workers, `kiosk create-admin`). `sync()` runs before every request: a read of the
- * WAL-index header where there is one (a memory read, src/db/wal-index.ts), and only when that
+ * WAL-index header where there is one (one pread(2), src/db/wal-index.ts), and only when that
  * changed a `PRAGMA data_version` read, unchanged unless another connection committed (0 queries
  * at rest); when it changed, the keys logged since the last seen sequence number are dropped. A gap
  * in the sequence (rows pruned while this process was idle) drops everything.
