@@ -13,6 +13,8 @@
  * The admin dashboard needs no step here: a macro (src/dashboard/bundle.ts) bundles it while this compiles.
  * No autoloading of .env* files or bunfig.toml from the folder it runs in: src/config.ts reads
  * exactly one file, ./.env, under the environment, as the README says.
+ * JavaScriptCore's tier-up thresholds are raised for the start and restored once serving
+ * (src/lib/jit-policy.ts).
  * The bytecode is laid out by scripts/bytecode-order.txt, the functions a recorded start used
  * (scripts/record-bytecode-order.ts), when that file is there. A file another version of Bun
  * recorded only draws a warning, and the build goes on (tried with a forged file on Bun 1.4.5).

@@ -1,4 +1,5 @@
 import { BUN_HEAD_CEILING } from '../src/http/head-limits.ts'
+import { START_JIT_POLICY } from '../src/lib/jit-policy.ts'
 
 /**
  * The `bun build` flags of the kiosk executable, each explained in scripts/build.ts. Shared with
@@ -17,4 +18,5 @@ export const COMPILE_FLAGS = [
   '--format',
   'cjs',
   `--compile-exec-argv=--max-http-header-size=${BUN_HEAD_CEILING}`,
+  `--compile-jit-policy=${START_JIT_POLICY}`,
 ]

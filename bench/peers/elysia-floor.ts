@@ -125,3 +125,5 @@ const app = new Elysia({ normalize: true })
   .use(openapi({ path: '/docs' }))
 app.listen({ hostname: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000), reusePort: false })
 logger.info({ port: app.server?.port }, 'floor listening')
+// Started with the executable's JIT policy (scripts/compile-flags.ts); back to the normal one once listening, as Kiosk does.
+Bun.unsafe.setJITPolicy(1)

@@ -8,6 +8,7 @@ import { supervise } from './supervisor.ts'
 import { scheduledJobs, startScheduler } from '../jobs/scheduler.ts'
 import { createLeaderElection } from '../jobs/leader.ts'
 import { listeningUrls, serverOptions } from '../http/server-options.ts'
+import { useNormalJitPolicy } from '../lib/jit-policy.ts'
 import { ownDataDir } from './own-data-dir.ts'
 import { listenError, reservePort } from './listen-address.ts'
 import { flushLogger } from '../lib/logger.ts'
@@ -80,6 +81,8 @@ async function serveProcess(
     throw listenError(error, config.HOST, config.SUPERVISED_PORT ?? config.PORT)
   }
   const server = app.server!
+  // Start-up is over: the request path is compiled by the JIT as usual from here (src/lib/jit-policy.ts).
+  useNormalJitPolicy()
   // Listening for signals before the ready line: a supervisor (or a test) may send SIGTERM the
   // moment it reads that line, and a signal before the handlers would kill without draining.
   const signalled = new Promise<string>((resolve) => {
